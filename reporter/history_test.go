@@ -1,0 +1,186 @@
+package reporter
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/provwatch/provwatch/probes"
+	"github.com/provwatch/provwatch/remediate"
+)
+
+// outCycle is a one-provider report at minute i with latency i ms.
+func outCycle(i int, state probes.State) *Report {
+	return &Report{
+		Time: time.Date(2026, 11, 25, 10, i, 0, 0, time.UTC),
+		Providers: []ProviderReport{{
+			ID: "ollama", Probe: probes.ProbeInfo{OK: state != probes.Down, LatencyMS: float64(i)},
+			Models: []ModelReport{{Ref: "ollama/qwen3-coder", State: state, Reason: probes.ReasonOK}},
+		}},
+	}
+}
+
+func TestHistoryKeepsTheLastPoints(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		h          *History
+		add, wantN int
+	}{
+		{"under the bound", NewHistory(5, 3), 3, 3},
+		{"wraps", NewHistory(5, 3), 12, 5},
+		{"zero value takes the defaults", &History{}, DefaultHistoryPoints + 7, DefaultHistoryPoints},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			for i := 1; i <= tt.add; i++ {
+				tt.h.Add(outCycle(i, probes.Healthy))
+			}
+			snap := tt.h.Snapshot()
+			if snap.Cycles != tt.add {
+				t.Errorf("Cycles = %d, want %d", snap.Cycles, tt.add)
+			}
+			if len(snap.Providers) != 1 || len(snap.Refs) != 1 {
+				t.Fatalf("series: %d providers, %d refs; want 1 and 1", len(snap.Providers), len(snap.Refs))
+			}
+			pts := snap.Providers[0].Points
+			if len(pts) != tt.wantN {
+				t.Fatalf("kept %d points, want %d", len(pts), tt.wantN)
+			}
+			// Oldest first, and the newest is the last added.
+			for i, p := range pts {
+				want := float64(tt.add - tt.wantN + 1 + i)
+				if p.LatencyMS != want {
+					t.Errorf("point %d latency = %v, want %v", i, p.LatencyMS, want)
+				}
+			}
+			if got := len(snap.Refs[0].Points); got != tt.wantN {
+				t.Errorf("ref kept %d points, want %d", got, tt.wantN)
+			}
+		})
+	}
+}
+
+func TestHistoryEventsBoundedOldestFirst(t *testing.T) {
+	t.Parallel()
+	h := NewHistory(0, 3)
+	base := time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("CET", 3600))
+	for i := range 5 {
+		h.AddEvent(Event{Time: base.Add(time.Duration(i) * time.Minute), Kind: EventState, Ref: fmt.Sprintf("p/m%d", i)})
+	}
+	ev := h.Snapshot().Events
+	if len(ev) != 3 {
+		t.Fatalf("kept %d events, want 3", len(ev))
+	}
+	for i, want := range []string{"p/m2", "p/m3", "p/m4"} {
+		if ev[i].Ref != want {
+			t.Errorf("event %d = %s, want %s", i, ev[i].Ref, want)
+		}
+	}
+	if ev[0].Time.Location() != time.UTC {
+		t.Errorf("event time kept zone %v, want UTC", ev[0].Time.Location())
+	}
+}
+
+func TestHistorySnapshotIsACopy(t *testing.T) {
+	t.Parallel()
+	h := NewHistory(4, 4)
+	h.Add(outCycle(1, probes.Healthy))
+	h.AddEvent(Event{Kind: EventOrder, From: "a", To: "b"})
+	snap := h.Snapshot()
+	snap.Providers[0].Points[0].LatencyMS = 999
+	snap.Events[0].To = "mutated"
+	again := h.Snapshot()
+	if again.Providers[0].Points[0].LatencyMS != 1 || again.Events[0].To != "b" {
+		t.Errorf("changing a snapshot changed the history: %+v", again)
+	}
+}
+
+func TestHistoryEvictsStaleSeries(t *testing.T) {
+	t.Parallel()
+	h := NewHistory(2, 2)
+	h.Add(outCycle(0, probes.Healthy)) // "ollama" seen first, never again
+	for i := range maxHistorySeries {
+		h.Add(&Report{Providers: []ProviderReport{{ID: fmt.Sprintf("p%03d", i)}}})
+	}
+	snap := h.Snapshot()
+	if len(snap.Providers) != maxHistorySeries {
+		t.Fatalf("%d provider series, want the bound %d", len(snap.Providers), maxHistorySeries)
+	}
+	if snap.Providers[0].ID != "p000" || snap.Providers[len(snap.Providers)-1].ID != fmt.Sprintf("p%03d", maxHistorySeries-1) {
+		t.Errorf("want the stale series evicted and the rest in first-seen order, got first %s last %s",
+			snap.Providers[0].ID, snap.Providers[len(snap.Providers)-1].ID)
+	}
+}
+
+func TestHistoryConcurrentUse(t *testing.T) {
+	t.Parallel()
+	h := NewHistory(10, 10)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 50 {
+				switch w {
+				case 0:
+					h.Add(outCycle(i%60, probes.Healthy))
+				case 1:
+					h.AddEvent(Event{Kind: EventState, Ref: "x"})
+				case 2:
+					_ = h.Publish(context.Background(), outCycle(i%60, probes.Down))
+				default:
+					_ = h.Snapshot()
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	snap := h.Snapshot()
+	if snap.Cycles != 100 || len(snap.Events) != 10 || len(snap.Providers[0].Points) != 10 {
+		t.Errorf("after concurrent use: %d cycles, %d events, %d points; want 100, 10, 10",
+			snap.Cycles, len(snap.Events), len(snap.Providers[0].Points))
+	}
+}
+
+func TestChanges(t *testing.T) {
+	t.Parallel()
+	prev := outCycle(1, probes.Healthy)
+	prev.Order.Effective = remediate.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/x"}}
+	cur := outCycle(2, probes.Down)
+	cur.Providers[0].Models[0].Reason = probes.ReasonNoModel
+	cur.Providers[0].Models[0].Detail = "not pulled"
+	cur.Order.Effective = remediate.Order{Primary: "openrouter/x", Fallbacks: []string{"ollama/qwen3-coder"}}
+
+	got := Changes(prev, cur)
+	want := []Event{
+		{Time: cur.Time, Kind: EventState, Ref: "ollama/qwen3-coder", From: "healthy", To: "down", Reason: "no_model", Detail: "not pulled"},
+		{Time: cur.Time, Kind: EventOrder, From: "ollama/qwen3-coder -> openrouter/x", To: "openrouter/x -> ollama/qwen3-coder"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Changes =\n%+v\nwant\n%+v", got, want)
+	}
+	if got := Changes(cur, cur); len(got) != 0 {
+		t.Errorf("Changes of a report with itself = %+v, want none", got)
+	}
+	if got := Changes(nil, cur); got != nil {
+		t.Errorf("Changes with no previous report = %+v, want nil", got)
+	}
+}
+
+func TestTransitionAndOrderEvents(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	e := TransitionEvent(remediate.Transition{Ref: "groq/llama", From: probes.Healthy, To: probes.Degraded,
+		Reason: probes.ReasonSlow, Detail: "5.2 s", At: at})
+	if e != (Event{Time: at, Kind: EventState, Ref: "groq/llama", From: "healthy", To: "degraded", Reason: "slow", Detail: "5.2 s"}) {
+		t.Errorf("TransitionEvent = %+v", e)
+	}
+	o := OrderEvent(at, remediate.Order{Primary: "a", Fallbacks: []string{"b"}}, remediate.Order{Primary: "b", Fallbacks: []string{"a"}}, "a down (timeout)")
+	if o.Kind != EventOrder || o.From != "a -> b" || o.To != "b -> a" || o.Reason != "a down (timeout)" {
+		t.Errorf("OrderEvent = %+v", o)
+	}
+}

@@ -2,8 +2,11 @@ package probes
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
@@ -38,25 +41,252 @@ type Options struct {
 // Prober probes providers. It is safe for concurrent use and keeps caches
 // (OpenRouter's large model list) for the life of the process only.
 type Prober struct {
-	opts Options
+	opts   Options
+	client *http.Client
+	orList listCache // OpenRouter's public model list
 }
 
 // New returns a Prober.
-func New(opts Options) *Prober { return &Prober{opts: opts} }
+func New(opts Options) *Prober {
+	return &Prober{
+		opts: opts,
+		client: &http.Client{
+			Transport:     newTransport(opts.Transport),
+			CheckRedirect: checkRedirect,
+		},
+	}
+}
+
+func (p *Prober) now() time.Time {
+	if p.opts.Now != nil {
+		return p.opts.Now()
+	}
+	return time.Now()
+}
+
+func (p *Prober) timeout() time.Duration {
+	if p.opts.Timeout > 0 {
+		return p.opts.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (p *Prober) maxBody() int64 {
+	if p.opts.MaxBody > 0 {
+		return p.opts.MaxBody
+	}
+	return DefaultMaxBody
+}
+
+// proberFunc probes one provider API. It returns a provider-level failure,
+// or one served entry per wanted model, in the wants' order.
+type proberFunc func(s *session, job Job) outcome
+
+type outcome struct {
+	fail      *verdict // provider-level: every wanted model takes it
+	failReply *reply   // the request that failed, when one did
+	models    []served
+}
+
+// failed is the outcome of a provider-level request that failed.
+func failed(r *reply, v *verdict) outcome { return outcome{fail: v, failReply: r} }
+
+// probers maps each flavour to its prober: a new API is one file and one line here.
+var probers = map[configs.Flavour]proberFunc{
+	configs.FlavourOllama:           probeOllama,
+	configs.FlavourAnthropic:        probeAnthropic,
+	configs.FlavourGemini:           probeGemini,
+	configs.FlavourOpenRouter:       probeOpenRouter,
+	configs.FlavourOpenAI:           probeOpenAICompatible,
+	configs.FlavourGroq:             probeOpenAICompatible,
+	configs.FlavourMistral:          probeOpenAICompatible,
+	configs.FlavourDeepSeek:         probeOpenAICompatible,
+	configs.FlavourTogether:         probeOpenAICompatible,
+	configs.FlavourXAI:              probeOpenAICompatible,
+	configs.FlavourVLLM:             probeOpenAICompatible,
+	configs.FlavourLMStudio:         probeOpenAICompatible,
+	configs.FlavourLlamaCpp:         probeOpenAICompatible,
+	configs.FlavourLiteLLM:          probeOpenAICompatible,
+	configs.FlavourOpenAICompatible: probeOpenAICompatible,
+}
+
+// keyRequired lists the hosted APIs that answer nothing without a key; a
+// probe of one without a key sends no request.
+var keyRequired = map[configs.Flavour]bool{
+	configs.FlavourOpenAI: true, configs.FlavourAnthropic: true, configs.FlavourGemini: true,
+	configs.FlavourOpenRouter: true, configs.FlavourGroq: true, configs.FlavourMistral: true,
+	configs.FlavourDeepSeek: true, configs.FlavourTogether: true, configs.FlavourXAI: true,
+}
+
+func flavourOf(p *configs.Provider) configs.Flavour {
+	if _, ok := probers[p.Flavour]; ok {
+		return p.Flavour
+	}
+	return configs.FlavourOpenAICompatible
+}
 
 // Probe probes one provider, honouring Options.Timeout as a whole. It never
 // retries silently and never panics on a provider's answer.
-func (p *Prober) Probe(ctx context.Context, job Job) Result {
-	_ = errors.New
-	return Result{ProviderID: job.Provider.ID}
+func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
+	start := p.now()
+	if job.Provider == nil {
+		return Result{Start: start, Probe: ProbeInfo{Error: "no provider to probe"}}
+	}
+	prov := job.Provider
+	fl := flavourOf(prov)
+	res = Result{ProviderID: prov.ID, API: string(fl), BaseURL: displayURL(prov.BaseURL), Start: start}
+	wants := withConfigured(prov, job.Models)
+	defer func() {
+		if r := recover(); r != nil {
+			v := degraded(ReasonFormat, fmt.Sprintf("internal error while probing %s: %v", prov.ID, r),
+				"report this as a provwatch bug, with the provider's answer")
+			res.Probe.OK, res.Probe.Error = false, v.Detail
+			res.Models = failAll(wants, v)
+		}
+		scrub(&res, prov)
+	}()
+
+	ctx, cancel := context.WithTimeout(ctx, p.timeout())
+	defer cancel()
+	s := &session{p: p, ctx: ctx, prov: prov, flavour: fl, maxBody: p.maxBody()}
+
+	var out outcome
+	if v := precheck(s); v != nil {
+		out.fail = v
+	} else {
+		job.Models = wants
+		out = probers[fl](s, job)
+	}
+
+	res.Probe.LatencyMS = ms(p.now().Sub(start))
+	if s.main != nil {
+		res.Probe.Phases = s.main.phases
+		res.Probe.StatusCode = s.main.status
+	}
+	if out.failReply != nil {
+		res.Probe.StatusCode = out.failReply.status
+	}
+	res.RateLimit = s.rl.result()
+	if out.fail != nil {
+		res.Probe.Error = out.fail.Detail
+		res.Models = failAll(wants, out.fail)
+		return res
+	}
+	res.Probe.OK = true
+	pv := s.providerVerdicts(p.opts.Thresholds, res.RateLimit)
+	res.Models = make([]ModelResult, len(wants))
+	for i, w := range wants {
+		var sv served
+		if i < len(out.models) {
+			sv = out.models[i]
+		}
+		mr := s.judge(w, sv, p.opts.Thresholds)
+		if pv != nil && pv.State > mr.State {
+			mr.State, mr.Reason, mr.Detail, mr.Hint = pv.State, pv.Reason, pv.Detail, pv.Hint
+		}
+		res.Models[i] = mr
+	}
+	return res
+}
+
+// precheck refuses to send anything for a provider that cannot be probed:
+// no usable base URL, or no key where the API needs one.
+func precheck(s *session) *verdict {
+	prov := s.prov
+	u, err := url.Parse(strings.TrimRight(prov.BaseURL, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return down(ReasonUnreachable, fmt.Sprintf("%s: baseUrl %q is not an http(s) URL", prov.ID, displayURL(prov.BaseURL)),
+			fmt.Sprintf("set models.providers.%s.baseUrl to the provider's http(s) address", prov.ID))
+	}
+	u.RawQuery, u.Fragment = "", ""
+	s.base = u
+	if keyRequired[s.flavour] && !hasCredentials(prov) {
+		d := fmt.Sprintf("no API key for %s: none configured", prov.ID)
+		hint := fmt.Sprintf("set models.providers.%s.apiKey", prov.ID)
+		if prov.KeyEnv != "" {
+			d += " and " + prov.KeyEnv + " is not set"
+			hint = "set " + prov.KeyEnv
+		}
+		return down(ReasonAuth, d+" (no request sent)", hint)
+	}
+	return nil
+}
+
+// withConfigured fills in a want's configured context from the provider's
+// models[] when the caller left it out.
+func withConfigured(prov *configs.Provider, wants []Want) []Want {
+	out := make([]Want, len(wants))
+	for i, w := range wants {
+		if w.ConfiguredContextWindow == nil {
+			if m := prov.Model(w.Model); m != nil {
+				w.ConfiguredContextWindow = m.ContextWindow
+			}
+		}
+		if w.Ref == "" {
+			w.Ref = prov.ID + "/" + w.Model
+		}
+		out[i] = w
+	}
+	return out
+}
+
+func failAll(wants []Want, v *verdict) []ModelResult {
+	out := make([]ModelResult, len(wants))
+	for i, w := range wants {
+		out[i] = ModelResult{Ref: w.Ref, Model: w.Model, State: v.State, Reason: v.Reason, Detail: v.Detail,
+			Hint: v.Hint, ConfiguredContextWindow: w.ConfiguredContextWindow}
+	}
+	return out
+}
+
+// scrub removes the key and configured header values from every text of
+// a result, whatever a provider echoed back.
+func scrub(res *Result, prov *configs.Provider) {
+	var secrets []string
+	if len(prov.APIKey) >= 4 {
+		secrets = append(secrets, prov.APIKey)
+	}
+	for _, v := range prov.Headers {
+		if v = strings.TrimPrefix(v, "Bearer "); len(v) >= 4 {
+			secrets = append(secrets, v)
+		}
+	}
+	if len(secrets) == 0 {
+		return
+	}
+	clean := func(s *string) {
+		for _, sec := range secrets {
+			if strings.Contains(*s, sec) {
+				*s = strings.ReplaceAll(*s, sec, "[redacted]")
+			}
+		}
+	}
+	clean(&res.BaseURL)
+	clean(&res.Probe.Error)
+	for i := range res.Models {
+		clean(&res.Models[i].Detail)
+		clean(&res.Models[i].Hint)
+	}
 }
 
 // ProbeAll probes every job with at most concurrency probes in flight and
 // returns the results in the jobs' order.
 func (p *Prober) ProbeAll(ctx context.Context, jobs []Job, concurrency int) []Result {
-	out := make([]Result, len(jobs))
-	for i, j := range jobs {
-		out[i] = p.Probe(ctx, j)
+	if concurrency < 1 {
+		concurrency = 1
 	}
+	out := make([]Result, len(jobs))
+	sem := make(chan struct{}, concurrency)
+	var wg sync.WaitGroup
+	for i := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			out[i] = p.Probe(ctx, jobs[i])
+		}()
+	}
+	wg.Wait()
 	return out
 }

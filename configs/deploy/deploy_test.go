@@ -1,0 +1,397 @@
+package deploy
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/provwatch/provwatch/configs"
+)
+
+// repoRoot is the module root, two levels above this package.
+func repoRoot(t *testing.T) string {
+	t.Helper()
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "go.mod")); err != nil {
+		t.Fatalf("module root not found above configs/deploy: %v", err)
+	}
+	return root
+}
+
+// loadJSON decodes a JSON template into generic maps, rejecting trailing data.
+func loadJSON(t *testing.T, name string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(b)))
+	var v map[string]any
+	if err := dec.Decode(&v); err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if dec.More() {
+		t.Fatalf("%s: data after the JSON document", name)
+	}
+	return v
+}
+
+// loadCFN parses a CloudFormation YAML template. Short-form intrinsics
+// (!Ref, !Sub, !GetAtt, …) become their long JSON form ({"Ref": …},
+// {"Fn::Sub": …}, {"Fn::GetAtt": [res, attr]}), so checks see one shape.
+func loadCFN(t *testing.T, name string) map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := parseCFN(b)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return v
+}
+
+func parseCFN(b []byte) (map[string]any, error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	v, err := cfnValue(&doc)
+	if err != nil {
+		return nil, err
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("the template is not a mapping")
+	}
+	return m, nil
+}
+
+func cfnValue(n *yaml.Node) (any, error) {
+	if n.Kind == yaml.DocumentNode {
+		if len(n.Content) == 0 {
+			return nil, fmt.Errorf("empty document")
+		}
+		return cfnValue(n.Content[0])
+	}
+	if n.Kind == yaml.AliasNode {
+		return cfnValue(n.Alias)
+	}
+	if tag := n.Tag; strings.HasPrefix(tag, "!") && !strings.HasPrefix(tag, "!!") {
+		return cfnIntrinsic(n, tag[1:])
+	}
+	switch n.Kind {
+	case yaml.MappingNode:
+		m := make(map[string]any, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i].Value
+			if _, dup := m[k]; dup {
+				return nil, fmt.Errorf("line %d: duplicate key %q", n.Content[i].Line, k)
+			}
+			v, err := cfnValue(n.Content[i+1])
+			if err != nil {
+				return nil, err
+			}
+			m[k] = v
+		}
+		return m, nil
+	case yaml.SequenceNode:
+		s := make([]any, 0, len(n.Content))
+		for _, c := range n.Content {
+			v, err := cfnValue(c)
+			if err != nil {
+				return nil, err
+			}
+			s = append(s, v)
+		}
+		return s, nil
+	default:
+		var v any
+		if err := n.Decode(&v); err != nil {
+			return nil, fmt.Errorf("line %d: %w", n.Line, err)
+		}
+		return v, nil
+	}
+}
+
+// cfnIntrinsic turns `!Name value` into CloudFormation's long form.
+func cfnIntrinsic(n *yaml.Node, name string) (any, error) {
+	plain := *n
+	plain.Tag = ""
+	if n.Kind == yaml.ScalarNode {
+		plain.Tag = "!!str"
+	}
+	v, err := cfnValue(&plain)
+	if err != nil {
+		return nil, err
+	}
+	switch name {
+	case "Ref", "Condition":
+		return map[string]any{name: v}, nil
+	case "GetAtt":
+		if s, ok := v.(string); ok {
+			res, attr, found := strings.Cut(s, ".")
+			if !found {
+				return nil, fmt.Errorf("line %d: !GetAtt %q is not Resource.Attribute", n.Line, s)
+			}
+			v = []any{res, attr}
+		}
+		return map[string]any{"Fn::GetAtt": v}, nil
+	default:
+		return map[string]any{"Fn::" + name: v}, nil
+	}
+}
+
+// path walks nested maps and slices by key or index: path(v, "a", "b", 0).
+func path(v any, keys ...any) any {
+	for _, k := range keys {
+		switch k := k.(type) {
+		case string:
+			m, ok := v.(map[string]any)
+			if !ok {
+				return nil
+			}
+			v = m[k]
+		case int:
+			s, ok := v.([]any)
+			if !ok || k >= len(s) {
+				return nil
+			}
+			v = s[k]
+		}
+	}
+	return v
+}
+
+// strs turns a JSON string or string array into a sorted []string; IAM
+// allows both forms for Action and Resource.
+func strs(v any) []string {
+	var out []string
+	switch v := v.(type) {
+	case string:
+		out = []string{v}
+	case []any:
+		for _, e := range v {
+			out = append(out, fmt.Sprint(e))
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// settingKind says how a PROVWATCH_* value must parse.
+type settingKind int
+
+const (
+	kindText settingKind = iota
+	kindCron
+	kindDuration
+	kindPositiveInt
+	kindRatio
+	kindBool
+	kindSink
+	kindDetail
+	kindProtocol
+	kindTarget
+	kindState
+	kindListen
+)
+
+// settingsEnv is every PROVWATCH_* variable SPEC section 2 defines: the
+// section 2b keys (maps such as probes.<id> and metrics.dimensions are left
+// out until the loader documents their variable names) plus the two input
+// paths. Templates may use these and nothing else.
+var settingsEnv = map[string]settingKind{
+	"PROVWATCH_CONFIG":                             kindText,
+	"PROVWATCH_OPENCLAW_CONFIG":                    kindText,
+	"PROVWATCH_SCHEDULE":                           kindCron,
+	"PROVWATCH_TIMEOUT":                            kindDuration,
+	"PROVWATCH_CONCURRENCY":                        kindPositiveInt,
+	"PROVWATCH_THRESHOLDS_LATENCY":                 kindDuration,
+	"PROVWATCH_THRESHOLDS_MIN_CONTEXT_WINDOW":      kindPositiveInt,
+	"PROVWATCH_THRESHOLDS_MIN_RATE_LIMIT_HEADROOM": kindRatio,
+	"PROVWATCH_HEALTH_FAIL_AFTER":                  kindPositiveInt,
+	"PROVWATCH_HEALTH_RECOVER_AFTER":               kindPositiveInt,
+	"PROVWATCH_HEALTH_RECHECK_INTERVAL":            kindDuration,
+	"PROVWATCH_HEALTH_MIN_HOLD":                    kindDuration,
+	"PROVWATCH_HEALTH_MAX_HOLD":                    kindDuration,
+	"PROVWATCH_METRICS_SINK":                       kindSink,
+	"PROVWATCH_METRICS_NAMESPACE":                  kindText,
+	"PROVWATCH_METRICS_DETAIL":                     kindDetail,
+	"PROVWATCH_METRICS_CLOUDWATCH_PROTOCOL":        kindProtocol,
+	"PROVWATCH_REMEDIATION_TARGET":                 kindTarget,
+	"PROVWATCH_REMEDIATION_DROP_DOWN":              kindBool,
+	"PROVWATCH_STATE":                              kindState,
+	"PROVWATCH_HTTP_LISTEN":                        kindListen,
+}
+
+var listenRE = regexp.MustCompile(`^[A-Za-z0-9.\-\[\]:]*:[0-9]{1,5}$`)
+
+// checkSetting reports why a PROVWATCH_* name or value is not one provwatch
+// accepts, or nil.
+func checkSetting(name, value string) error {
+	kind, ok := settingsEnv[name]
+	if !ok {
+		return fmt.Errorf("%s is not a provwatch setting", name)
+	}
+	bad := func(want string) error { return fmt.Errorf("%s=%q: want %s", name, value, want) }
+	switch kind {
+	case kindText:
+		if strings.TrimSpace(value) == "" {
+			return bad("a non-empty value")
+		}
+	case kindCron:
+		if _, err := cron.ParseStandard(value); err != nil {
+			return bad("a robfig/cron spec: " + err.Error())
+		}
+	case kindDuration:
+		if d, err := time.ParseDuration(value); err != nil || d <= 0 {
+			return bad("a positive Go duration such as 10s")
+		}
+	case kindPositiveInt:
+		if n, err := strconv.Atoi(value); err != nil || n <= 0 {
+			return bad("a positive integer")
+		}
+	case kindRatio:
+		if f, err := strconv.ParseFloat(value, 64); err != nil || f < 0 || f > 1 {
+			return bad("a number in 0..1")
+		}
+	case kindBool:
+		if _, err := strconv.ParseBool(value); err != nil {
+			return bad("true or false")
+		}
+	case kindSink:
+		if !slices.Contains([]string{"auto", "cloudwatch", "emf", "none"}, value) {
+			return bad("auto, cloudwatch, emf or none")
+		}
+	case kindDetail:
+		if value != "full" && value != "basic" {
+			return bad("full or basic")
+		}
+	case kindProtocol:
+		if !slices.Contains([]string{"cbor", "json", "query"}, value) {
+			return bad("cbor, json or query")
+		}
+	case kindTarget:
+		if value != "none" && !hasLocation(value, "ssm:/", "file:/", "openclaw:/") {
+			return bad("ssm:/name, file:/path, openclaw:/path or none")
+		}
+	case kindState:
+		if value != "auto" && value != "memory" && !hasLocation(value, "ssm:/", "file:/") {
+			return bad("auto, memory, file:/path or ssm:/name")
+		}
+	case kindListen:
+		if !listenRE.MatchString(value) {
+			return bad("host:port or :port")
+		}
+	}
+	return nil
+}
+
+func hasLocation(v string, prefixes ...string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(v, p) && len(v) > len(p) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestSettingsEnvMatchesSettings keeps the hard-coded list honest: every
+// scalar yaml key of configs.Settings has its variable, and nothing more.
+func TestSettingsEnvMatchesSettings(t *testing.T) {
+	t.Parallel()
+	var fromStruct []string
+	var walk func(reflect.Type, string)
+	walk = func(typ reflect.Type, prefix string) {
+		for f := range typ.Fields() {
+			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if tag == "" || tag == "-" {
+				continue
+			}
+			name := prefix + "_" + strings.ToUpper(tag)
+			switch {
+			case f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Duration]():
+				walk(f.Type, name)
+			case f.Type.Kind() == reflect.Map:
+				// probes.<id>, metrics.dimensions: keyed by the user.
+			default:
+				fromStruct = append(fromStruct, name)
+			}
+		}
+	}
+	walk(reflect.TypeFor[configs.Settings](), "PROVWATCH")
+	fromStruct = append(fromStruct, "PROVWATCH_CONFIG", "PROVWATCH_OPENCLAW_CONFIG")
+	slices.Sort(fromStruct)
+
+	var listed []string
+	for k := range settingsEnv {
+		listed = append(listed, k)
+	}
+	slices.Sort(listed)
+	if !slices.Equal(listed, fromStruct) {
+		t.Errorf("settingsEnv drifted from configs.Settings:\n listed: %v\n struct: %v", listed, fromStruct)
+	}
+}
+
+func TestCheckSettingRejects(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ name, value string }{
+		{"PROVWATCH_METRICS_SINKS", "cloudwatch"},   // not a key
+		{"PROVWATCH_FAIL_AFTER", "3"},               // missing HEALTH_
+		{"PROVWATCH_HEALTH_FAIL_AFTER", "0"},        // not positive
+		{"PROVWATCH_HEALTH_RECHECK_INTERVAL", "10"}, // no unit
+		{"PROVWATCH_SCHEDULE", "every minute"},
+		{"PROVWATCH_METRICS_SINK", "prometheus"},
+		{"PROVWATCH_REMEDIATION_TARGET", "ssm:"},
+		{"PROVWATCH_STATE", "s3://bucket/key"},
+		{"PROVWATCH_HTTP_LISTEN", "9464"},
+		{"PROVWATCH_OPENCLAW_CONFIG", " "},
+	}
+	for _, c := range cases {
+		if err := checkSetting(c.name, c.value); err == nil {
+			t.Errorf("checkSetting(%s=%q) accepted it", c.name, c.value)
+		}
+	}
+	if err := checkSetting("PROVWATCH_SCHEDULE", "@every 1m"); err != nil {
+		t.Errorf("the default schedule was rejected: %v", err)
+	}
+}
+
+// TestEveryTemplateIsChecked fails when a file lands in this directory
+// without a test that loads it.
+func TestEveryTemplateIsChecked(t *testing.T) {
+	t.Parallel()
+	checked := []string{
+		"cdk-snippet.ts", "doc.go", "ecs-service.json", "ecs-task-definition.json",
+		"iam-policy.json", "lambda-eventbridge.yaml", "patch-config.ts",
+	}
+	entries, err := os.ReadDir(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		n := e.Name()
+		if e.IsDir() || strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		if !slices.Contains(checked, n) {
+			t.Errorf("%s has no test in configs/deploy: add one and list it here", n)
+		}
+	}
+}

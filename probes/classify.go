@@ -230,22 +230,24 @@ func (s *session) statusVerdict(r *reply) *verdict {
 	where := r.what()
 	st := r.status
 	switch {
-	case st == 429 && e.has("insufficient_quota", "exceeded your current quota", "billing"):
+	case st == 429 && (e.Code == "insufficient_quota" || e.Type == "insufficient_quota"):
+		// OpenAI: no money left, not a passing limit (Gemini's RESOURCE_EXHAUSTED
+		// words its rate limits the same way, so only the code counts).
 		return down(ReasonBilling, fmt.Sprintf("%s: out of quota (%s)", where, e.summary(st)),
 			"add credit or raise the spending limit in the provider's billing settings")
 	case st == 402, e.has("credit balance is too low", "insufficient balance", "insufficient credits"):
 		return down(ReasonBilling, fmt.Sprintf("%s: out of credit (%s)", where, e.summary(st)),
 			"add credit in the provider's billing settings")
-	case s.flavour == configs.FlavourXAI && st == 403 && !e.has("api key", "permission"):
+	case s.flavour == configs.FlavourXAI && st == 403 && e.has("credits", "spending limit"):
 		// xAI answers 403 when the team has no credits or hit its spending limit.
 		return down(ReasonBilling, fmt.Sprintf("%s: refused (%s)", where, e.summary(st)),
 			"add credits or raise the team's spending limit in the xAI console")
 	case st == 401, st == 403, e.reason("API_KEY_INVALID"),
 		st == 400 && e.has("api key", "api_key", "authentication"):
 		// The provider's own message may echo part of the key: keep only codes.
-		code := strings.TrimSpace(strings.Join(nonEmpty(e.Code, e.Type, e.Status), " "))
-		if code != "" {
-			code = " " + code
+		code := ""
+		if c := nonEmpty(e.Code, e.Type, e.Status); len(c) > 0 && len(c[0]) <= 40 {
+			code = " " + c[0]
 		}
 		return down(ReasonAuth, fmt.Sprintf("%s: credentials rejected (%d%s)", where, st, code), keyHint(s.prov))
 	case st == 429:

@@ -2,6 +2,7 @@ package probes
 
 import (
 	"encoding/json"
+	"net/url"
 	"fmt"
 	"strconv"
 	"strings"
@@ -15,6 +16,7 @@ import (
 //	GET  /api/ps    when a model has no num_ctx: the context allocated while loaded
 func probeOllama(s *session, job Job) outcome {
 	root := ollamaRoot(s)
+	s.base, _ = url.Parse(root) // messages name the server, not its /v1 layer
 	r := s.get(root + "/api/tags")
 	if v := s.failure(r); v != nil {
 		return failed(r, v)

@@ -12,14 +12,14 @@ import (
 // header family fills its own bucket and the report takes the first known
 // bucket of each kind, while headroom looks at all of them.
 const (
-	bReq      = iota // x-ratelimit-*-requests, anthropic-ratelimit-requests-*
-	bReqPlain        // x-ratelimit-{limit,remaining,reset} (Together, OpenRouter)
-	bTok             // x-ratelimit-*-tokens, anthropic-ratelimit-tokens-*
-	bTokPlain        // x-tokenlimit-* (Together)
-	bTokMinute       // x-ratelimitbysize-*-minute (Mistral)
-	bTokMonth        // x-ratelimitbysize-*-month (Mistral)
-	bInTok           // anthropic-ratelimit-input-tokens-*
-	bOutTok          // anthropic-ratelimit-output-tokens-*
+	bReq       = iota // x-ratelimit-*-requests, anthropic-ratelimit-requests-*
+	bReqPlain         // x-ratelimit-{limit,remaining,reset} (Together, OpenRouter)
+	bTok              // x-ratelimit-*-tokens, anthropic-ratelimit-tokens-*
+	bTokPlain         // x-tokenlimit-* (Together)
+	bTokMinute        // x-ratelimitbysize-*-minute (Mistral)
+	bTokMonth         // x-ratelimitbysize-*-month (Mistral)
+	bInTok            // anthropic-ratelimit-input-tokens-*
+	bOutTok           // anthropic-ratelimit-output-tokens-*
 	nBuckets
 )
 

@@ -1,0 +1,315 @@
+// Package daemon is `provwatch run`: cycles on a cron schedule, confirmation
+// rounds between ticks, the HTTP endpoints, configuration reload and a
+// bounded, clean shutdown.
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/robfig/cron/v3"
+	"github.com/rs/zerolog"
+
+	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/reporter"
+)
+
+// Options wire a Daemon.
+type Options struct {
+	Engine *engine.Engine
+	Listen string // http.listen
+	Log    zerolog.Logger
+	// Metrics serves /metrics; nil serves 404.
+	Metrics http.Handler
+	History *reporter.History
+	// Reload builds a new engine from the configuration on disk (SIGHUP). On
+	// error the old engine keeps running.
+	Reload func(ctx context.Context) (*engine.Engine, error)
+	Hangup <-chan struct{}
+	// ShutdownGrace bounds how long a cycle in flight may run after the stop
+	// signal before it is cancelled; default 15 s (ECS kills after 30 s).
+	ShutdownGrace time.Duration
+	// OnListen is told the address the HTTP server listens on.
+	OnListen func(addr string)
+	// Flush is called once at shutdown, after the last cycle, to flush metrics.
+	Flush func()
+}
+
+// Daemon runs cycles until its context ends.
+type Daemon struct {
+	opt Options
+	log zerolog.Logger
+
+	eng        atomic.Pointer[engine.Engine]
+	busy       sync.Mutex // held while a round runs: never two at once
+	started    time.Time
+	lastFinish atomic.Int64 // unix nanos of the last finished round
+	stopping   atomic.Bool
+	interval   atomic.Int64 // schedule interval in nanos
+
+	recheckMu sync.Mutex
+	recheck   *time.Timer
+}
+
+// New returns a Daemon.
+func New(opt Options) *Daemon {
+	if opt.ShutdownGrace <= 0 {
+		opt.ShutdownGrace = 15 * time.Second
+	}
+	d := &Daemon{opt: opt, log: opt.Log}
+	d.eng.Store(opt.Engine)
+	return d
+}
+
+// Parser is the schedule syntax: 5 fields, or @every / @hourly descriptors.
+var Parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// Interval estimates a schedule's spacing: the gap between its next two runs.
+func Interval(spec string, now time.Time) (time.Duration, error) {
+	s, err := Parser.Parse(spec)
+	if err != nil {
+		return 0, err
+	}
+	n1 := s.Next(now)
+	return s.Next(n1).Sub(n1), nil
+}
+
+// Run serves until ctx ends, then shuts down within the grace bound.
+func (d *Daemon) Run(ctx context.Context) error {
+	d.started = time.Now()
+	ln, err := net.Listen("tcp", d.opt.Listen)
+	if err != nil {
+		return fmt.Errorf("http.listen %s: %w (is another provwatch running? set http.listen)", d.opt.Listen, err)
+	}
+	if d.opt.OnListen != nil {
+		d.opt.OnListen(ln.Addr().String())
+	}
+	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.log.Error().Err(err).Msg("http server stopped")
+		}
+	}()
+
+	// Cycles run under their own context so that a stop signal lets the
+	// cycle in flight finish (within the grace bound) instead of tearing it.
+	cycleCtx, cancelCycles := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelCycles()
+
+	c := cron.New(cron.WithParser(Parser), cron.WithLocation(time.UTC))
+	schedule := d.eng.Load().Settings().Schedule
+	id, err := d.schedule(c, cycleCtx, schedule)
+	if err != nil {
+		return err
+	}
+	c.Start()
+	d.log.Info().Str("schedule", schedule).Str("listen", ln.Addr().String()).Msg("provwatch running")
+	go d.tick(cycleCtx, true) // a first cycle now, not one interval later
+
+	for done := false; !done; {
+		select {
+		case <-ctx.Done():
+			done = true
+		case <-d.opt.Hangup:
+			if nid, ok := d.reload(ctx, c, cycleCtx, id); ok {
+				id = nid
+			}
+		}
+	}
+
+	d.stopping.Store(true)
+	d.log.Info().Msg("stopping: no new cycles; waiting for the cycle in flight")
+	<-c.Stop().Done()
+	d.stopRecheck()
+	if !d.waitIdle(d.opt.ShutdownGrace) {
+		d.log.Warn().Dur("grace", d.opt.ShutdownGrace).Msg("cycle in flight did not finish in time; cancelling it")
+		cancelCycles()
+		d.busy.Lock() // probes honour the context: this returns promptly
+		d.busy.Unlock()
+	}
+	if d.opt.Flush != nil {
+		d.opt.Flush()
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	d.log.Info().Msg("stopped cleanly")
+	return nil
+}
+
+func (d *Daemon) schedule(c *cron.Cron, cycleCtx context.Context, spec string) (cron.EntryID, error) {
+	iv, err := Interval(spec, time.Now())
+	if err != nil {
+		return 0, fmt.Errorf("schedule %q: %w", spec, err)
+	}
+	d.interval.Store(int64(iv))
+	return c.AddFunc(spec, func() { d.tick(cycleCtx, true) })
+}
+
+// reload swaps in a new engine built from the configuration on disk,
+// keeping health state; on any error the old configuration stays.
+func (d *Daemon) reload(ctx context.Context, c *cron.Cron, cycleCtx context.Context, id cron.EntryID) (cron.EntryID, bool) {
+	if d.opt.Reload == nil {
+		return id, false
+	}
+	ne, err := d.opt.Reload(ctx)
+	if err != nil {
+		d.log.Error().Err(err).Msg("reload failed; keeping the old configuration")
+		return id, false
+	}
+	d.busy.Lock()
+	old := d.eng.Load()
+	ne.Adopt(old)
+	d.eng.Store(ne)
+	d.busy.Unlock()
+	if ns := ne.Settings().Schedule; ns != old.Settings().Schedule {
+		nid, err := d.schedule(c, cycleCtx, ns)
+		if err != nil {
+			d.log.Error().Err(err).Msg("new schedule rejected; keeping the old one")
+			return id, true
+		}
+		c.Remove(id)
+		id = nid
+	}
+	d.log.Info().Msg("configuration reloaded")
+	return id, true
+}
+
+// waitIdle waits for the round in flight, up to limit.
+func (d *Daemon) waitIdle(limit time.Duration) bool {
+	done := make(chan struct{})
+	go func() {
+		d.busy.Lock()
+		d.busy.Unlock()
+		close(done)
+	}()
+	select {
+	case <-done:
+		return true
+	case <-time.After(limit):
+		return false
+	}
+}
+
+// tick runs one round: a full cycle, or a confirmation recheck.
+func (d *Daemon) tick(ctx context.Context, full bool) {
+	if d.stopping.Load() {
+		return
+	}
+	if !d.busy.TryLock() {
+		if full {
+			d.log.Warn().Msg("previous cycle still running; skipping this tick")
+		}
+		return
+	}
+	defer d.busy.Unlock()
+	e := d.eng.Load()
+	var rep *reporter.Report
+	var err error
+	if full {
+		rep, err = e.Cycle(ctx)
+	} else {
+		rep, err = e.Recheck(ctx)
+	}
+	if err != nil {
+		d.log.Warn().Err(err).Msg("cycle did not finish")
+		return
+	}
+	if rep != nil {
+		d.lastFinish.Store(time.Now().UnixNano())
+		if d.opt.History != nil {
+			d.opt.History.Add(rep)
+		}
+	}
+	if e.NeedsRecheck() {
+		d.armRecheck(ctx, e.Settings().Health.RecheckInterval)
+	}
+}
+
+func (d *Daemon) armRecheck(ctx context.Context, after time.Duration) {
+	d.recheckMu.Lock()
+	defer d.recheckMu.Unlock()
+	if d.recheck != nil {
+		d.recheck.Stop()
+	}
+	d.recheck = time.AfterFunc(after, func() { d.tick(ctx, false) })
+}
+
+func (d *Daemon) stopRecheck() {
+	d.recheckMu.Lock()
+	defer d.recheckMu.Unlock()
+	if d.recheck != nil {
+		d.recheck.Stop()
+	}
+}
+
+// Health is the /healthz verdict.
+type Health struct {
+	Status    string     `json:"status"` // ok | unhealthy
+	Reason    string     `json:"reason,omitempty"`
+	LastCycle *time.Time `json:"last_cycle"`
+}
+
+// Healthz says whether the scheduler is alive and the last cycle finished
+// within 3 intervals (or, before the first, the daemon started less than
+// 3 intervals ago).
+func (d *Daemon) Healthz(now time.Time) Health {
+	limit := 3 * time.Duration(d.interval.Load())
+	if d.stopping.Load() {
+		return Health{Status: "unhealthy", Reason: "shutting down"}
+	}
+	h := Health{Status: "ok"}
+	last := d.lastFinish.Load()
+	ref := d.started
+	if last != 0 {
+		t := time.Unix(0, last).UTC()
+		h.LastCycle = &t
+		ref = t
+	}
+	if limit > 0 && now.Sub(ref) > limit {
+		h.Status = "unhealthy"
+		if last == 0 {
+			h.Reason = fmt.Sprintf("no cycle has finished since start %s ago", now.Sub(ref).Round(time.Second))
+		} else {
+			h.Reason = fmt.Sprintf("last cycle finished %s ago, more than 3 intervals", now.Sub(ref).Round(time.Second))
+		}
+	}
+	return h
+}
+
+// Handler serves /healthz, /metrics, /status and the status page.
+func (d *Daemon) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		h := d.Healthz(time.Now())
+		w.Header().Set("Content-Type", "application/json")
+		if h.Status != "ok" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_ = json.NewEncoder(w).Encode(h)
+	})
+	mux.HandleFunc("GET /status", func(w http.ResponseWriter, r *http.Request) {
+		rep := d.eng.Load().Last()
+		if rep == nil {
+			http.Error(w, "no cycle has finished yet", http.StatusServiceUnavailable)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = reporter.WriteJSON(w, rep)
+	})
+	if d.opt.Metrics != nil {
+		mux.Handle("GET /metrics", d.opt.Metrics)
+	}
+	if d.opt.History != nil {
+		page := reporter.StatusPage(d.opt.History, func() *reporter.Report { return d.eng.Load().Last() })
+		mux.Handle("GET /{$}", page)
+	}
+	return mux
+}

@@ -1,0 +1,107 @@
+package engine
+
+import (
+	"context"
+
+	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/probes"
+	"github.com/provwatch/provwatch/remediate"
+	"github.com/provwatch/provwatch/reporter"
+)
+
+// Check is `provwatch check`: one observation of every watched provider,
+// no state, no writes. The order shown is what the configured chain would
+// become; changed compares it with the configured order.
+func Check(ctx context.Context, opt Options) *reporter.Report {
+	e := New(opt)
+	var jobs []probes.Job
+	for _, p := range e.watched() {
+		j := probes.Job{Provider: p, Models: Wants(opt.OpenClaw, p)}
+		j.Generate = opt.Settings.ProbeMode(p.ID).Mode == configs.ModeGenerate
+		jobs = append(jobs, j)
+	}
+	now := e.opt.Clock.Now()
+	results := opt.Prober.ProbeAll(ctx, jobs, opt.Settings.Concurrency)
+	rep := &reporter.Report{Time: now.UTC(), Providers: []reporter.ProviderReport{}}
+	state := map[string]probes.State{}
+	for _, r := range results {
+		pr := providerReport(r)
+		for _, m := range r.Models {
+			pr.Models = append(pr.Models, modelReport(m))
+			state[m.Ref] = m.State
+		}
+		rep.Providers = append(rep.Providers, pr)
+	}
+	count(rep)
+	configured := configuredOrder(opt.OpenClaw)
+	effective := remediate.Effective(configured, func(ref string) probes.State {
+		if s, ok := state[ref]; ok {
+			return s
+		}
+		return probes.Healthy
+	}, opt.Settings.Remediation.DropDown)
+	rep.Order = reporter.OrderReport{Configured: configured, Effective: effective, Changed: !configured.Equal(effective)}
+	return rep
+}
+
+func providerReport(r probes.Result) reporter.ProviderReport {
+	return reporter.ProviderReport{
+		ID: r.ProviderID, API: r.API, BaseURL: r.BaseURL,
+		Probe: r.Probe, RateLimit: r.RateLimit, Start: r.Start,
+		Models: []reporter.ModelReport{},
+	}
+}
+
+func modelReport(m probes.ModelResult) reporter.ModelReport {
+	return reporter.ModelReport{
+		Ref: m.Ref, State: m.State, Reason: m.Reason, Detail: m.Detail,
+		ContextWindow: m.ContextWindow, TrainedContextWindow: m.TrainedContextWindow,
+		ConfiguredContextWindow: m.ConfiguredContextWindow,
+		Hint:                    m.Hint, Observed: m.State,
+	}
+}
+
+// count fills the healthy/degraded/down totals: each distinct ref once.
+func count(rep *reporter.Report) {
+	seen := map[string]bool{}
+	for _, p := range rep.Providers {
+		for _, m := range p.Models {
+			if seen[m.Ref] {
+				continue
+			}
+			seen[m.Ref] = true
+			switch m.State {
+			case probes.Healthy:
+				rep.Healthy++
+			case probes.Degraded:
+				rep.Degraded++
+			default:
+				rep.Down++
+			}
+		}
+	}
+}
+
+// ExitCode maps a report to SPEC section 1's statuses: 0 all monitored
+// models healthy, 1 some degraded or down but at least one healthy, 2 none
+// healthy. With no watched model at all (discovery without a config), the
+// providers' probes stand in for models.
+func ExitCode(rep *reporter.Report) int {
+	healthy, total := rep.Healthy, rep.Healthy+rep.Degraded+rep.Down
+	if total == 0 {
+		for _, p := range rep.Providers {
+			total++
+			if p.Probe.OK {
+				healthy++
+			}
+		}
+	}
+	switch {
+	case total > 0 && healthy == total:
+		return 0
+	case healthy > 0:
+		return 1
+	default:
+		return 2
+	}
+}

@@ -293,7 +293,7 @@ func (s *session) transportVerdict(r *reply) *verdict {
 			"check that baseUrl points at the provider's API, or raise the body cap")
 	case s.ctx.Err() != nil || errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		if errors.Is(s.ctx.Err(), context.Canceled) {
-			return down(ReasonTimeout, where+": probe cancelled before an answer came", "")
+			return down(ReasonTimeout, where+": probe cancelled before an answer came", "provwatch stopped the probe (shutdown or a caller's deadline); the next cycle probes again")
 		}
 		return down(ReasonTimeout, fmt.Sprintf("%s: no complete answer within %s", where, s.p.timeout()),
 			"check the network path to the provider, or raise timeout")

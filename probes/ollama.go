@@ -2,8 +2,8 @@ package probes
 
 import (
 	"encoding/json"
-	"net/url"
 	"fmt"
+	"net/url"
 	"strconv"
 	"strings"
 )

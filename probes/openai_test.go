@@ -29,7 +29,7 @@ func TestOpenAICompatible(t *testing.T) {
 			name: "openai: listed, no context in the list", flavour: configs.FlavourOpenAI, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {file: "openai/models.json"}},
 			models: wants("openai", "gpt-4o-mini", "gpt-5-nope"), ok: true, status: 200,
-			want:   []expect{{Healthy, ReasonOK, none, none}, {Down, ReasonNoModel, none, none}},
+			want: []expect{{Healthy, ReasonOK, none, none}, {Down, ReasonNoModel, none, none}},
 			check: func(t *testing.T, res Result, srv *fakeServer) {
 				if got := srv.requests()[0].header.Get("Authorization"); got != "Bearer "+testKey {
 					t.Errorf("Authorization %q, want the bearer key", got)
@@ -48,7 +48,7 @@ func TestOpenAICompatible(t *testing.T) {
 			name: "openai: 429 insufficient_quota is billing", flavour: configs.FlavourOpenAI, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {status: 429, file: "openai/error_insufficient_quota.json"}},
 			models: wants("openai", "gpt-4o-mini"), status: 429,
-			want:   []expect{{Down, ReasonBilling, none, none}},
+			want: []expect{{Down, ReasonBilling, none, none}},
 		},
 		{
 			name: "openai: 429 rate limit with Retry-After and headers", flavour: configs.FlavourOpenAI, baseSuffix: "/v1",
@@ -56,7 +56,7 @@ func TestOpenAICompatible(t *testing.T) {
 				"Retry-After": "20", "x-ratelimit-limit-requests": "500", "x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "6m0s",
 				"x-ratelimit-limit-tokens": "200000", "x-ratelimit-remaining-tokens": "199000", "x-ratelimit-reset-tokens": "12ms"}}},
 			models: wants("openai", "gpt-4o-mini"), status: 429,
-			want:   []expect{{Down, ReasonRateLimit, none, none}},
+			want: []expect{{Down, ReasonRateLimit, none, none}},
 			check: func(t *testing.T, res Result, _ *fakeServer) {
 				rl := res.RateLimit
 				if f64(rl.RequestsLimit) != 500 || f64(rl.RequestsRemaining) != 0 || f64(rl.TokensLimit) != 200000 || f64(rl.TokensRemaining) != 199000 || f64(rl.Headroom) != 0 {
@@ -79,7 +79,7 @@ func TestOpenAICompatible(t *testing.T) {
 				})},
 			},
 			models: wants("openai", "gpt-4o-mini", "o3-mini", "gpt-4o"), ok: true, status: 200,
-			want:   []expect{{Healthy, ReasonOK, none, none}, {Healthy, ReasonOK, none, none}, {Down, ReasonNoModel, none, none}},
+			want: []expect{{Healthy, ReasonOK, none, none}, {Healthy, ReasonOK, none, none}, {Down, ReasonNoModel, none, none}},
 			check: func(t *testing.T, res Result, srv *fakeServer) {
 				if f64(res.RateLimit.RequestsLimit) != 10000 || f64(res.RateLimit.Headroom) != 0.9999 {
 					t.Errorf("rate limit from generate answers: %+v", res.RateLimit)
@@ -126,7 +126,7 @@ func TestOpenAICompatible(t *testing.T) {
 				"POST /v1/chat/completions": {status: 400, file: "mistral/error_invalid_model.json"},
 			},
 			models: wants("mistral", "mistral-large-2411"), ok: true, status: 200,
-			want:   []expect{{Down, ReasonNoModel, 131072, none}},
+			want: []expect{{Down, ReasonNoModel, 131072, none}},
 			check: func(t *testing.T, _ Result, srv *fakeServer) {
 				for _, r := range srv.requests() {
 					if r.method == "POST" && !strings.Contains(r.body, `"max_tokens":1`) {
@@ -139,7 +139,7 @@ func TestOpenAICompatible(t *testing.T) {
 			name: "deepseek: context_window and balance", flavour: configs.FlavourDeepSeek,
 			routes: map[string]route{"GET /v1/models": {file: "deepseek/models.json"}, "GET /user/balance": {file: "deepseek/balance.json"}},
 			models: wants("deepseek", "deepseek-chat"), ok: true, status: 200,
-			want:   []expect{{Healthy, ReasonOK, 128000, none}},
+			want: []expect{{Healthy, ReasonOK, 128000, none}},
 			check: func(t *testing.T, res Result, _ *fakeServer) {
 				if f64(res.RateLimit.CreditsRemaining) != 110 {
 					t.Errorf("credits %v, want 110", f64(res.RateLimit.CreditsRemaining))
@@ -150,20 +150,20 @@ func TestOpenAICompatible(t *testing.T) {
 			name: "deepseek: balance not available is billing", flavour: configs.FlavourDeepSeek,
 			routes: map[string]route{"GET /v1/models": {file: "deepseek/models.json"}, "GET /user/balance": {file: "deepseek/balance_empty.json"}},
 			models: wants("deepseek", "deepseek-chat"), status: 200,
-			want:   []expect{{Down, ReasonBilling, none, none}},
+			want: []expect{{Down, ReasonBilling, none, none}},
 		},
 		{
 			name: "deepseek: 402 insufficient balance", flavour: configs.FlavourDeepSeek,
 			routes: map[string]route{"GET /v1/models": {status: 402, file: "deepseek/error_balance.json"}},
 			models: wants("deepseek", "deepseek-chat"), status: 402,
-			want:   []expect{{Down, ReasonBilling, none, none}},
+			want: []expect{{Down, ReasonBilling, none, none}},
 		},
 		{
 			name: "deepseek: unknown model on generate is a 400", flavour: configs.FlavourDeepSeek, generate: true,
 			routes: map[string]route{"GET /v1/models": {file: "deepseek/models.json"}, "GET /user/balance": {file: "deepseek/balance.json"},
 				"POST /v1/chat/completions": {status: 400, file: "deepseek/error_model.json"}},
 			models: wants("deepseek", "deepseek-chat"), ok: true, status: 200,
-			want:   []expect{{Down, ReasonNoModel, 128000, none}},
+			want: []expect{{Down, ReasonNoModel, 128000, none}},
 		},
 		{
 			name: "together: bare array, plain and token limit headers", flavour: configs.FlavourTogether, baseSuffix: "/v1",
@@ -186,31 +186,31 @@ func TestOpenAICompatible(t *testing.T) {
 			name: "xai: listed without context, key fine", flavour: configs.FlavourXAI, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {file: "xai/models.json"}, "GET /v1/api-key": {file: "xai/api_key.json"}},
 			models: wants("xai", "grok-4"), ok: true, status: 200,
-			want:   []expect{{Healthy, ReasonOK, none, none}},
+			want: []expect{{Healthy, ReasonOK, none, none}},
 		},
 		{
 			name: "xai: blocked key", flavour: configs.FlavourXAI, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {file: "xai/models.json"}, "GET /v1/api-key": {file: "xai/api_key_blocked.json"}},
 			models: wants("xai", "grok-4"), status: 200,
-			want:   []expect{{Down, ReasonAuth, none, none}}, detail: "the API key is blocked",
+			want: []expect{{Down, ReasonAuth, none, none}}, detail: "the API key is blocked",
 		},
 		{
 			name: "xai: bad key is a 400", flavour: configs.FlavourXAI, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {status: 400, file: "xai/error_key.json"}},
 			models: wants("xai", "grok-4"), status: 400,
-			want:   []expect{{Down, ReasonAuth, none, none}},
+			want: []expect{{Down, ReasonAuth, none, none}},
 		},
 		{
 			name: "xai: 403 out of credits", flavour: configs.FlavourXAI, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {status: 403, file: "xai/error_credits.json"}},
 			models: wants("xai", "grok-4"), status: 403,
-			want:   []expect{{Down, ReasonBilling, none, none}},
+			want: []expect{{Down, ReasonBilling, none, none}},
 		},
 		{
 			name: "vllm: base without /v1, max_model_len", flavour: configs.FlavourVLLM,
 			routes: map[string]route{"GET /v1/models": {file: "vllm/models.json"}},
 			models: wants("vllm", "Qwen/Qwen2.5-Coder-32B-Instruct"), ok: true, status: 200,
-			want:   []expect{{Degraded, ReasonContextWindow, 32768, none}},
+			want: []expect{{Degraded, ReasonContextWindow, 32768, none}},
 		},
 		{
 			name: "lmstudio: own list with state and max_context_length", flavour: configs.FlavourLMStudio, baseSuffix: "/v1",
@@ -222,19 +222,19 @@ func TestOpenAICompatible(t *testing.T) {
 			name: "lmstudio: no /api/v0, falls back to /v1/models", flavour: configs.FlavourLMStudio, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {file: "openai/models.json"}},
 			models: wants("lmstudio", "gpt-4o"), ok: true, status: 404,
-			want:   []expect{{Healthy, ReasonOK, none, none}},
+			want: []expect{{Healthy, ReasonOK, none, none}},
 		},
 		{
 			name: "llamacpp: one model under any id, n_ctx from /props", flavour: configs.FlavourLlamaCpp, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {file: "llamacpp/models.json"}, "GET /props": {file: "llamacpp/props.json"}},
 			models: wants("llamacpp", "qwen-coder"), ok: true, status: 200,
-			want:   []expect{{Down, ReasonContextWindow, 8192, 32768}},
+			want: []expect{{Down, ReasonContextWindow, 8192, 32768}},
 		},
 		{
 			name: "litellm: /model/info max_input_tokens, never /health", flavour: configs.FlavourLiteLLM, baseSuffix: "/v1",
 			routes: map[string]route{"GET /model/info": {file: "litellm/model_info.json"}},
 			models: wants("litellm", "gpt-4o", "local-qwen", "claude"), ok: true, status: 200,
-			want:   []expect{{Healthy, ReasonOK, 128000, none}, {Healthy, ReasonOK, none, none}, {Down, ReasonNoModel, none, none}},
+			want: []expect{{Healthy, ReasonOK, 128000, none}, {Healthy, ReasonOK, none, none}, {Down, ReasonNoModel, none, none}},
 			check: func(t *testing.T, _ Result, srv *fakeServer) {
 				if srv.count("GET /health") != 0 {
 					t.Errorf("LiteLLM /health was called: it bills a request to every model")
@@ -245,31 +245,31 @@ func TestOpenAICompatible(t *testing.T) {
 			name: "generic: data null is an empty server", flavour: configs.FlavourOpenAICompatible, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {file: "ollama/v1_models_empty.json"}},
 			models: wants("local", "qwen3-coder"), ok: true, status: 200,
-			want:   []expect{{Down, ReasonNoModel, none, none}}, detail: "it serves no models",
+			want: []expect{{Down, ReasonNoModel, none, none}}, detail: "it serves no models",
 		},
 		{
 			name: "generic: garbage JSON is format", flavour: configs.FlavourOpenAICompatible, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {body: `{"object":"list","data":[{"id":`}},
 			models: wants("local", "m"), status: 200,
-			want:   []expect{{Degraded, ReasonFormat, none, none}}, detail: "invalid JSON",
+			want: []expect{{Degraded, ReasonFormat, none, none}}, detail: "invalid JSON",
 		},
 		{
 			name: "generic: HTML page is format", flavour: configs.FlavourOpenAICompatible, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {body: `<html><body>Welcome to nginx</body></html>`}},
 			models: wants("local", "m"), status: 200,
-			want:   []expect{{Degraded, ReasonFormat, none, none}},
+			want: []expect{{Degraded, ReasonFormat, none, none}},
 		},
 		{
 			name: "generic: an object without data is format", flavour: configs.FlavourOpenAICompatible, baseSuffix: "/v1",
 			routes: map[string]route{"GET /v1/models": {body: `{"models":[]}`}},
 			models: wants("local", "m"), status: 200,
-			want:   []expect{{Degraded, ReasonFormat, none, none}},
+			want: []expect{{Degraded, ReasonFormat, none, none}},
 		},
 		{
 			name: "generic: whichever context field the server sends", flavour: configs.FlavourOpenAICompatible,
 			routes: map[string]route{"GET /v1/models": {file: "vllm/models.json"}},
 			models: wants("local", "Qwen/Qwen2.5-Coder-32B-Instruct"), ok: true, status: 200,
-			want:   []expect{{Degraded, ReasonContextWindow, 32768, none}},
+			want: []expect{{Degraded, ReasonContextWindow, 32768, none}},
 		},
 	}
 	for _, tc := range tests {

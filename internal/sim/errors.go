@@ -288,7 +288,9 @@ func togetherError(c errClass, model string) (int, any) {
 }
 
 func groqError(c errClass, model string) (int, any) {
-	e := func(msg, typ string, code any) obj { return obj{"error": obj{"message": msg, "type": typ, "code": code}} }
+	e := func(msg, typ string, code any) obj {
+		return obj{"error": obj{"message": msg, "type": typ, "code": code}}
+	}
 	switch c {
 	case errAuth, errNoKey:
 		return 401, e("Invalid API Key", "invalid_request_error", "invalid_api_key")

@@ -69,7 +69,7 @@ var kindCases = []kindCase{
 		v := decode[struct {
 			Models []struct {
 				Name, Model, Digest string
-				Details            struct {
+				Details             struct {
 					Format        string `json:"format"`
 					ContextLength *int   `json:"context_length"`
 				} `json:"details"`

@@ -7,9 +7,14 @@ import (
 	"sort"
 	"sync"
 	"time"
-
-	"github.com/provwatch/provwatch/internal/clock"
 )
+
+// Clock tells the time and waits; the engine's clock (real or fake)
+// satisfies it. Sleep returns ctx.Err() when ctx ends first.
+type Clock interface {
+	Now() time.Time
+	Sleep(ctx context.Context, d time.Duration) error
+}
 
 // Step is one change on a Script's timeline.
 type Step struct {
@@ -109,7 +114,7 @@ func (s *Script) End() time.Duration {
 // Run applies steps as clk's time passes, checking every tick, until every
 // step is applied (nil) or ctx ends (its error). SetFault errors go to
 // OnStep and do not stop the script.
-func (s *Script) Run(ctx context.Context, clk clock.Clock, tick time.Duration) error {
+func (s *Script) Run(ctx context.Context, clk Clock, tick time.Duration) error {
 	if tick <= 0 {
 		tick = 100 * time.Millisecond
 	}

@@ -140,7 +140,7 @@ func TestFaults(t *testing.T) {
 			t.Run(string(kc.kind)+"/"+string(f), func(t *testing.T) {
 				t.Parallel()
 				s := start(t, kc.kind, sim.Options{APIKey: key})
-				p := sim.FaultParams{Size: 3 << 20}
+				p := sim.FaultParams{Size: 1 << 20}
 				setFault(t, s, f, p)
 				a := do(t, s, "GET", kc.list, key, "")
 				if want := wantStatus(kc.kind, f); a.status != want {
@@ -227,7 +227,7 @@ func checkFault(t *testing.T, kc kindCase, s *sim.Server, f sim.Fault, a answer)
 			t.Fatalf("garbage decoded as JSON: %s", a.body)
 		}
 	case sim.HugeBody:
-		if len(a.body) < 3<<20 {
+		if len(a.body) < 1<<20 {
 			t.Fatalf("huge body is %d bytes", len(a.body))
 		}
 		var v any

@@ -2,6 +2,7 @@ package configs
 
 import (
 	"context"
+	"os"
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
@@ -17,7 +18,7 @@ type Source struct {
 	// lookup (OPENCLAW_CONFIG_PATH, then ~/.openclaw/openclaw.json).
 	Path   string
 	Getenv func(string) string // nil means os.Getenv; used for ${VAR} and built-in key variables
-	SSM    SSMGetter            // needed only for ssm: paths
+	SSM    SSMGetter           // needed only for ssm: paths
 }
 
 // LoadOpenClaw reads, parses and resolves the OpenClaw config. Every error
@@ -25,7 +26,7 @@ type Source struct {
 // returns an OpenClaw with Path "" and no chains, and the caller decides
 // what to discover.
 func LoadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
-	return &OpenClaw{}, nil
+	return loadOpenClaw(ctx, src)
 }
 
 // LoadSettings reads provwatch's YAML settings from path ("" = defaults
@@ -34,3 +35,5 @@ func LoadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
 func LoadSettings(path string, getenv func(string) string) (Settings, error) {
 	return DefaultSettings(), nil
 }
+
+func defaultGetenv(k string) string { return os.Getenv(k) }

@@ -1,0 +1,173 @@
+package configs
+
+import (
+	"net/url"
+	"sort"
+	"strings"
+)
+
+// builtin is a provider OpenClaw knows without a models.providers entry.
+type builtin struct {
+	BaseURL string
+	KeyEnvs []string // the first one set wins; the first is named in hints
+	Flavour Flavour
+}
+
+// builtins holds the defaults SPEC 2a lists. Base URLs are written the way
+// OpenClaw configs write them (see WIRE.md): up to the version prefix for
+// OpenAI-style APIs, the host root for Anthropic and Ollama.
+var builtins = map[string]builtin{
+	"openai":     {"https://api.openai.com/v1", []string{"OPENAI_API_KEY"}, FlavourOpenAI},
+	"anthropic":  {"https://api.anthropic.com", []string{"ANTHROPIC_API_KEY", "ANTHROPIC_OAUTH_TOKEN"}, FlavourAnthropic},
+	"google":     {"https://generativelanguage.googleapis.com/v1beta", []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}, FlavourGemini},
+	"gemini":     {"https://generativelanguage.googleapis.com/v1beta", []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}, FlavourGemini},
+	"openrouter": {"https://openrouter.ai/api/v1", []string{"OPENROUTER_API_KEY"}, FlavourOpenRouter},
+	"groq":       {"https://api.groq.com/openai/v1", []string{"GROQ_API_KEY"}, FlavourGroq},
+	"mistral":    {"https://api.mistral.ai/v1", []string{"MISTRAL_API_KEY"}, FlavourMistral},
+	"deepseek":   {"https://api.deepseek.com", []string{"DEEPSEEK_API_KEY"}, FlavourDeepSeek},
+	"xai":        {"https://api.x.ai/v1", []string{"XAI_API_KEY"}, FlavourXAI},
+	"together":   {"https://api.together.xyz/v1", []string{"TOGETHER_API_KEY"}, FlavourTogether},
+	"ollama":     {"http://127.0.0.1:11434", nil, FlavourOllama},
+}
+
+// IsBuiltin reports whether a provider id has built-in defaults.
+func IsBuiltin(id string) bool {
+	_, ok := builtins[strings.ToLower(id)]
+	return ok
+}
+
+// builtinProvider returns the default provider for a built-in id, with
+// its key read from the first of its key variables that is set.
+func builtinProvider(id string, getenv func(string) string) *Provider {
+	b, ok := builtins[id]
+	if !ok {
+		return nil
+	}
+	p := &Provider{ID: id, BaseURL: b.BaseURL, Flavour: b.Flavour, Builtin: true, Source: "built-in"}
+	p.APIKey, p.KeyEnv = keyFromEnv(b.KeyEnvs, getenv)
+	return p
+}
+
+func keyFromEnv(names []string, getenv func(string) string) (key, env string) {
+	for _, n := range names {
+		if v := getenv(n); v != "" {
+			return v, n
+		}
+	}
+	if len(names) > 0 {
+		return "", names[0]
+	}
+	return "", ""
+}
+
+// Discover returns the built-in providers whose API key variable is set,
+// sorted by id, for `check` without an OpenClaw config. Ollama needs no key,
+// so it is not included: the caller adds it when one answers locally.
+// The "gemini" alias is left out so Google is listed once.
+func Discover(getenv func(string) string) []*Provider {
+	if getenv == nil {
+		getenv = defaultGetenv
+	}
+	var out []*Provider
+	for id, b := range builtins {
+		if len(b.KeyEnvs) == 0 || id == "gemini" {
+			continue
+		}
+		p := builtinProvider(id, getenv)
+		if p.APIKey != "" {
+			out = append(out, p)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
+}
+
+// BuiltinOllama returns the default local Ollama provider.
+func BuiltinOllama() *Provider { return builtinProvider("ollama", defaultGetenv) }
+
+// flavourByID maps provider ids (with '-', '_' and '.' removed, so
+// "lm-studio" and "llama.cpp" match) to their flavour.
+var flavourByID = map[string]Flavour{
+	"ollama":     FlavourOllama,
+	"openai":     FlavourOpenAI,
+	"anthropic":  FlavourAnthropic,
+	"google":     FlavourGemini,
+	"gemini":     FlavourGemini,
+	"openrouter": FlavourOpenRouter,
+	"groq":       FlavourGroq,
+	"mistral":    FlavourMistral,
+	"deepseek":   FlavourDeepSeek,
+	"together":   FlavourTogether,
+	"xai":        FlavourXAI,
+	"vllm":       FlavourVLLM,
+	"lmstudio":   FlavourLMStudio,
+	"llamacpp":   FlavourLlamaCpp,
+	"litellm":    FlavourLiteLLM,
+}
+
+var flavourByHost = map[string]Flavour{
+	"api.openai.com":                    FlavourOpenAI,
+	"api.anthropic.com":                 FlavourAnthropic,
+	"generativelanguage.googleapis.com": FlavourGemini,
+	"openrouter.ai":                     FlavourOpenRouter,
+	"api.groq.com":                      FlavourGroq,
+	"api.mistral.ai":                    FlavourMistral,
+	"api.deepseek.com":                  FlavourDeepSeek,
+	"api.together.xyz":                  FlavourTogether,
+	"api.together.ai":                   FlavourTogether,
+	"api.x.ai":                          FlavourXAI,
+}
+
+// DecideFlavour picks the probe for a provider from the config alone, in
+// SPEC 2a's order: provider id, then base URL host (or Ollama's port
+// 11434), then the `api` value, else generic OpenAI-compatible.
+func DecideFlavour(id, baseURL, api string) Flavour {
+	norm := strings.NewReplacer("-", "", "_", "", ".", "").Replace(strings.ToLower(id))
+	if f, ok := flavourByID[norm]; ok {
+		return f
+	}
+	if u, err := url.Parse(baseURL); err == nil && u.Host != "" {
+		if f, ok := flavourByHost[strings.ToLower(u.Hostname())]; ok {
+			return f
+		}
+		if u.Port() == "11434" {
+			return FlavourOllama
+		}
+	}
+	switch api {
+	case "ollama":
+		return FlavourOllama
+	case "anthropic-messages":
+		return FlavourAnthropic
+	case "google-generative-ai":
+		return FlavourGemini
+	}
+	return FlavourOpenAICompatible
+}
+
+// knownAPIs is every `api` value some OpenClaw release accepts (the union
+// of MODEL_APIS across releases), so provwatch rejects only what OpenClaw
+// itself would reject.
+var knownAPIs = []string{
+	"anthropic-messages",
+	"azure-openai-responses",
+	"bedrock-converse-stream",
+	"github-copilot",
+	"google-generative-ai",
+	"google-vertex",
+	"mistral-conversations",
+	"ollama",
+	"openai-chatgpt-responses",
+	"openai-codex-responses",
+	"openai-completions",
+	"openai-responses",
+}
+
+func isKnownAPI(api string) bool {
+	for _, a := range knownAPIs {
+		if a == api {
+			return true
+		}
+	}
+	return false
+}

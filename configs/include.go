@@ -1,0 +1,280 @@
+package configs
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// includeKey and maxIncludeDepth match OpenClaw's src/config/includes.ts.
+const (
+	includeKey      = "$include"
+	maxIncludeDepth = 10
+)
+
+// doc is a parsed config tree plus the file each node came from, so an
+// error deep inside an included file names that file, not the root one.
+type doc struct {
+	root   *Node
+	origin map[*Node]string
+}
+
+func (d *doc) fileOf(n *Node, fallback string) string {
+	if f, ok := d.origin[n]; ok {
+		return f
+	}
+	return fallback
+}
+
+func (d *doc) record(n *Node, file string) {
+	d.origin[n] = file
+	for _, it := range n.Items {
+		d.record(it, file)
+	}
+	for _, f := range n.Fields {
+		d.record(f.Value, file)
+	}
+}
+
+// includer resolves $include the way OpenClaw does: at any object level,
+// a string or an array of strings, paths relative to the including file and
+// confined to the root config's directory; several files are deep-merged in
+// order (objects recursively, arrays concatenated, anything else: later
+// wins); sibling keys are merged over the included content.
+type includer struct {
+	d       *doc
+	rootDir string
+	readFn  func(string) ([]byte, error)
+}
+
+type includeFrame struct {
+	file  string
+	chain []string // files from the root config down to file
+	depth int
+	path  string // key path of the node being processed
+}
+
+func (in *includer) process(n *Node, fr includeFrame) (*Node, error) {
+	switch n.Kind {
+	case KindArray:
+		var items []*Node
+		for i, it := range n.Items {
+			sub := fr
+			sub.path = fmt.Sprintf("%s[%d]", fr.path, i)
+			v, err := in.process(it, sub)
+			if err != nil {
+				return nil, err
+			}
+			if v != it && items == nil {
+				items = append([]*Node(nil), n.Items...)
+			}
+			if items != nil {
+				items[i] = v
+			}
+		}
+		if items == nil {
+			return n, nil
+		}
+		c := *n
+		c.Items = items
+		in.d.origin[&c] = in.d.fileOf(n, fr.file)
+		return &c, nil
+	case KindObject:
+	default:
+		return n, nil
+	}
+	inc := n.Get(includeKey)
+	var fields []Field
+	changed := false
+	for _, f := range n.Fields {
+		if f.Key == includeKey {
+			changed = true
+			continue
+		}
+		sub := fr
+		sub.path = joinPath(fr.path, f.Key)
+		v, err := in.process(f.Value, sub)
+		if err != nil {
+			return nil, err
+		}
+		if v != f.Value {
+			changed = true
+		}
+		f.Value = v
+		fields = append(fields, f)
+	}
+	if !changed {
+		return n, nil
+	}
+	rest := *n
+	rest.Fields = fields
+	in.d.origin[&rest] = in.d.fileOf(n, fr.file)
+	if inc == nil {
+		return &rest, nil
+	}
+	incFr := fr
+	incFr.path = joinPath(fr.path, includeKey)
+	included, err := in.resolve(inc, incFr)
+	if err != nil {
+		return nil, err
+	}
+	if len(fields) == 0 {
+		return included, nil
+	}
+	if included.Kind != KindObject {
+		return nil, in.errAt(inc, incFr, "sibling keys need the included content to be an object, but it is a "+included.Kind.String(), "")
+	}
+	return in.merge(included, &rest), nil
+}
+
+func (in *includer) resolve(v *Node, fr includeFrame) (*Node, error) {
+	switch v.Kind {
+	case KindString:
+		return in.load(v, v.Str, fr)
+	case KindArray:
+		var merged *Node
+		for i, it := range v.Items {
+			if it.Kind != KindString {
+				sub := fr
+				sub.path = fmt.Sprintf("%s[%d]", fr.path, i)
+				return nil, in.errAt(it, sub, "$include array items must be strings, got a "+it.Kind.String(), "")
+			}
+			got, err := in.load(it, it.Str, fr)
+			if err != nil {
+				return nil, err
+			}
+			if merged == nil {
+				// OpenClaw starts from {}: merging into an empty object.
+				merged = &Node{Kind: KindObject, Start: v.Start, End: v.End, Line: v.Line, Col: v.Col}
+				in.d.origin[merged] = fr.file
+			}
+			merged = in.merge(merged, got)
+		}
+		if merged == nil {
+			merged = &Node{Kind: KindObject, Start: v.Start, End: v.End, Line: v.Line, Col: v.Col}
+			in.d.origin[merged] = fr.file
+		}
+		return merged, nil
+	}
+	return nil, in.errAt(v, fr, "$include must be a string or an array of strings, got a "+v.Kind.String(), "")
+}
+
+func (in *includer) load(at *Node, rel string, fr includeFrame) (*Node, error) {
+	target := rel
+	if !filepath.IsAbs(target) {
+		target = filepath.Join(filepath.Dir(fr.file), rel)
+	}
+	target = filepath.Clean(target)
+	if r, err := filepath.Rel(in.rootDir, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+		return nil, in.errAt(at, fr, fmt.Sprintf("$include %q leaves the config directory %s", rel, in.rootDir),
+			"OpenClaw refuses includes outside the main config's directory; move the file next to it")
+	}
+	for _, f := range fr.chain {
+		if f == target {
+			chain := append(append([]string(nil), fr.chain...), target)
+			return nil, in.errAt(at, fr, "circular $include: "+strings.Join(chain, " -> "), "remove one of these includes")
+		}
+	}
+	if fr.depth >= maxIncludeDepth {
+		chain := append(append([]string(nil), fr.chain...), target)
+		return nil, in.errAt(at, fr, fmt.Sprintf("$include nested deeper than %d files: %s", maxIncludeDepth, strings.Join(chain, " -> ")),
+			"flatten the includes")
+	}
+	data, err := in.readFn(target)
+	if err != nil {
+		msg := fmt.Sprintf("cannot read $include %q (%s)", rel, target)
+		hint := ""
+		if errors.Is(err, fs.ErrNotExist) {
+			msg = fmt.Sprintf("$include %q: file %s does not exist", rel, target)
+			hint = "paths are relative to the including file"
+		}
+		e := in.errAt(at, fr, msg, hint)
+		e.Err = err
+		return nil, e
+	}
+	root, err := ParseJSON5(data)
+	if err != nil {
+		return nil, syntaxErr(target, err)
+	}
+	in.d.record(root, target)
+	// Keys inside an included file are reported at the path where the
+	// content lands, which is what OpenClaw's messages name too.
+	landing := strings.TrimSuffix(strings.TrimSuffix(fr.path, includeKey), ".")
+	sub := includeFrame{file: target, chain: append(append([]string(nil), fr.chain...), target), depth: fr.depth + 1, path: landing}
+	return in.process(root, sub)
+}
+
+// merge is OpenClaw's deepMerge: objects merge key by key, arrays
+// concatenate, and otherwise src replaces dst.
+func (in *includer) merge(dst, src *Node) *Node {
+	switch {
+	case dst.Kind == KindArray && src.Kind == KindArray:
+		c := *dst
+		c.Items = append(append([]*Node(nil), dst.Items...), src.Items...)
+		in.d.origin[&c] = in.d.fileOf(dst, "")
+		return &c
+	case dst.Kind == KindObject && src.Kind == KindObject:
+		c := *dst
+		c.Fields = dedupe(dst.Fields)
+		for _, f := range dedupe(src.Fields) {
+			found := false
+			for i := range c.Fields {
+				if c.Fields[i].Key == f.Key {
+					c.Fields[i].Value = in.merge(c.Fields[i].Value, f.Value)
+					found = true
+					break
+				}
+			}
+			if !found {
+				c.Fields = append(c.Fields, f)
+			}
+		}
+		in.d.origin[&c] = in.d.fileOf(dst, "")
+		return &c
+	}
+	return src
+}
+
+// dedupe collapses duplicate keys as JavaScript's JSON5.parse does: the
+// last value, at the first key's position in the order.
+func dedupe(fields []Field) []Field {
+	out := make([]Field, 0, len(fields))
+	for _, f := range fields {
+		dup := false
+		for i := range out {
+			if out[i].Key == f.Key {
+				out[i].Value = f.Value
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (in *includer) errAt(n *Node, fr includeFrame, msg, hint string) *Error {
+	return &Error{File: in.d.fileOf(n, fr.file), Path: fr.path, Line: n.Line, Col: n.Col, Msg: msg, Hint: hint}
+}
+
+func joinPath(base, key string) string {
+	if base == "" {
+		return key
+	}
+	return base + "." + key
+}
+
+func syntaxErr(file string, err error) *Error {
+	var se *SyntaxError
+	if errors.As(err, &se) {
+		return &Error{File: file, Line: se.Line, Col: se.Col, Msg: "invalid JSON5: " + se.Msg, Err: err}
+	}
+	return &Error{File: file, Msg: "invalid JSON5: " + err.Error(), Err: err}
+}
+
+func readFile(path string) ([]byte, error) { return os.ReadFile(path) }

@@ -1,0 +1,310 @@
+package configs
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// writeFiles lays out files (name -> content) in a temp dir and returns it.
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// provSummary is a comparable view of a provider.
+type provSummary struct {
+	ID, BaseURL, API string
+	Flavour          Flavour
+	KeySet           bool
+	KeyEnv           string
+	Builtin          bool
+	Models           []string
+}
+
+func summarize(ps []*Provider) []provSummary {
+	var out []provSummary
+	for _, p := range ps {
+		s := provSummary{ID: p.ID, BaseURL: p.BaseURL, API: p.API, Flavour: p.Flavour, KeySet: p.APIKey != "", KeyEnv: p.KeyEnv, Builtin: p.Builtin}
+		for _, m := range p.Models {
+			s.Models = append(s.Models, m.ID)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func TestLoadOpenClawResolves(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{"openclaw.json": `// gateway
+{
+  models: {
+    providers: {
+      Ollama: { baseUrl: 'http://10.0.1.5:11434/v1/', api: 'openai-completions',
+                models: [{ id: 'qwen3-coder', contextWindow: 128000, maxTokens: 8192, cost: {input: 0} }] },
+      lab: { baseUrl: '${LAB_URL}/v1', apiKey: '${LAB_KEY}', headers: { 'X-Team': 'ml-${TEAM}' }, authHeader: true,
+             models: [{ id: 'Qwen/Qwen2.5-Coder-32B-Instruct', name: 'Qwen coder' }] },
+      box: { baseUrl: 'http://box.internal:9000', api: 'ollama' },
+    },
+  },
+  agents: {
+    defaults: {
+      models: { 'anthropic/claude-sonnet-4-5': { alias: 'sonnet' } },
+      model: { primary: 'ollama/qwen3-coder', fallbacks: ['OpenRouter/google/gemini-flash-1.5', 'sonnet'] },
+    },
+    list: [
+      { id: 'main' },
+      { id: 'coder', model: 'lab/Qwen/Qwen2.5-Coder-32B-Instruct' },
+      { id: 'ops', model: { fallbacks: ['groq/llama-3.1-8b-instant'] } },
+    ],
+    entries: { writer: { model: { primary: 'gemini/gemini-2.5-pro', fallbacks: [] } } },
+  },
+}`})
+	env := envOf(map[string]string{"LAB_URL": "http://gpu:8000", "LAB_KEY": "sk-lab", "TEAM": "a", "OPENROUTER_API_KEY": "or-key", "GOOGLE_API_KEY": "g"})
+	oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: env})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantProv := []provSummary{
+		{ID: "anthropic", BaseURL: "https://api.anthropic.com", Flavour: FlavourAnthropic, KeyEnv: "ANTHROPIC_API_KEY", Builtin: true},
+		{ID: "box", BaseURL: "http://box.internal:9000", API: "ollama", Flavour: FlavourOllama},
+		{ID: "gemini", BaseURL: "https://generativelanguage.googleapis.com/v1beta", Flavour: FlavourGemini, KeySet: true, KeyEnv: "GOOGLE_API_KEY", Builtin: true},
+		{ID: "groq", BaseURL: "https://api.groq.com/openai/v1", Flavour: FlavourGroq, KeyEnv: "GROQ_API_KEY", Builtin: true},
+		{ID: "lab", BaseURL: "http://gpu:8000/v1", Flavour: FlavourOpenAICompatible, KeySet: true, KeyEnv: "LAB_KEY", Models: []string{"Qwen/Qwen2.5-Coder-32B-Instruct"}},
+		{ID: "ollama", BaseURL: "http://10.0.1.5:11434/v1", API: "openai-completions", Flavour: FlavourOllama, Models: []string{"qwen3-coder"}},
+		{ID: "openrouter", BaseURL: "https://openrouter.ai/api/v1", Flavour: FlavourOpenRouter, KeySet: true, KeyEnv: "OPENROUTER_API_KEY", Builtin: true},
+	}
+	if got := summarize(oc.Providers); !reflect.DeepEqual(got, wantProv) {
+		t.Errorf("providers:\n got %+v\nwant %+v", got, wantProv)
+	}
+	wantChains := []Chain{
+		{Name: "defaults", Path: "agents.defaults.model", Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-sonnet-4-5"}},
+		{Name: "coder", Path: "agents.list[1].model", Primary: "lab/Qwen/Qwen2.5-Coder-32B-Instruct", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-sonnet-4-5"}},
+		{Name: "ops", Path: "agents.list[2].model", Primary: "ollama/qwen3-coder", Fallbacks: []string{"groq/llama-3.1-8b-instant"}},
+		{Name: "writer", Path: "agents.entries.writer.model", Primary: "gemini/gemini-2.5-pro"},
+	}
+	if !reflect.DeepEqual(oc.Chains, wantChains) {
+		t.Errorf("chains:\n got %+v\nwant %+v", oc.Chains, wantChains)
+	}
+	lab := oc.Provider("lab")
+	if lab.APIKey != "sk-lab" || lab.Headers["X-Team"] != "ml-a" || !lab.AuthHeader || lab.Models[0].Name != "Qwen coder" {
+		t.Errorf("lab = %+v", lab)
+	}
+	if m := oc.Provider("ollama").Model("qwen3-coder"); m == nil || *m.ContextWindow != 128000 || *m.MaxTokens != 8192 {
+		t.Errorf("ollama model = %+v", m)
+	}
+	if got := oc.WatchedRefs(); len(got) != 6 {
+		t.Errorf("WatchedRefs = %v, want 6 distinct refs", got)
+	}
+}
+
+func TestLoadOpenClawIncludes(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{
+		"openclaw.json5": `{
+  $include: ['./models/base.json5', 'models/extra.json5'],
+  agents: { defaults: { model: { primary: 'local/qwen3', fallbacks: ['openai/gpt-4o-mini'] } } },
+  models: { providers: { local: { baseUrl: 'http://override:11434' } } },
+}`,
+		"models/base.json5": `{ models: { providers: { local: { baseUrl: 'http://base:11434', api: 'ollama', models: [{id: 'qwen3'}] } } },
+  agents: { defaults: { model: { fallbacks: ['groq/llama-3.3-70b-versatile'] } } } }`,
+		// Nested include, relative to models/extra.json5.
+		"models/extra.json5": `{ $include: 'more.json5', models: { providers: { local: { models: [{id: 'llama3.1:8b'}] } } } }`,
+		"models/more.json5":  `{ models: { providers: { vllm: { baseUrl: 'http://gpu:8000/v1' } } } }`,
+	})
+	oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json5"), Getenv: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	local := oc.Provider("local")
+	if local == nil || local.BaseURL != "http://override:11434" || local.Flavour != FlavourOllama {
+		t.Fatalf("local = %+v: sibling keys must override included ones", local)
+	}
+	// Arrays from several includes concatenate, as OpenClaw's deepMerge does.
+	if got := summarize([]*Provider{local})[0].Models; !reflect.DeepEqual(got, []string{"qwen3", "llama3.1:8b"}) {
+		t.Errorf("local models = %v, want concatenated [qwen3 llama3.1:8b]", got)
+	}
+	if oc.Provider("vllm") == nil || oc.Provider("vllm").Flavour != FlavourVLLM {
+		t.Errorf("nested include not resolved: %+v", summarize(oc.Providers))
+	}
+	if !strings.HasSuffix(oc.Provider("vllm").Source, filepath.Join("models", "more.json5")) {
+		t.Errorf("vllm source = %q, want the included file", oc.Provider("vllm").Source)
+	}
+	want := []string{"groq/llama-3.3-70b-versatile", "openai/gpt-4o-mini"}
+	if c, _ := oc.Defaults(); !reflect.DeepEqual(c.Fallbacks, want) {
+		t.Errorf("fallbacks = %v, want %v (included array, then the sibling's)", c.Fallbacks, want)
+	}
+}
+
+func TestLoadOpenClawNoConfig(t *testing.T) {
+	t.Parallel()
+	home := t.TempDir()
+	oc, err := LoadOpenClaw(context.Background(), Source{Getenv: envOf(map[string]string{"HOME": home})})
+	if err != nil || oc.Path != "" || len(oc.Chains) != 0 {
+		t.Fatalf("got %+v, %v; want an empty OpenClaw", oc, err)
+	}
+	// The default path is used once it exists; OPENCLAW_CONFIG_PATH wins over it.
+	writeFilesAt(t, home, ".openclaw/openclaw.json", `{agents: {defaults: {model: 'openai/gpt-4o'}}}`)
+	oc, err = LoadOpenClaw(context.Background(), Source{Getenv: envOf(map[string]string{"HOME": home})})
+	if err != nil || oc.Path != filepath.Join(home, ".openclaw", "openclaw.json") || oc.Chains[0].Primary != "openai/gpt-4o" {
+		t.Fatalf("default path: got %+v, %v", oc, err)
+	}
+	other := writeFilesAt(t, home, "other.json", `{agents: {defaults: {model: 'groq/x'}}}`)
+	oc, err = LoadOpenClaw(context.Background(), Source{Getenv: envOf(map[string]string{"HOME": home, "OPENCLAW_CONFIG_PATH": other})})
+	if err != nil || oc.Path != other {
+		t.Fatalf("OPENCLAW_CONFIG_PATH: got %+v, %v", oc, err)
+	}
+}
+
+func writeFilesAt(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestSubstitute(t *testing.T) {
+	t.Parallel()
+	env := envOf(map[string]string{"BASE": "http://h", "K_1": "v", "EMPTY": ""})
+	tests := []struct {
+		in, want, missing string
+	}{
+		{"plain", "plain", ""},
+		{"${BASE}/v1", "http://h/v1", ""},
+		{"a${K_1}b${K_1}", "avbv", ""},
+		{"$${BASE}", "${BASE}", ""},
+		{"$$${BASE}", "$${BASE}", ""}, // as OpenClaw: the escape wins
+		{"${lower}", "${lower}", ""},
+		{"${1BAD}", "${1BAD}", ""},
+		{"${BASE", "${BASE", ""},
+		{"cost $5", "cost $5", ""},
+		{"${MISSING}", "", "MISSING"},
+		{"x${EMPTY}", "", "EMPTY"},
+	}
+	for _, tt := range tests {
+		got, name, err := substitute(tt.in, env)
+		if tt.missing != "" {
+			if err == nil || name != tt.missing {
+				t.Errorf("substitute(%q) = %q, %q, %v; want missing %s", tt.in, got, name, err, tt.missing)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("substitute(%q) = %q, %v; want %q", tt.in, got, err, tt.want)
+		}
+	}
+}
+
+func TestDecideFlavour(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		id, url, api string
+		want         Flavour
+	}{
+		{"ollama", "http://h:9999/v1", "openai-completions", FlavourOllama},
+		{"google", "", "", FlavourGemini},
+		{"gemini", "", "", FlavourGemini},
+		{"lm-studio", "http://127.0.0.1:1234/v1", "", FlavourLMStudio},
+		{"llama.cpp", "http://127.0.0.1:8080/v1", "", FlavourLlamaCpp},
+		{"LiteLLM", "http://proxy:4000", "", FlavourLiteLLM},
+		{"corp", "https://api.openai.com/v1", "", FlavourOpenAI},
+		{"corp", "https://API.GROQ.COM/openai/v1", "", FlavourGroq},
+		{"corp", "https://openrouter.ai/api/v1", "", FlavourOpenRouter},
+		{"corp", "https://api.x.ai/v1", "", FlavourXAI},
+		{"corp", "https://api.together.xyz/v1", "", FlavourTogether},
+		{"corp", "https://api.deepseek.com", "", FlavourDeepSeek},
+		{"corp", "https://api.mistral.ai/v1", "", FlavourMistral},
+		{"corp", "https://generativelanguage.googleapis.com/v1beta", "", FlavourGemini},
+		{"corp", "https://api.anthropic.com", "", FlavourAnthropic},
+		{"gpu", "http://10.0.0.2:11434", "openai-completions", FlavourOllama},
+		{"gpu", "http://10.0.0.2:8000", "ollama", FlavourOllama},
+		{"proxy", "https://llm.corp", "anthropic-messages", FlavourAnthropic},
+		{"proxy", "https://llm.corp", "google-generative-ai", FlavourGemini},
+		{"proxy", "https://llm.corp/v1", "openai-completions", FlavourOpenAICompatible},
+		{"proxy", "not a url", "", FlavourOpenAICompatible},
+	}
+	for _, tt := range tests {
+		if got := DecideFlavour(tt.id, tt.url, tt.api); got != tt.want {
+			t.Errorf("DecideFlavour(%q, %q, %q) = %s, want %s", tt.id, tt.url, tt.api, got, tt.want)
+		}
+	}
+}
+
+func TestParseRef(t *testing.T) {
+	t.Parallel()
+	r, err := ParseRef("OpenRouter/google/gemini-flash-1.5")
+	if err != nil || r.Provider != "openrouter" || r.Model != "google/gemini-flash-1.5" {
+		t.Errorf("ParseRef = %+v, %v", r, err)
+	}
+	for _, bad := range []string{"", "gpt-4o", "/x", "x/"} {
+		if _, err := ParseRef(bad); err == nil {
+			t.Errorf("ParseRef(%q) succeeded, want an error", bad)
+		}
+	}
+}
+
+func TestDiscover(t *testing.T) {
+	t.Parallel()
+	got := Discover(envOf(map[string]string{"OPENAI_API_KEY": "a", "ANTHROPIC_OAUTH_TOKEN": "b", "GOOGLE_API_KEY": "c", "XAI_API_KEY": ""}))
+	var ids []string
+	for _, p := range got {
+		ids = append(ids, p.ID+":"+p.KeyEnv)
+	}
+	want := []string{"anthropic:ANTHROPIC_OAUTH_TOKEN", "google:GOOGLE_API_KEY", "openai:OPENAI_API_KEY"}
+	if !reflect.DeepEqual(ids, want) {
+		t.Errorf("Discover = %v, want %v", ids, want)
+	}
+}
+
+func TestLoadOpenClawFromSSM(t *testing.T) {
+	t.Parallel()
+	url := motoURL(t)
+	client := newSSM(t, url)
+	ctx := context.Background()
+	_, err := client.PutParameter(ctx, &ssm.PutParameterInput{
+		Name: aws.String("/provwatch/test/openclaw"), Type: ssmtypes.ParameterTypeSecureString,
+		Value: aws.String(`{models: {providers: {ollama: {baseUrl: 'http://10.0.1.5:11434'}}}, agents: {defaults: {model: 'ollama/qwen3-coder'}}}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	oc, err := LoadOpenClaw(ctx, Source{Path: "ssm:/provwatch/test/openclaw", SSM: client, Getenv: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if oc.Path != "ssm:/provwatch/test/openclaw" || oc.Provider("ollama").BaseURL != "http://10.0.1.5:11434" {
+		t.Errorf("got %+v", oc)
+	}
+	_, err = LoadOpenClaw(ctx, Source{Path: "ssm:/provwatch/test/missing", SSM: client, Getenv: envOf(nil)})
+	want := "ssm:/provwatch/test/missing: SSM parameter /provwatch/test/missing does not exist (create it, or point --openclaw-config elsewhere)"
+	if err == nil || err.Error() != want || !errors.Is(err, ErrConfig) {
+		t.Errorf("missing parameter: err = %v, want %q", err, want)
+	}
+}

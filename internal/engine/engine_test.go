@@ -1,0 +1,278 @@
+package engine_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/clock"
+	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/internal/sim"
+	"github.com/provwatch/provwatch/probes"
+	"github.com/provwatch/provwatch/remediate"
+	"github.com/provwatch/provwatch/reporter"
+)
+
+// world is a simulated deployment: three providers, a file target and a
+// file state store, so consecutive engines behave like consecutive `once`
+// invocations.
+type world struct {
+	fleet  *sim.Fleet
+	oc     *configs.OpenClaw
+	s      configs.Settings
+	dir    string
+	clk    *clock.Fake
+	events []engine.Event
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	f, err := sim.StartFleet(sim.Spec{Kind: sim.Ollama}, sim.Spec{Kind: sim.Groq}, sim.Spec{Kind: sim.Anthropic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	dir := t.TempDir()
+	s := configs.DefaultSettings()
+	s.Timeout = 5 * time.Second
+	s.Remediation.Target = "file:" + filepath.Join(dir, "order.json")
+	s.State = "file:" + filepath.Join(dir, "state.json")
+	return &world{
+		fleet: f,
+		oc:    &configs.OpenClaw{Path: "sim", Providers: f.Providers(), Chains: []configs.Chain{f.Chain()}},
+		s:     s, dir: dir,
+		clk: clock.NewFake(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)),
+	}
+}
+
+// engine returns a fresh engine, as a new `once` process would have.
+func (w *world) engine(t *testing.T) *engine.Engine {
+	t.Helper()
+	target, err := remediate.OpenTarget(w.s.Remediation.Target, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := remediate.OpenStore(w.s.State, "once", w.s.Remediation.Target, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return engine.New(engine.Options{
+		OpenClaw: w.oc, Settings: w.s, Clock: w.clk, Log: zerolog.Nop(),
+		Prober: probes.New(probes.Options{Timeout: w.s.Timeout, Thresholds: w.s.Thresholds}),
+		Target: target, Store: store,
+		OnEvent: func(ev engine.Event) { w.events = append(w.events, ev) },
+	})
+}
+
+func (w *world) order(t *testing.T) remediate.Order {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(w.dir, "order.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := remediate.ParseOrder(b)
+	if err != nil {
+		t.Fatalf("target holds a malformed order %q: %v", b, err)
+	}
+	return o
+}
+
+func modelState(t *testing.T, rep *reporter.Report, ref string) reporter.ModelReport {
+	t.Helper()
+	for _, p := range rep.Providers {
+		for _, m := range p.Models {
+			if m.Ref == ref {
+				return m
+			}
+		}
+	}
+	t.Fatalf("report has no model %s", ref)
+	return reporter.ModelReport{}
+}
+
+func TestOnceDemotesAfterConfirmationAndRestoresAfterHold(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	chain := w.fleet.Chain()
+	configured := remediate.OrderOf(chain)
+	primary := chain.Primary
+
+	// 1. Everything healthy, no target yet: the configured order is written.
+	rep, err := w.engine(t).Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Healthy != 3 || !rep.Order.Written || !rep.Order.Changed {
+		t.Fatalf("first once: healthy=%d written=%v changed=%v, want 3 true true", rep.Healthy, rep.Order.Written, rep.Order.Changed)
+	}
+	if got := w.order(t); !got.Equal(configured) {
+		t.Fatalf("target holds %v, want the configured %v", got, configured)
+	}
+	if n := len(w.clk.Slept()); n != 0 {
+		t.Fatalf("a healthy once slept %d times for confirmations, want 0", n)
+	}
+
+	// 2. Nothing changed: nothing is written.
+	rep, err = w.engine(t).Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Order.Written || rep.Order.Changed {
+		t.Fatalf("unchanged once wrote=%v changed=%v, want false false", rep.Order.Written, rep.Order.Changed)
+	}
+
+	// 3. The primary stops answering: one once confirms it (fail_after 3 =
+	// the cycle plus two rechecks at recheck_interval) and demotes it.
+	if err := w.fleet.Members()[0].SetFault(sim.Refused, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = w.engine(t).Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := modelState(t, rep, primary); m.State != probes.Down || m.Reason != probes.ReasonUnreachable {
+		t.Fatalf("primary after once: %s/%s, want down/unreachable", m.State, m.Reason)
+	}
+	want := []time.Duration{w.s.Health.RecheckInterval, w.s.Health.RecheckInterval}
+	if got := w.clk.Slept(); !slices.Equal(got, want) {
+		t.Fatalf("confirmation sleeps %v, want %v", got, want)
+	}
+	demoted := w.order(t)
+	if demoted.Primary == primary || demoted.Fallbacks[len(demoted.Fallbacks)-1] != primary {
+		t.Fatalf("order after demotion %v: want %s last", demoted, primary)
+	}
+	if !rep.Order.Written || rep.OrderChanges != 1 {
+		t.Fatalf("demoting once: written=%v order_changes=%d", rep.Order.Written, rep.OrderChanges)
+	}
+
+	// 4. It comes back, but the hold (min_hold 5m) has not passed: it stays demoted.
+	if err := w.fleet.Members()[0].SetFault(sim.None, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	w.clk.Advance(time.Minute)
+	rep, err = w.engine(t).Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := modelState(t, rep, primary); m.State != probes.Down {
+		t.Fatalf("primary restored before its hold: %s", m.State)
+	}
+	if rep.Order.Written {
+		t.Fatal("order written while the primary was held")
+	}
+
+	// 5. After the hold, recover_after good observations restore it.
+	w.clk.Advance(5 * time.Minute)
+	rep, err = w.engine(t).Once(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := modelState(t, rep, primary); m.State != probes.Healthy {
+		t.Fatalf("primary after hold: %s/%s, want healthy", m.State, m.Reason)
+	}
+	if got := w.order(t); !got.Equal(configured) || !rep.Order.Written {
+		t.Fatalf("restored order %v (written=%v), want %v", got, rep.Order.Written, configured)
+	}
+
+	var kinds []string
+	for _, ev := range w.events {
+		kinds = append(kinds, ev.Kind+":"+ev.Ref)
+	}
+	wantKinds := []string{"order:", "state:" + primary, "order:", "state:" + primary, "order:"}
+	if !slices.Equal(kinds, wantKinds) {
+		t.Fatalf("events %v, want %v", kinds, wantKinds)
+	}
+}
+
+func TestDryRunWritesNothing(t *testing.T) {
+	w := newWorld(t)
+	e := w.engine(t)
+	// Rebuild with DryRun: same wiring, nothing written.
+	target, _ := remediate.OpenTarget(w.s.Remediation.Target, nil)
+	e = engine.New(engine.Options{OpenClaw: w.oc, Settings: w.s, Clock: w.clk, Log: zerolog.Nop(),
+		Prober: probes.New(probes.Options{Timeout: w.s.Timeout}), Target: target, DryRun: true})
+	rep, err := e.Once(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Order.Written || !rep.Order.Changed {
+		t.Fatalf("dry run: written=%v changed=%v, want false true (the target does not exist yet)", rep.Order.Written, rep.Order.Changed)
+	}
+	if _, err := os.Stat(filepath.Join(w.dir, "order.json")); !os.IsNotExist(err) {
+		t.Fatalf("dry run created the target file (stat: %v)", err)
+	}
+}
+
+func TestRecheckProbesOnlyUnconfirmedProviders(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	e := w.engine(t)
+	if _, err := e.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if e.NeedsRecheck() {
+		t.Fatal("healthy first cycle needs a recheck")
+	}
+	m := w.fleet.Members()
+	if err := m[1].SetFault(sim.ServerError, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !e.NeedsRecheck() {
+		t.Fatal("a changed observation does not ask for a recheck")
+	}
+	before := []int64{m[0].Requests(), m[1].Requests(), m[2].Requests()}
+	if _, err := e.Recheck(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if m[0].Requests() != before[0] || m[2].Requests() != before[2] {
+		t.Fatal("recheck probed providers with nothing to confirm")
+	}
+	if m[1].Requests() == before[1] {
+		t.Fatal("recheck did not probe the provider with an unconfirmed observation")
+	}
+}
+
+func TestCheckIsOneObservation(t *testing.T) {
+	w := newWorld(t)
+	ref := w.fleet.Chain().Primary
+	if err := w.fleet.Members()[0].SetFault(sim.Refused, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	rep := engine.Check(context.Background(), engine.Options{OpenClaw: w.oc, Settings: w.s, Log: zerolog.Nop(),
+		Prober: probes.New(probes.Options{Timeout: w.s.Timeout})})
+	if m := modelState(t, rep, ref); m.State != probes.Down || m.Since != nil {
+		t.Fatalf("check: %s since=%v, want down with no since (no state)", m.State, m.Since)
+	}
+	if !rep.Order.Changed || rep.Order.Effective.Primary == ref || rep.Order.Written {
+		t.Fatalf("check order: %+v", rep.Order)
+	}
+	if code := engine.ExitCode(rep); code != 1 {
+		t.Fatalf("exit code %d, want 1 (some down, some healthy)", code)
+	}
+}
+
+func TestExitCode(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		h, dg, dn int
+		want      int
+	}{{3, 0, 0, 0}, {2, 1, 0, 1}, {1, 0, 2, 1}, {0, 1, 2, 2}, {0, 0, 3, 2}} {
+		rep := &reporter.Report{Healthy: tc.h, Degraded: tc.dg, Down: tc.dn}
+		if got := engine.ExitCode(rep); got != tc.want {
+			t.Errorf("%d/%d/%d: exit %d, want %d", tc.h, tc.dg, tc.dn, got, tc.want)
+		}
+	}
+	providersOnly := &reporter.Report{Providers: []reporter.ProviderReport{{Probe: probes.ProbeInfo{OK: true}}, {}}}
+	if got := engine.ExitCode(providersOnly); got != 1 {
+		t.Errorf("no models, one of two providers up: exit %d, want 1", got)
+	}
+}

@@ -148,17 +148,17 @@ func TestPrometheus(t *testing.T) {
 		t.Fatal(err)
 	}
 	want = map[string]float64{
-		"provwatch_probe_success{provider=ollama}":                        0,
+		"provwatch_probe_success{provider=ollama}":                         0,
 		"provwatch_probe_duration_seconds{phase=dns,provider=ollama}":      0,
 		"provwatch_probe_duration_seconds{phase=connect,provider=ollama}":  0.0003,
 		"provwatch_probe_duration_seconds{phase=tls,provider=ollama}":      0,
 		"provwatch_probe_duration_seconds{phase=ttfb,provider=ollama}":     0.0112,
 		"provwatch_probe_duration_seconds{phase=transfer,provider=ollama}": 0.0004,
 		"provwatch_probe_duration_seconds{phase=total,provider=ollama}":    0.0124,
-		"provwatch_model_available{" + llama + "}":                        1,
-		"provwatch_health_state{" + llama + "}":                           0,
-		"provwatch_failover_active{}":                                     0,
-		"provwatch_order_changes_total{}":                                 3,
+		"provwatch_model_available{" + llama + "}":                         1,
+		"provwatch_health_state{" + llama + "}":                            0,
+		"provwatch_failover_active{}":                                      0,
+		"provwatch_order_changes_total{}":                                  3,
 	}
 	promCheck(t, promScrape(t, p), want)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/provwatch/provwatch/probes"
@@ -17,7 +18,7 @@ const stateVersion = 1
 
 // maxSavedDetail bounds each saved detail: an SSM Standard parameter holds
 // 4 KB, and the detail is only for people (the next probe refreshes it).
-const maxSavedDetail = 160
+const maxSavedDetail = 120
 
 type savedTracker struct {
 	Version *int                `json:"version"`
@@ -65,13 +66,15 @@ func (t *Tracker) MarshalJSON() ([]byte, error) {
 			Level: rs.level,
 		}
 		for s, w := range rs.latest {
-			if w == (why{}) {
+			// Only a state still in the recent window can become the next
+			// state; the current state's reason is the health's own.
+			if w == (why{}) || probes.State(s) == rs.health.State || !slices.Contains(rs.recent, probes.State(s)) {
 				continue
 			}
 			if sr.Latest == nil {
 				sr.Latest = map[probes.State]savedWhy{}
 			}
-			sr.Latest[probes.State(s)] = savedWhy{w.Reason, truncateChars(w.Detail, maxSavedDetail)}
+			sr.Latest[probes.State(s)] = savedWhy{w.Reason, truncateChars(w.Detail, maxSavedDetail/2)}
 		}
 		if rs.hold > 0 {
 			sr.Hold = rs.hold.String()
@@ -165,11 +168,8 @@ func restoreRef(ref string, sr savedRef) (*refState, error) {
 		}
 		rs.latest[s] = why{w.Reason, w.Detail}
 	}
-	// The current state's reason is always known, even from a state saved
-	// before any other observation.
-	if rs.latest[sr.State] == (why{}) {
-		rs.latest[sr.State] = why{sr.Reason, sr.Detail}
-	}
+	// The current state's latest reason is the health's own (not saved twice).
+	rs.latest[sr.State] = why{sr.Reason, sr.Detail}
 	if sr.Hold != "" {
 		h, err := time.ParseDuration(sr.Hold)
 		if err != nil || h < 0 {

@@ -1,0 +1,172 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/provwatch/provwatch/configs"
+)
+
+// A prober that panics stands for any bug a provider's answer could trigger.
+const flavourPanics configs.Flavour = "test-panics"
+
+func init() {
+	probers[flavourPanics] = func(*session, Job) outcome { panic("boom") }
+}
+
+func TestProbeAllOrderAndBound(t *testing.T) {
+	t.Parallel()
+	var inFlight, peak atomic.Int32
+	srv := serve(t, map[string]route{"GET /v1/models": {fn: func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(5 * time.Millisecond) // keep requests overlapping
+		w.Write(fixture(t, "openai/models.json"))
+	}}})
+	var jobs []Job
+	for i := range 12 {
+		p := provider(configs.FlavourOpenAI, srv.URL+"/v1")
+		p.ID = fmt.Sprintf("p%02d", i)
+		jobs = append(jobs, Job{Provider: p, Models: wants(p.ID, "gpt-4o")})
+	}
+	jobs = append(jobs, Job{Provider: &configs.Provider{ID: "bug", BaseURL: srv.URL, Flavour: flavourPanics}, Models: wants("bug", "m")})
+	res := New(defaultOptions()).ProbeAll(context.Background(), jobs, 3)
+	if len(res) != len(jobs) {
+		t.Fatalf("%d results for %d jobs", len(res), len(jobs))
+	}
+	for i, r := range res[:12] {
+		if r.ProviderID != jobs[i].Provider.ID || !r.Probe.OK {
+			t.Errorf("result %d is %s (ok=%v), want %s in job order", i, r.ProviderID, r.Probe.OK, jobs[i].Provider.ID)
+		}
+	}
+	if p := peak.Load(); p > 3 || p < 1 {
+		t.Errorf("peak concurrency %d, bound 3", p)
+	}
+	bug := res[12]
+	if bug.Probe.OK || bug.Models[0].State != Degraded || bug.Models[0].Reason != ReasonFormat {
+		t.Errorf("panicking prober: %+v", bug)
+	}
+	hasAll(t, "error", bug.Probe.Error, "internal error", "boom")
+}
+
+func TestNilProvider(t *testing.T) {
+	t.Parallel()
+	res := New(defaultOptions()).Probe(context.Background(), Job{})
+	if res.Probe.OK || res.Probe.Error == "" {
+		t.Errorf("nil provider: %+v", res.Probe)
+	}
+}
+
+// TestThresholds: slow and rate-limit headroom degrade healthy models; a
+// worse model-specific state stays.
+func TestThresholds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		step   time.Duration // clock step per reading
+		header map[string]string
+		th     configs.Thresholds
+		want   []expect
+		detail string
+	}{
+		{
+			name: "slow list", step: time.Second, th: configs.Thresholds{Latency: 2 * time.Second, MinContextWindow: 64000},
+			want: []expect{{Degraded, ReasonSlow, 131072, none}, {Down, ReasonContextWindow, 8192, none}}, detail: "over the 2s threshold",
+		},
+		{
+			name: "fast enough", step: time.Millisecond, th: configs.Thresholds{Latency: 2 * time.Second, MinContextWindow: 64000},
+			want: []expect{{Healthy, ReasonOK, 131072, none}, {Down, ReasonContextWindow, 8192, none}},
+		},
+		{
+			name: "nothing remaining is down", header: map[string]string{"x-ratelimit-limit-requests": "1000", "x-ratelimit-remaining-requests": "0"},
+			th:   configs.Thresholds{MinContextWindow: 64000, MinRateLimitHeadroom: 0.1},
+			want: []expect{{Down, ReasonRateLimit, 131072, none}, {Down, ReasonContextWindow, 8192, none}}, detail: "no rate-limit headroom",
+		},
+		{
+			name: "headroom at the threshold is fine", header: map[string]string{"x-ratelimit-limit-requests": "1000", "x-ratelimit-remaining-requests": "100"},
+			th:   configs.Thresholds{MinContextWindow: 64000, MinRateLimitHeadroom: 0.1},
+			want: []expect{{Healthy, ReasonOK, 131072, none}, {Down, ReasonContextWindow, 8192, none}},
+		},
+		{
+			name: "context threshold 0 still enforces OpenClaw's minimum", th: configs.Thresholds{},
+			want: []expect{{Healthy, ReasonOK, 131072, none}, {Down, ReasonContextWindow, 8192, none}},
+		},
+		{
+			name: "context between 16000 and the threshold is degraded", th: configs.Thresholds{MinContextWindow: 200000},
+			want: []expect{{Degraded, ReasonContextWindow, 131072, none}, {Down, ReasonContextWindow, 8192, none}}, detail: "below min_context_window 200000",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, map[string]route{"GET /openai/v1/models": {file: "groq/models.json", header: tc.header}})
+			opts := defaultOptions()
+			opts.Thresholds = tc.th
+			if tc.step > 0 {
+				opts.Now = steppingClock(tc.step)
+			}
+			res := probeOnce(t, opts, Job{Provider: provider(configs.FlavourGroq, srv.URL+"/openai/v1"), Models: wants("groq", "llama-3.3-70b-versatile", "gemma2-9b-it")})
+			check(t, res, tc.want)
+			if tc.detail != "" {
+				hasAll(t, "detail", res.Models[0].Detail, tc.detail)
+			}
+		})
+	}
+}
+
+// TestResultShape: base URL without secrets, configured context from the
+// provider's models[], API name, start time.
+func TestResultShape(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, map[string]route{"GET /v1/models": {file: "vllm/models.json"}})
+	p := provider(configs.FlavourVLLM, "http://user:"+testKey+"@"+srv.Listener.Addr().String()+"/v1?api_key="+testKey)
+	p.Headers = map[string]string{"Authorization": "Bearer hdr-SECRET-VALUE-42"}
+	p.APIKey = ""
+	p.Models = []configs.Model{{ID: "Qwen/Qwen2.5-Coder-32B-Instruct", ContextWindow: ptrInt(32768)}}
+	res := probeOnce(t, defaultOptions(), Job{Provider: p, Models: wants("vllm", "Qwen/Qwen2.5-Coder-32B-Instruct")})
+	if want := "http://" + srv.Listener.Addr().String() + "/v1"; res.BaseURL != want {
+		t.Errorf("base_url %q, want %q", res.BaseURL, want)
+	}
+	if res.API != "vllm" || !res.Start.Equal(epoch) {
+		t.Errorf("api %q start %v", res.API, res.Start)
+	}
+	m := res.Models[0]
+	if intOrNone(m.ConfiguredContextWindow) != 32768 {
+		t.Errorf("configured_context_window %v, want 32768 from models[]", intOrNone(m.ConfiguredContextWindow))
+	}
+	noSecret(t, res, testKey, "hdr-SECRET-VALUE-42")
+	if h := srv.requests()[0].header.Get("Authorization"); h != "Bearer hdr-SECRET-VALUE-42" {
+		t.Errorf("configured header not sent")
+	}
+}
+
+// TestScrub: whatever a provider echoes, the key and header values are cut.
+func TestScrub(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, map[string]route{"GET /v1/models": {status: 500, body: `{"error":{"message":"upstream said: key ` + testKey + ` and tok-HEADER-SECRET failed"}}`}})
+	p := provider(configs.FlavourOpenAI, srv.URL+"/v1")
+	p.Headers = map[string]string{"X-Extra": "tok-HEADER-SECRET"}
+	res := probeOnce(t, defaultOptions(), Job{Provider: p, Models: wants("openai", "gpt-4o")})
+	check(t, res, []expect{{Down, ReasonServerError, none, none}}, "tok-HEADER-SECRET")
+	hasAll(t, "detail", res.Models[0].Detail, "[redacted]")
+}
+
+func TestBadBaseURL(t *testing.T) {
+	t.Parallel()
+	for _, base := range []string{"", "ftp://host/", "127.0.0.1:11434", "http://"} {
+		res := probeOnce(t, defaultOptions(), Job{Provider: provider(configs.FlavourOpenAI, base), Models: wants("openai", "m")})
+		if m := res.Models[0]; m.State != Down || m.Reason != ReasonUnreachable {
+			t.Errorf("base %q: %s/%s", base, m.State, m.Reason)
+		}
+	}
+}

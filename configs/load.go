@@ -33,7 +33,7 @@ func LoadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
 // only), applies PROVWATCH_* environment overrides from getenv (nil means
 // os.Getenv), and validates. Every error is an *Error.
 func LoadSettings(path string, getenv func(string) string) (Settings, error) {
-	return DefaultSettings(), nil
+	return loadSettings(path, getenv)
 }
 
 func defaultGetenv(k string) string { return os.Getenv(k) }

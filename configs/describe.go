@@ -1,0 +1,129 @@
+package configs
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteSummary prints what `provwatch validate` shows: the resolved
+// providers (never a key or header value: only whether a key is set), their
+// models, every chain in order, and the settings that decide what happens.
+func WriteSummary(w io.Writer, oc *OpenClaw, s Settings) error {
+	ew := &errWriter{w: w}
+	src := "none found (watching built-in providers whose key is set, and a local Ollama)"
+	if oc != nil && oc.Path != "" {
+		src = oc.Path
+	}
+	ew.printf("OpenClaw config: %s\n", src)
+	settingsSrc := "defaults and PROVWATCH_* variables"
+	if s.Path != "" {
+		settingsSrc = s.Path + " (+ PROVWATCH_* variables)"
+	}
+	ew.printf("Settings:        %s\n\n", settingsSrc)
+
+	var provs []*Provider
+	var chains []Chain
+	if oc != nil {
+		provs, chains = oc.Providers, oc.Chains
+	}
+	ew.printf("Providers (%d)\n", len(provs))
+	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  ID\tFLAVOUR\tBASE URL\tKEY\tDEFINED IN")
+	for _, p := range provs {
+		base := p.BaseURL
+		if base == "" {
+			base = "(none)"
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.ID, p.Flavour, base, keyState(p), p.Source)
+	}
+	tw.Flush()
+
+	ew.printf("\nModels\n")
+	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "  REF\tCONTEXT WINDOW\tMAX TOKENS")
+	n := 0
+	for _, p := range provs {
+		for _, m := range p.Models {
+			fmt.Fprintf(tw, "  %s/%s\t%s\t%s\n", p.ID, m.ID, intOrDash(m.ContextWindow), intOrDash(m.MaxTokens))
+			n++
+		}
+	}
+	if n == 0 {
+		fmt.Fprintln(tw, "  (no models declared)\t\t")
+	}
+	tw.Flush()
+
+	ew.printf("\nChains (%d)\n", len(chains))
+	if len(chains) == 0 {
+		ew.printf("  (none: agents.defaults.model is not set)\n")
+	}
+	for _, c := range chains {
+		ew.printf("  %s (%s)\n", c.Name, c.Path)
+		for i, ref := range c.Refs() {
+			role := "fallback " + strconv.Itoa(i)
+			if i == 0 {
+				role = "primary"
+			}
+			ew.printf("    %-11s %s\n", role, ref)
+		}
+	}
+
+	ew.printf("\nSettings\n")
+	tw = tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  schedule\t%s\n", s.Schedule)
+	fmt.Fprintf(tw, "  timeout\t%s\n", s.Timeout)
+	fmt.Fprintf(tw, "  health\tfail_after %d, recover_after %d, hold %s..%s\n", s.Health.FailAfter, s.Health.RecoverAfter, s.Health.MinHold, s.Health.MaxHold)
+	fmt.Fprintf(tw, "  remediation.target\t%s\n", s.Remediation.Target)
+	fmt.Fprintf(tw, "  remediation.drop_down\t%t\n", s.Remediation.DropDown)
+	fmt.Fprintf(tw, "  state\t%s\n", s.State)
+	fmt.Fprintf(tw, "  metrics.sink\t%s (%s, detail %s)\n", s.Metrics.Sink, s.Metrics.Namespace, s.Metrics.Detail)
+	tw.Flush()
+	return ew.err
+}
+
+func keyState(p *Provider) string {
+	if p.APIKey != "" {
+		if p.KeyEnv != "" {
+			return "set (" + p.KeyEnv + ")"
+		}
+		return "set"
+	}
+	if p.KeyEnv != "" {
+		return "missing (set " + p.KeyEnv + ")"
+	}
+	if p.Flavour == FlavourOllama || isLocal(p.BaseURL) {
+		return "none needed"
+	}
+	return "none"
+}
+
+func isLocal(u string) bool {
+	return strings.Contains(u, "://127.0.0.1") || strings.Contains(u, "://localhost") || strings.Contains(u, "://[::1]")
+}
+
+func intOrDash(v *int) string {
+	if v == nil {
+		return "-"
+	}
+	return strconv.Itoa(*v)
+}
+
+// errWriter keeps the first write error so the printing code stays flat.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }

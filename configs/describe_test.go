@@ -1,0 +1,46 @@
+package configs
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestWriteSummary(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{"openclaw.json": `{
+  models: { providers: {
+    ollama: { baseUrl: 'http://127.0.0.1:11434', models: [{ id: 'qwen3-coder', contextWindow: 128000 }] },
+    lab: { baseUrl: 'http://gpu:8000/v1', apiKey: '${LAB_KEY}', headers: { 'X-Secret': 'hdr-secret-value' } },
+  } },
+  agents: { defaults: { model: { primary: 'ollama/qwen3-coder', fallbacks: ['groq/llama-3.3-70b-versatile', 'lab/coder'] } } },
+}`})
+	oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: envOf(map[string]string{"LAB_KEY": "sk-very-secret"})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteSummary(&b, oc, DefaultSettings()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, secret := range []string{"sk-very-secret", "hdr-secret-value"} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("summary leaks a secret:\n%s", out)
+		}
+	}
+	for _, want := range []string{
+		"  groq    groq               https://api.groq.com/openai/v1  missing (set GROQ_API_KEY)  built-in\n",
+		"  lab     openai-compatible  http://gpu:8000/v1              set (LAB_KEY)",
+		"  ollama  ollama             http://127.0.0.1:11434          none needed",
+		"  ollama/qwen3-coder  128000          -\n",
+		"  defaults (agents.defaults.model)\n    primary     ollama/qwen3-coder\n    fallback 1  groq/llama-3.3-70b-versatile\n    fallback 2  lab/coder\n",
+		"  schedule               @every 1m\n",
+		"  remediation.target     none\n",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}

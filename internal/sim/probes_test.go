@@ -12,9 +12,11 @@ import (
 
 // jobsFor turns a fleet into one probe job per provider, watching its
 // first model as the chain does.
-func jobsFor(f *sim.Fleet) []probes.Job {
+func jobsFor(f *sim.Fleet) []probes.Job { return jobsOf(f.Providers()) }
+
+func jobsOf(provs []*configs.Provider) []probes.Job {
 	var jobs []probes.Job
-	for _, p := range f.Providers() {
+	for _, p := range provs {
 		m := p.Models[0]
 		jobs = append(jobs, probes.Job{Provider: p, Models: []probes.Want{{
 			Ref: p.ID + "/" + m.ID, Model: m.ID, ConfiguredContextWindow: m.ContextWindow}}})

@@ -250,3 +250,12 @@ func mustURL(t testing.TB, s string) *url.URL {
 	}
 	return u
 }
+
+// mustFixture reads a fixture where no testing.TB is at hand (table literals).
+func mustFixture(name string) []byte {
+	b, err := readFixture(name)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}

@@ -147,6 +147,12 @@ func TestOpenAICompatible(t *testing.T) {
 			},
 		},
 		{
+			name: "deepseek: blank lines before the body while it holds the connection", flavour: configs.FlavourDeepSeek,
+			routes: map[string]route{"GET /v1/models": {body: "\n\n\n" + string(mustFixture("deepseek/models.json"))}, "GET /user/balance": {file: "deepseek/balance.json"}},
+			models: wants("deepseek", "deepseek-reasoner"), ok: true, status: 200,
+			want: []expect{{Healthy, ReasonOK, 128000, none}},
+		},
+		{
 			name: "deepseek: balance not available is billing", flavour: configs.FlavourDeepSeek,
 			routes: map[string]route{"GET /v1/models": {file: "deepseek/models.json"}, "GET /user/balance": {file: "deepseek/balance_empty.json"}},
 			models: wants("deepseek", "deepseek-chat"), status: 200,

@@ -212,6 +212,17 @@ func precheck(s *session) *verdict {
 	return nil
 }
 
+// NewJob builds the job for one provider and the model ids a chain names
+// on it: refs are "<provider id>/<model>", configured context windows come
+// from the provider's models[].
+func NewJob(p *configs.Provider, models []string, generate bool) Job {
+	ws := make([]Want, len(models))
+	for i, m := range models {
+		ws[i] = Want{Ref: p.ID + "/" + m, Model: m}
+	}
+	return Job{Provider: p, Models: withConfigured(p, ws), Generate: generate}
+}
+
 // withConfigured fills in a want's configured context from the provider's
 // models[] when the caller left it out.
 func withConfigured(prov *configs.Provider, wants []Want) []Want {

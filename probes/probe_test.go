@@ -170,3 +170,18 @@ func TestBadBaseURL(t *testing.T) {
 		}
 	}
 }
+
+func TestNewJob(t *testing.T) {
+	t.Parallel()
+	p := &configs.Provider{ID: "ollama", Models: []configs.Model{{ID: "qwen3-coder", ContextWindow: ptrInt(128000)}}}
+	j := NewJob(p, []string{"qwen3-coder", "llama3.1:8b"}, true)
+	if !j.Generate || j.Provider != p || len(j.Models) != 2 {
+		t.Fatalf("job %+v", j)
+	}
+	if w := j.Models[0]; w.Ref != "ollama/qwen3-coder" || intOrNone(w.ConfiguredContextWindow) != 128000 {
+		t.Errorf("want %+v", w)
+	}
+	if w := j.Models[1]; w.Ref != "ollama/llama3.1:8b" || w.ConfiguredContextWindow != nil {
+		t.Errorf("want %+v", w)
+	}
+}

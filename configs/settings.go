@@ -139,11 +139,7 @@ func yamlSyntaxErr(path string, err error) *Error {
 			}
 		}
 	}
-	e := &Error{File: path, Msg: "invalid YAML: " + msg, Err: err}
-	if line > 0 {
-		e.Line, e.Col = line, 1
-	}
-	return e
+	return &Error{File: path, Line: line, Msg: "invalid YAML: " + msg, Err: err}
 }
 
 func (l *settingsLoader) mapping(file string, m *yaml.Node, prefix string) error {
@@ -450,7 +446,13 @@ var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month 
 func ParseSchedule(spec string) (cron.Schedule, error) { return cronParser.Parse(spec) }
 
 func (l *settingsLoader) fail(path, msg, hint string) *Error {
-	o, ok := l.origins[path]
+	return l.failAt(path, path, msg, hint)
+}
+
+// failAt reports a problem at path, positioned where key (the settings key
+// that carried it, e.g. probes for probes.openai.mode) was set.
+func (l *settingsLoader) failAt(key, path, msg, hint string) *Error {
+	o, ok := l.origins[key]
 	if !ok {
 		o = origin{file: "defaults"}
 	}
@@ -499,10 +501,10 @@ func (l *settingsLoader) validate() error {
 	for _, id := range ids {
 		ps := s.Probes[id]
 		if ps.Mode != "" && ps.Mode != ModeList && ps.Mode != ModeGenerate && ps.Mode != ModeOff {
-			return l.fail("probes", fmt.Sprintf("probes.%s.mode %q is not one of list, generate, off", id, ps.Mode), "")
+			return l.failAt("probes", "probes."+id+".mode", fmt.Sprintf("%q is not one of list, generate, off", ps.Mode), "")
 		}
 		if ps.GenerateEvery < 0 {
-			return l.fail("probes", fmt.Sprintf("probes.%s.generate_every must not be negative", id), "")
+			return l.failAt("probes", "probes."+id+".generate_every", "must not be negative", "")
 		}
 	}
 	if err := l.enum("metrics.sink", s.Metrics.Sink, "auto", "cloudwatch", "emf", "none"); err != nil {

@@ -53,7 +53,7 @@ type cwFakeError struct {
 	Body       map[string]string `json:"body"`
 }
 
-func cwLoadErrors(t *testing.T) map[string]cwFakeError {
+func cwLoadErrors(t testing.TB) map[string]cwFakeError {
 	t.Helper()
 	b, err := os.ReadFile("testdata/metrics_cloudwatch_errors.json")
 	if err != nil {
@@ -81,7 +81,7 @@ func cwLoadErrors(t *testing.T) map[string]cwFakeError {
 // the request's protocol headers, gunzips and decodes the CBOR body, and
 // answers with success or with the error fixture next() names.
 type cwFake struct {
-	t      *testing.T
+	t      testing.TB
 	errors map[string]cwFakeError
 
 	mu       sync.Mutex
@@ -92,7 +92,7 @@ type cwFake struct {
 	bodySize []int // decompressed size of each request
 }
 
-func newCWFake(t *testing.T) *cwFake {
+func newCWFake(t testing.TB) *cwFake {
 	return &cwFake{t: t, errors: cwLoadErrors(t), next: func(int) string { return "" }}
 }
 
@@ -672,5 +672,22 @@ func TestNewCloudWatchClientProtocol(t *testing.T) {
 	c := NewCloudWatchClient(cfg, "json", "", WithoutRequestCompression)
 	if !c.Options().DisableRequestCompression {
 		t.Error("WithoutRequestCompression did not disable compression")
+	}
+}
+
+// BenchmarkCloudWatchPublish measures one large cycle (1232 data, two
+// puts) through the real SDK client to the loopback CBOR fake.
+func BenchmarkCloudWatchPublish(b *testing.B) {
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	fake := newCWFake(b)
+	srv := httptest.NewServer(fake)
+	defer srv.Close()
+	sink := NewCloudWatch(cwTestClient(srv.URL), configs.Metrics{}, zerolog.Nop(), WithCloudWatchClock(func() time.Time { return t0 }))
+	r := cwBigReport(t0, 10, 40)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := sink.Publish(context.Background(), r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -282,5 +283,19 @@ func TestEMFManyMetricsSplitDirectives(t *testing.T) {
 	}
 	if fmt.Sprint(sizes) != "[100 100 50]" {
 		t.Fatalf("directive sizes %v, want [100 100 50]", sizes)
+	}
+}
+
+// BenchmarkEMFPublish measures writing one large cycle (10 providers × 40
+// models) as EMF lines.
+func BenchmarkEMFPublish(b *testing.B) {
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	r := cwBigReport(t0, 10, 40)
+	sink := NewEMF(io.Discard, configs.Metrics{})
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := sink.Publish(context.Background(), r); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -173,6 +173,11 @@ type parser struct {
 	lineHint int
 	slab     []Node
 	depth    int
+	// Scratch stacks for members of the objects and arrays being parsed:
+	// each container copies its members out once, at its exact size, instead
+	// of growing its own slice by doubling.
+	fields []Field
+	items  []*Node
 }
 
 // indexLines records line starts once, so positions cost a lookup instead
@@ -273,7 +278,8 @@ func (p *parser) node(k Kind, start int) *Node {
 	if len(p.slab) == cap(p.slab) {
 		// Nodes are allocated in chunks: one allocation per chunk instead of
 		// one per value. A chunk stays alive as long as any node in it.
-		size := len(p.src) / 16
+		// About one value per 32 bytes of a typical config.
+		size := len(p.src) / 32
 		if size < 8 {
 			size = 8
 		} else if size > 512 {
@@ -395,6 +401,7 @@ func (p *parser) object() (*Node, error) {
 	}
 	p.pos++
 	n := p.node(KindObject, start)
+	mark := len(p.fields)
 	for {
 		if err := p.skipSpace(); err != nil {
 			return nil, err
@@ -427,7 +434,7 @@ func (p *parser) object() (*Node, error) {
 			return nil, err
 		}
 		f.Value = v
-		n.Fields = append(n.Fields, f)
+		p.fields = append(p.fields, f)
 		if err := p.skipSpace(); err != nil {
 			return nil, err
 		}
@@ -444,6 +451,10 @@ func (p *parser) object() (*Node, error) {
 		return nil, p.errf(p.pos, "unexpected %s, expected ',' or '}'", p.describe(p.pos))
 	}
 	p.pos++ // '}'
+	if len(p.fields) > mark {
+		n.Fields = append([]Field(nil), p.fields[mark:]...)
+		p.fields = p.fields[:mark]
+	}
 	n.End = p.pos
 	p.depth--
 	return n, nil
@@ -456,6 +467,7 @@ func (p *parser) array() (*Node, error) {
 	}
 	p.pos++
 	n := p.node(KindArray, start)
+	mark := len(p.items)
 	for {
 		if err := p.skipSpace(); err != nil {
 			return nil, err
@@ -470,7 +482,7 @@ func (p *parser) array() (*Node, error) {
 		if err != nil {
 			return nil, err
 		}
-		n.Items = append(n.Items, v)
+		p.items = append(p.items, v)
 		if err := p.skipSpace(); err != nil {
 			return nil, err
 		}
@@ -487,6 +499,10 @@ func (p *parser) array() (*Node, error) {
 		return nil, p.errf(p.pos, "unexpected %s, expected ',' or ']'", p.describe(p.pos))
 	}
 	p.pos++ // ']'
+	if len(p.items) > mark {
+		n.Items = append([]*Node(nil), p.items[mark:]...)
+		p.items = p.items[:mark]
+	}
 	n.End = p.pos
 	p.depth--
 	return n, nil

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/reporter"
+)
+
+func newSSMClient(cfg aws.Config) *ssm.Client { return ssm.NewFromConfig(cfg) }
+
+func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c commonFlags
+	var asJSON bool
+	var only providerList
+	fs := flag.NewFlagSet("check", flag.ContinueOnError)
+	c.register(fs)
+	fs.BoolVar(&asJSON, "json", false, "print the JSON report instead of the table")
+	fs.Var(&only, "provider", "probe only this provider id (repeatable)")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	e, err := c.load(ctx, stderr, true)
+	if err != nil {
+		return err
+	}
+	if err := e.checkProviderFilter(only); err != nil {
+		return err
+	}
+	rep := engine.Check(ctx, engine.Options{
+		OpenClaw: e.oc, Settings: e.settings, Prober: e.prober(), Log: e.log, Providers: only,
+	})
+	if err := writeReport(stdout, rep, asJSON, true); err != nil {
+		return err
+	}
+	return statusErr(engine.ExitCode(rep))
+}
+
+func writeReport(w io.Writer, rep *reporter.Report, asJSON, check bool) error {
+	if asJSON {
+		return reporter.WriteJSON(w, rep)
+	}
+	f, _ := w.(*os.File)
+	return reporter.WriteTable(w, rep, reporter.TableOptions{Color: f != nil && reporter.AutoColor(f), Check: check})
+}
+
+func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c commonFlags
+	var asJSON, dryRun bool
+	var only providerList
+	fs := flag.NewFlagSet("once", flag.ContinueOnError)
+	c.register(fs)
+	fs.BoolVar(&asJSON, "json", false, "print the JSON report instead of the table")
+	fs.Var(&only, "provider", "probe only this provider id (repeatable)")
+	fs.BoolVar(&dryRun, "dry-run", false, "compute and report the new order, write nothing")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	e, err := c.load(ctx, stderr, false)
+	if err != nil {
+		return err
+	}
+	if err := e.checkProviderFilter(only); err != nil {
+		return err
+	}
+	opt, closeSinks, err := e.engineOptions(ctx, "once", stdout, dryRun)
+	if err != nil {
+		return err
+	}
+	opt.Providers = only
+	rep, err := engine.New(opt).Once(ctx)
+	closeSinks()
+	if err != nil {
+		return err
+	}
+	if err := writeReport(stdout, rep, asJSON, false); err != nil {
+		return err
+	}
+	return statusErr(engine.ExitCode(rep))
+}
+
+func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c commonFlags
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	c.register(fs)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	e, err := c.load(ctx, stderr, false)
+	if err != nil {
+		return err
+	}
+	if e.oc.Path == "" {
+		fmt.Fprintln(stdout, "No OpenClaw config found (pass --openclaw-config, or set OPENCLAW_CONFIG_PATH); settings only.")
+	}
+	if err := configsWriteSummary(stdout, e); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "configuration is valid")
+	return nil
+}
+
+func cmdVersion(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	v, c := buildVersion()
+	fmt.Fprintf(stdout, "provwatch %s (commit %s, %s, %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return nil
+}
+
+// buildVersion prefers the linker-set values, then the module's build info.
+func buildVersion() (ver, rev string) {
+	ver, rev = version, commit
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if ver == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			ver = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && rev == "" {
+				rev = s.Value
+			}
+			if s.Key == "vcs.modified" && s.Value == "true" && rev != "" && !strings.HasSuffix(rev, "-dirty") {
+				rev += "-dirty"
+			}
+		}
+	}
+	if ver == "" {
+		ver = "dev"
+	}
+	if rev == "" {
+		rev = "unknown"
+	}
+	return ver, rev
+}
+
+func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c commonFlags
+	var url string
+	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
+	c.register(fs)
+	fs.StringVar(&url, "url", "", "health URL (default: /healthz on the http.listen address)")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if url == "" {
+		// Only the settings are needed; a broken OpenClaw config must not
+		// make the container look unhealthy by itself.
+		log, err := newLogger(&c, stderr)
+		if err != nil {
+			return err
+		}
+		_ = log
+		s, err := loadSettingsOnly(&c)
+		if err != nil {
+			return err
+		}
+		url = "http://" + dialAddr(s.HTTP.Listen) + "/healthz"
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return usageErr("--url %q: %v", url, err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return &exitError{code: 1, err: fmt.Errorf("healthcheck: %v", err)}
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Status string `json:"status"`
+		Reason string `json:"reason"`
+	}
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body)
+	if resp.StatusCode != http.StatusOK {
+		return &exitError{code: 1, err: fmt.Errorf("healthcheck: %s answered %d %s", url, resp.StatusCode, body.Reason)}
+	}
+	fmt.Fprintln(stdout, "healthy")
+	return nil
+}
+
+// dialAddr turns a listen address into one to dial on this host.
+func dialAddr(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return net.JoinHostPort(host, port)
+}

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/provwatch/provwatch/internal/sim"
+)
+
+func TestCheckJSONAgainstSimulator(t *testing.T) {
+	t.Parallel()
+	f, cfg := fleetConfig(t)
+	if err := f.Members()[0].SetFault(sim.MissingModel, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := run(t, nil, "check", "--json", "--openclaw-config", cfg)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (primary not pulled, fallbacks healthy); stderr:\n%s", code, errOut)
+	}
+	rep := decodeReport(t, out)
+	if rep["healthy"] != 2.0 || rep["down"] != 1.0 {
+		t.Fatalf("counts healthy=%v down=%v, want 2 and 1", rep["healthy"], rep["down"])
+	}
+	if strings.Count(strings.TrimSpace(out), "\n") != 0 {
+		t.Fatalf("check --json printed more than one line:\n%s", out)
+	}
+	order := rep["order"].(map[string]any)
+	eff := order["effective"].(map[string]any)
+	if eff["primary"] == f.Chain().Primary || order["changed"] != true || order["written"] != false {
+		t.Fatalf("order %v: want the missing primary moved, changed, not written", order)
+	}
+	var model map[string]any
+	for _, p := range rep["providers"].([]any) {
+		for _, m := range p.(map[string]any)["models"].([]any) {
+			if m.(map[string]any)["ref"] == f.Chain().Primary {
+				model = m.(map[string]any)
+			}
+		}
+	}
+	if model["reason"] != "no_model" || model["state"] != "down" {
+		t.Fatalf("primary model %v, want down/no_model", model)
+	}
+	for _, m := range f.Members() {
+		if key := m.APIKey(); key != "" && strings.Contains(out+errOut, key) {
+			t.Fatalf("API key of %s leaked into the output", m.ID)
+		}
+	}
+}
+
+func TestCheckTableAndProviderFilter(t *testing.T) {
+	t.Parallel()
+	f, cfg := fleetConfig(t)
+	code, out, errOut := run(t, nil, "check", "--openclaw-config", cfg, "--provider", f.Members()[2].ID)
+	if code != 0 {
+		t.Fatalf("exit %d, want 0; stderr:\n%s", code, errOut)
+	}
+	if !strings.Contains(out, f.Members()[2].Ref()) || strings.Contains(out, f.Members()[0].Server.Addr()) {
+		t.Fatalf("table should list only %s:\n%s", f.Members()[2].ID, out)
+	}
+	if f.Members()[0].Requests() != 0 {
+		t.Fatal("--provider probed a provider it was not asked for")
+	}
+	code, _, errOut = run(t, nil, "check", "--openclaw-config", cfg, "--provider", "nosuch")
+	if code != 64 || !strings.Contains(errOut, "nosuch") {
+		t.Fatalf("unknown --provider: exit %d, stderr %q; want 64 naming it", code, errOut)
+	}
+}
+
+func TestCheckNoneHealthyExits2(t *testing.T) {
+	t.Parallel()
+	f, cfg := fleetConfig(t)
+	for _, m := range f.Members() {
+		if err := m.SetFault(sim.Refused, sim.FaultParams{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errOut := run(t, nil, "check", "--openclaw-config", cfg)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2; stdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+}
+
+func TestUsageAndConfigErrors(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	missingVar := writeFile(t, dir, "missing-var.json5", `{
+  models: { providers: { ollama: { baseUrl: "${OLLAMA_HOST_FOR_TEST}", models: [{ id: "qwen3" }] } } },
+  agents: { defaults: { model: "ollama/qwen3" } },
+}`)
+	broken := writeFile(t, dir, "broken.json5", "{\n  agents: { defaults: { model: 'x/y' } \n")
+	badSettings := writeFile(t, dir, "bad.yaml", "health:\n  fail_aftr: 3\n")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"no command", nil, 64, []string{"Usage"}},
+		{"unknown command", []string{"frobnicate"}, 64, []string{"frobnicate"}},
+		{"bad flag", []string{"check", "--no-such-flag"}, 64, []string{"no-such-flag"}},
+		{"stray argument", []string{"validate", "extra"}, 64, []string{"extra"}},
+		{"bad log level", []string{"validate", "--log-level", "loud"}, 64, []string{"loud"}},
+		{"missing variable", []string{"check", "--openclaw-config", missingVar}, 78, []string{"OLLAMA_HOST_FOR_TEST", "models.providers.ollama.baseUrl", "missing-var.json5"}},
+		{"syntax error", []string{"validate", "--openclaw-config", broken}, 78, []string{"broken.json5:"}},
+		{"unknown settings key", []string{"validate", "--config", badSettings}, 78, []string{"fail_aftr", "bad.yaml"}},
+		{"missing file", []string{"validate", "--openclaw-config", filepath.Join(dir, "nope.json")}, 78, []string{"nope.json"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := run(t, nil, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:%s\nstderr:%s", code, tc.code, out, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out+errOut, w) {
+					t.Errorf("output does not mention %q:\n%s%s", w, out, errOut)
+				}
+			}
+		})
+	}
+}
+
+func TestValidatePrintsResolvedConfig(t *testing.T) {
+	t.Parallel()
+	f, cfg := fleetConfig(t)
+	code, out, errOut := run(t, nil, "validate", "--openclaw-config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	for _, m := range f.Members() {
+		if !strings.Contains(out, m.Ref()) {
+			t.Errorf("validate does not list %s:\n%s", m.Ref(), out)
+		}
+		if k := m.APIKey(); k != "" && strings.Contains(out, k) {
+			t.Errorf("validate printed %s's key", m.ID)
+		}
+	}
+	if !strings.Contains(out, "configuration is valid") {
+		t.Errorf("no verdict line:\n%s", out)
+	}
+	if f.Members()[0].Requests() != 0 {
+		t.Error("validate probed a provider")
+	}
+}
+
+func TestOnceWritesFileTargetAndKeepsState(t *testing.T) {
+	t.Parallel()
+	f, cfg := fleetConfig(t)
+	dir := t.TempDir()
+	order := filepath.Join(dir, "order.json")
+	env := []string{"PROVWATCH_REMEDIATION_TARGET=file:" + order, "PROVWATCH_HEALTH_RECHECK_INTERVAL=10ms", "PROVWATCH_HEALTH_FAIL_AFTER=2"}
+	code, out, errOut := run(t, env, "once", "--json", "--openclaw-config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	if rep := decodeReport(t, out); rep["order"].(map[string]any)["written"] != true {
+		t.Fatalf("first once did not write the missing target: %v", rep["order"])
+	}
+	if _, err := os.Stat(order + ".state"); err != nil {
+		t.Fatalf("auto state for once should live beside the file target: %v", err)
+	}
+	if err := f.Members()[0].SetFault(sim.Refused, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	// --dry-run: computes, writes nothing.
+	before, _ := os.ReadFile(order)
+	code, out, _ = run(t, env, "once", "--json", "--dry-run", "--openclaw-config", cfg)
+	if code != 1 {
+		t.Fatalf("dry-run exit %d, want 1", code)
+	}
+	if after, _ := os.ReadFile(order); string(after) != string(before) {
+		t.Fatal("--dry-run changed the target")
+	}
+	if o := decodeReport(t, out)["order"].(map[string]any); o["written"] != false || o["changed"] != true {
+		t.Fatalf("dry-run order %v: want changed, not written", o)
+	}
+	code, out, errOut = run(t, env, "once", "--json", "--openclaw-config", cfg)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", code, errOut)
+	}
+	b, _ := os.ReadFile(order)
+	if !strings.Contains(string(b), `"fallbacks"`) || strings.HasPrefix(strings.TrimPrefix(string(b), `{"primary":"`), f.Chain().Primary) {
+		t.Fatalf("target after demotion: %s", b)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	code, out, _ := run(t, nil, "version")
+	if code != 0 || !strings.HasPrefix(out, "provwatch ") || !strings.Contains(out, "go1.") {
+		t.Fatalf("version: exit %d, %q", code, out)
+	}
+}

@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/provwatch/provwatch/internal/clock"
+	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/internal/sim"
+	"github.com/provwatch/provwatch/remediate"
+)
+
+// cmdDemo runs the daemon against simulated providers whose health changes
+// on a script, printing each change as it happens. It ends by itself.
+func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c commonFlags
+	var listen string
+	var speed float64
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	c.logLevel = "warn" // the demo's own lines tell the story; logs only for trouble
+	c.register(fs)
+	fs.StringVar(&listen, "listen", "127.0.0.1:9464", "status page address (another free port is used if it is taken)")
+	fs.Float64Var(&speed, "speed", 1, "run the scenario this many times faster (1 to 5)")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if speed < 1 || speed > 5 {
+		return usageErr("--speed %v: want 1 to 5 (the schedule cannot tick faster than once a second)", speed)
+	}
+	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / speed) }
+
+	fleet, err := sim.StartFleet(sim.Spec{Kind: sim.Ollama}, sim.Spec{Kind: sim.Groq}, sim.Spec{Kind: sim.Anthropic})
+	if err != nil {
+		return err
+	}
+	defer fleet.Close()
+	m := fleet.Members()
+	primary, limited := m[0], m[1]
+
+	dir, err := os.MkdirTemp("", "provwatch-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ocPath := filepath.Join(dir, "openclaw.json")
+	if err := fleet.WriteOpenClawConfig(ocPath); err != nil {
+		return err
+	}
+	orderPath := filepath.Join(dir, "order.json")
+	settingsPath := filepath.Join(dir, "provwatch.yaml")
+	settings := fmt.Sprintf(`# provwatch demo settings: short intervals so a minute tells the whole story.
+schedule: "@every %s"
+timeout: %s
+health:
+  fail_after: 2
+  recover_after: 2
+  recheck_interval: %s
+  min_hold: %s
+  max_hold: %s
+remediation:
+  target: "file:%s"
+state: memory
+metrics:
+  sink: none
+http:
+  listen: "%s"
+`, max(time.Second, scale(5*time.Second)).Round(time.Second), scale(2*time.Second), scale(2*time.Second),
+		scale(10*time.Second), scale(time.Minute), orderPath, freeAddr(listen))
+	if err := os.WriteFile(settingsPath, []byte(settings), 0o600); err != nil {
+		return err
+	}
+	if c.openclawConfig != "" || c.config != "" {
+		return usageErr("demo: --openclaw-config and --config are not used; the demo makes its own")
+	}
+	c.openclawConfig, c.config = ocPath, settingsPath
+
+	start := time.Now()
+	var mu sync.Mutex
+	say := func(format string, a ...any) {
+		mu.Lock()
+		defer mu.Unlock()
+		el := time.Since(start)
+		fmt.Fprintf(stdout, "[%02d:%02d] %s\n", int(el.Minutes()), int(el.Seconds())%60, fmt.Sprintf(format, a...))
+	}
+	chain := fleet.Chain()
+	fmt.Fprintf(stdout, "provwatch demo: three simulated providers on loopback; ends by itself in about %s (Ctrl-C stops it)\n",
+		scale(sim.DemoDuration).Round(time.Second))
+	fmt.Fprintf(stdout, "  chain:  %s\n", strings.Join(chain.Refs(), " -> "))
+	fmt.Fprintf(stdout, "  order:  written to %s\n", orderPath)
+
+	steps := []sim.Step{
+		{After: scale(sim.DemoPrimaryDown), Target: primary.Server, Fault: sim.Refused, Note: primary.ID + " stops answering (connection refused)"},
+		{After: scale(sim.DemoFallbackLimited), Target: limited.Server, Fault: sim.RateLimited, Note: limited.ID + " starts answering 429: rate limit reached"},
+		{After: scale(sim.DemoFallbackLifted), Target: limited.Server, Fault: sim.None, Note: limited.ID + "'s rate limit is lifted"},
+		{After: scale(sim.DemoPrimaryBack), Target: primary.Server, Fault: sim.None, Note: primary.ID + " is back"},
+	}
+	script := sim.NewScript(steps...)
+	script.OnStep = func(s sim.Step, err error) {
+		if err != nil {
+			say("scenario: %s (failed: %v)", s.Note, err)
+			return
+		}
+		say("scenario: %s", s.Note)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, scale(sim.DemoDuration))
+	defer cancel()
+	go func() { _ = script.Run(ctx, clock.Real{}, 50*time.Millisecond) }()
+
+	var changes, rewrites int
+	onEvent := func(ev engine.Event) {
+		switch ev.Kind {
+		case "state":
+			changes++
+			say("%s: %s -> %s (%s: %s)", ev.Ref, ev.From, ev.To, ev.Reason, ev.Detail)
+		case "order":
+			rewrites++
+			say("order rewritten: %s", orderLine(ev.After))
+		}
+	}
+	onListen := func(addr string) {
+		fmt.Fprintf(stdout, "  status page: http://%s/   (JSON: /status, metrics: /metrics)\n", addr)
+	}
+	err = runDaemon(ctx, &c, false, stdout, stderr, nil, onListen, onEvent)
+	if err != nil {
+		return err
+	}
+	final := "(not written)"
+	if b, err := os.ReadFile(orderPath); err == nil {
+		final = strings.TrimSpace(string(b))
+	}
+	fmt.Fprintf(stdout, "demo finished: %d state changes, %d order rewrites; final order: %s\n", changes, rewrites, final)
+	return nil
+}
+
+func orderLine(o remediate.Order) string {
+	s := "primary " + o.Primary
+	if len(o.Fallbacks) > 0 {
+		s += ", then " + strings.Join(o.Fallbacks, ", ")
+	}
+	return s
+}
+
+// freeAddr returns addr when it can be listened on now, else a free port on
+// the same host.
+func freeAddr(addr string) string {
+	ln, err := net.Listen("tcp", addr)
+	if err == nil {
+		ln.Close()
+		return addr
+	}
+	host, _, _ := net.SplitHostPort(addr)
+	return net.JoinHostPort(host, "0")
+}

@@ -1,0 +1,44 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/reporter"
+)
+
+// lambdaMain serves as the Lambda handler (SPEC section 1): configured
+// through PROVWATCH_* variables, each invocation one `once` cycle, any
+// JSON payload accepted, the JSON report returned.
+func lambdaMain(args []string, stderr io.Writer) int {
+	var c commonFlags
+	c.logLevel = firstNonEmpty(os.Getenv("PROVWATCH_LOG_LEVEL"), "info")
+	c.logFormat = "json"
+	ctx := context.Background()
+	e, err := c.load(ctx, stderr, false)
+	if err != nil {
+		return exitCode(err, stderr)
+	}
+	handler := func(ctx context.Context, _ json.RawMessage) (*reporter.Report, error) {
+		// A fresh engine per invocation: state comes from the store, so
+		// concurrent or recycled execution environments agree on it.
+		opt, closeSinks, err := e.engineOptions(ctx, "once", os.Stdout, false)
+		if err != nil {
+			return nil, err
+		}
+		defer closeSinks()
+		rep, err := engine.New(opt).Once(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("provwatch cycle: %w", err)
+		}
+		return rep, nil
+	}
+	lambda.Start(handler)
+	return exitOK // not reached: lambda.Start serves until the runtime stops the process
+}

@@ -1,0 +1,133 @@
+// Command provwatch keeps an OpenClaw deployment's model fallback chain
+// pointed at models that work. See the README and SPEC for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/provwatch/provwatch/configs"
+)
+
+// Exit statuses shared by every command (SPEC section 1).
+const (
+	exitOK       = 0
+	exitSome     = 1
+	exitNone     = 2
+	exitUsage    = 64
+	exitConfig   = 78
+	exitSoftware = 70 // an unexpected internal failure
+)
+
+// exitError carries a status to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
+}
+
+// Set by the linker: -X main.version=… -X main.commit=…
+var (
+	version = ""
+	commit  = ""
+)
+
+const usageText = `provwatch keeps an OpenClaw deployment's model fallback chain pointed at models that work.
+
+Usage: provwatch <command> [flags]
+
+Commands:
+  check        probe every configured provider once and print a report; changes nothing
+  once         one full cycle: probe, evaluate with saved state, publish metrics, remediate
+  run          the daemon: cycles on a schedule, serves /healthz /metrics /status and a status page
+  demo         a one-minute simulated failover and restore on loopback, with a status page
+  validate     load and validate all configuration; probe nothing
+  healthcheck  ask the running daemon's /healthz (for container health checks)
+  version      print version, commit and Go version
+
+Flags for every command:
+  --openclaw-config PATH   OpenClaw config file or ssm:/parameter/name
+  --config PATH            provwatch settings (YAML)
+  --log-level LEVEL        debug, info, warn, error (default info)
+  --log-format FORMAT      json or console (default: console on a terminal, else json)
+check and once:  --json  --provider ID (repeatable)
+once and run:    --dry-run
+
+Exit status: 0 all monitored models healthy, 1 some degraded or down, 2 none healthy,
+64 usage error, 78 configuration error.
+Run 'provwatch <command> --help' for a command's flags.
+`
+
+func main() {
+	os.Exit(runMain(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func runMain(args []string, stdout, stderr io.Writer) int {
+	// Under AWS Lambda the binary is started as `bootstrap` with no arguments.
+	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" && (len(args) == 0 || args[0] == "once") {
+		return lambdaMain(args, stderr)
+	}
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usageText)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	var err error
+	switch cmd {
+	case "check":
+		err = cmdCheck(ctx, rest, stdout, stderr)
+	case "once":
+		err = cmdOnce(ctx, rest, stdout, stderr)
+	case "run":
+		err = cmdRun(ctx, rest, stdout, stderr)
+	case "demo":
+		err = cmdDemo(ctx, rest, stdout, stderr)
+	case "validate":
+		err = cmdValidate(ctx, rest, stdout, stderr)
+	case "healthcheck":
+		err = cmdHealthcheck(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		err = cmdVersion(rest, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usageText)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "provwatch: unknown command %q\n\n%s", cmd, usageText)
+		return exitUsage
+	}
+	return exitCode(err, stderr)
+}
+
+// exitCode prints err (if any) and maps it to a status.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil && ee.err.Error() != "" {
+			fmt.Fprintf(stderr, "provwatch: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	if errors.Is(err, configs.ErrConfig) {
+		fmt.Fprintf(stderr, "provwatch: %v\n", err)
+		return exitConfig
+	}
+	fmt.Fprintf(stderr, "provwatch: %v\n", err)
+	return exitSoftware
+}

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/provwatch/provwatch/internal/daemon"
+	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/remediate"
+	"github.com/provwatch/provwatch/reporter"
+)
+
+func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var c commonFlags
+	var dryRun bool
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	c.register(fs)
+	fs.BoolVar(&dryRun, "dry-run", false, "compute and report the new order, write nothing")
+	if err := parseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	hangup := make(chan struct{}, 1)
+	go func() {
+		for range hup {
+			select {
+			case hangup <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	return runDaemon(ctx, &c, dryRun, stdout, stderr, hangup, nil, nil)
+}
+
+// runDaemon builds the engine and serves until ctx ends. onListen and
+// onEvent let the demo print the address and each change.
+func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr io.Writer,
+	hangup <-chan struct{}, onListen func(string), onEvent func(engine.Event)) error {
+	prom := reporter.NewPrometheus()
+	history := reporter.NewHistory(0, 0)
+	var closers []func()
+	build := func(ctx context.Context) (*engine.Engine, error) {
+		e, err := c.load(ctx, stderr, false)
+		if err != nil {
+			return nil, err
+		}
+		opt, closeSinks, err := e.engineOptions(ctx, "run", stdout, dryRun)
+		if err != nil {
+			return nil, err
+		}
+		closers = append(closers, closeSinks)
+		opt.Sinks = append(opt.Sinks, prom)
+		opt.OnEvent = func(ev engine.Event) {
+			history.AddEvent(historyEvent(ev))
+			if onEvent != nil {
+				onEvent(ev)
+			}
+		}
+		return engine.New(opt), nil
+	}
+	eng, err := build(ctx)
+	if err != nil {
+		return err
+	}
+	s := eng.Settings()
+	log, _ := newLogger(c, stderr)
+	d := daemon.New(daemon.Options{
+		Engine: eng, Listen: s.HTTP.Listen, Log: log,
+		Metrics: prom.Handler(), History: history,
+		Reload: build, Hangup: hangup, OnListen: onListen,
+		Flush: func() {
+			for _, f := range closers {
+				f()
+			}
+		},
+	})
+	return d.Run(ctx)
+}
+
+// historyEvent turns an engine event into a status-page event.
+func historyEvent(ev engine.Event) reporter.Event {
+	if ev.Kind == "order" {
+		return reporter.OrderEvent(ev.Time, ev.Before, ev.After, ev.Why)
+	}
+	return reporter.TransitionEvent(remediate.Transition{Ref: ev.Ref, From: ev.From, To: ev.To, Reason: ev.Reason, Detail: ev.Detail, At: ev.Time})
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+
+	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/probes"
+)
+
+// commonFlags are accepted by every command.
+type commonFlags struct {
+	openclawConfig string
+	config         string
+	logLevel       string
+	logFormat      string
+}
+
+func (c *commonFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&c.openclawConfig, "openclaw-config", "", "OpenClaw config: a file or ssm:/parameter/name")
+	fs.StringVar(&c.config, "config", "", "provwatch settings file (YAML)")
+	fs.StringVar(&c.logLevel, "log-level", firstNonEmpty(os.Getenv("PROVWATCH_LOG_LEVEL"), c.logLevel, "info"), "log level: debug, info, warn, error (env PROVWATCH_LOG_LEVEL)")
+	fs.StringVar(&c.logFormat, "log-format", firstNonEmpty(os.Getenv("PROVWATCH_LOG_FORMAT"), c.logFormat), "log format: json or console (env PROVWATCH_LOG_FORMAT; default: console on a terminal)")
+}
+
+// providerList is the repeatable --provider flag.
+type providerList []string
+
+func (p *providerList) String() string { return strings.Join(*p, ",") }
+func (p *providerList) Set(v string) error {
+	for _, id := range strings.Split(v, ",") {
+		if id = strings.ToLower(strings.TrimSpace(id)); id != "" {
+			*p = append(*p, id)
+		}
+	}
+	return nil
+}
+
+// parseFlags parses a command's flags; a bad flag is a usage error (64).
+func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
+	fs.SetOutput(stderr)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return &exitError{code: exitOK, err: errors.New("")}
+		}
+		return &exitError{code: exitUsage, err: errors.New("")} // flag already printed why
+	}
+	if fs.NArg() > 0 {
+		return usageErr("%s: unexpected argument %q (flags only; see --help)", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// env is everything a command needs once configuration is loaded.
+type env struct {
+	oc       *configs.OpenClaw
+	settings configs.Settings
+	log      zerolog.Logger
+	getenv   func(string) string
+
+	awsOnce sync.Once
+	awsCfg  aws.Config
+	awsErr  error
+	ssmCli  *ssm.Client
+}
+
+func newLogger(c *commonFlags, stderr io.Writer) (zerolog.Logger, error) {
+	lvl, err := zerolog.ParseLevel(strings.ToLower(c.logLevel))
+	if err != nil || c.logLevel == "" {
+		return zerolog.Nop(), usageErr("--log-level %q: want debug, info, warn or error", c.logLevel)
+	}
+	var w io.Writer = stderr
+	switch c.logFormat {
+	case "json":
+	case "console":
+		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly, NoColor: !isTerminal(stderr)}
+	case "":
+		if isTerminal(stderr) {
+			w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
+		}
+	default:
+		return zerolog.Nop(), usageErr("--log-format %q: want json or console", c.logFormat)
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+}
+
+// load reads both configuration inputs with the precedence flags > env >
+// files. discover: with no OpenClaw config, watch what can be found.
+func (c *commonFlags) load(ctx context.Context, stderr io.Writer, discover bool) (*env, error) {
+	log, err := newLogger(c, stderr)
+	if err != nil {
+		return nil, err
+	}
+	e := &env{log: log, getenv: os.Getenv}
+
+	settingsPath := firstNonEmpty(c.config, os.Getenv("PROVWATCH_CONFIG"))
+	e.settings, err = configs.LoadSettings(settingsPath, os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+
+	src := configs.Source{Path: firstNonEmpty(c.openclawConfig, os.Getenv("PROVWATCH_OPENCLAW_CONFIG")), Getenv: os.Getenv}
+	if strings.HasPrefix(src.Path, "ssm:") {
+		cli, err := e.ssm(ctx)
+		if err != nil {
+			return nil, &configs.Error{File: src.Path, Msg: "cannot reach SSM to read the OpenClaw config: " + err.Error(),
+				Hint: "set AWS_REGION and credentials, or pass a file path", Err: err}
+		}
+		src.SSM = cli
+	}
+	e.oc, err = configs.LoadOpenClaw(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if e.oc.Path == "" && discover {
+		e.oc.Providers = configs.Discover(os.Getenv)
+		if p := localOllama(ctx); p != nil {
+			e.oc.Providers = append(e.oc.Providers, p)
+		}
+		if len(e.oc.Providers) == 0 {
+			return nil, &configs.Error{File: "(none)", Msg: "no OpenClaw config was found and no provider was discovered",
+				Hint: "pass --openclaw-config PATH, set OPENCLAW_CONFIG_PATH, set a provider key such as OPENAI_API_KEY, or start Ollama"}
+		}
+		log.Info().Int("providers", len(e.oc.Providers)).Msg("no OpenClaw config found; watching the providers discovered from the environment")
+	}
+	return e, nil
+}
+
+// localOllama returns the built-in Ollama provider when one answers on its
+// default address, for check without a config.
+func localOllama(ctx context.Context) *configs.Provider {
+	const base = "http://127.0.0.1:11434"
+	ctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/version", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil
+	}
+	return &configs.Provider{ID: "ollama", BaseURL: base, Flavour: configs.FlavourOllama, Builtin: true, Source: "discovered"}
+}
+
+// checkProviderFilter rejects --provider ids that are not watched.
+func (e *env) checkProviderFilter(ids []string) error {
+	var known []string
+	for _, p := range e.oc.Providers {
+		known = append(known, p.ID)
+	}
+	for _, id := range ids {
+		if !slices.Contains(known, id) {
+			return usageErr("--provider %s: no such provider in the configuration (known: %s)", id, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+func (e *env) prober() *probes.Prober {
+	return probes.New(probes.Options{Timeout: e.settings.Timeout, Thresholds: e.settings.Thresholds})
+}
+
+// aws loads the AWS SDK configuration once, only when something needs it:
+// keeping it off the path of commands that do not talk to AWS keeps start-up fast.
+func (e *env) aws(ctx context.Context) (aws.Config, error) {
+	e.awsOnce.Do(func() {
+		e.awsCfg, e.awsErr = awsconfig.LoadDefaultConfig(ctx)
+		if e.awsErr == nil && e.awsCfg.Region == "" {
+			e.awsErr = errors.New("no AWS region is configured (set AWS_REGION)")
+		}
+	})
+	return e.awsCfg, e.awsErr
+}
+
+func (e *env) ssm(ctx context.Context) (*ssm.Client, error) {
+	if e.ssmCli != nil {
+		return e.ssmCli, nil
+	}
+	cfg, err := e.aws(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.ssmCli = newSSMClient(cfg)
+	return e.ssmCli, nil
+}
+
+// awsRegionSet says whether an AWS region is configured in the environment,
+// which is what metrics.sink auto keys on.
+func awsRegionSet() bool {
+	return os.Getenv("AWS_REGION") != "" || os.Getenv("AWS_DEFAULT_REGION") != ""
+}
+
+func firstNonEmpty(v ...string) string {
+	for _, s := range v {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// statusErr ends a command with a status and no message.
+func statusErr(code int) error {
+	if code == exitOK {
+		return nil
+	}
+	return &exitError{code: code, err: errors.New("")}
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/remediate"
+	"github.com/provwatch/provwatch/reporter"
+)
+
+// sinkCloseTimeout bounds the final metrics flush, well under ECS's 30 s stop timeout.
+const sinkCloseTimeout = 10 * time.Second
+
+func loadSettingsOnly(c *commonFlags) (configs.Settings, error) {
+	return configs.LoadSettings(firstNonEmpty(c.config, os.Getenv("PROVWATCH_CONFIG")), os.Getenv)
+}
+
+func configsWriteSummary(w io.Writer, e *env) error {
+	if err := configs.WriteSummary(w, e.oc, e.settings); err != nil {
+		return err
+	}
+	return reporter.WriteCostSummary(w, e.oc, e.settings)
+}
+
+// ssmFor returns an SSM client when spec needs one, else nil.
+func (e *env) ssmFor(ctx context.Context, what, spec string) (remediate.SSMAPI, error) {
+	if !strings.HasPrefix(spec, "ssm:") {
+		return nil, nil
+	}
+	cli, err := e.ssm(ctx)
+	if err != nil {
+		return nil, &configs.Error{File: e.settings.Path, Path: what, Msg: "needs AWS for " + spec + ": " + err.Error(),
+			Hint: "set AWS_REGION and credentials", Err: err}
+	}
+	return cli, nil
+}
+
+// engineOptions builds the target, state store and metric sinks of once/run.
+func (e *env) engineOptions(ctx context.Context, cmd string, stdout io.Writer, dryRun bool) (engine.Options, func(), error) {
+	s := e.settings
+	opt := engine.Options{OpenClaw: e.oc, Settings: s, Prober: e.prober(), Log: e.log, DryRun: dryRun}
+
+	if s.Remediation.Target != "" && s.Remediation.Target != "none" {
+		cli, err := e.ssmFor(ctx, "remediation.target", s.Remediation.Target)
+		if err != nil {
+			return opt, nil, err
+		}
+		t, err := remediate.OpenTarget(s.Remediation.Target, cli, remediate.WithLogger(e.log))
+		if err != nil {
+			return opt, nil, err
+		}
+		opt.Target = t
+	}
+	// auto state for once lives beside an ssm: target, so it may need SSM too.
+	stateSSM := s.State
+	if s.State == "auto" && cmd == "once" {
+		stateSSM = s.Remediation.Target
+	}
+	cli, err := e.ssmFor(ctx, "state", stateSSM)
+	if err != nil {
+		return opt, nil, err
+	}
+	store, err := remediate.OpenStore(s.State, cmd, s.Remediation.Target, cli)
+	if err != nil {
+		return opt, nil, err
+	}
+	opt.Store = store
+
+	sinks, err := e.sinks(ctx, stdout)
+	if err != nil {
+		return opt, nil, err
+	}
+	opt.Sinks = sinks
+	closeAll := func() {
+		cctx, cancel := context.WithTimeout(context.Background(), sinkCloseTimeout)
+		defer cancel()
+		for _, sk := range opt.Sinks {
+			if err := sk.Close(cctx); err != nil {
+				e.log.Warn().Err(err).Msg("flushing metrics at exit failed; some data was not delivered")
+			}
+		}
+	}
+	return opt, closeAll, nil
+}
+
+// sinks returns the configured metric sink (SPEC 2b metrics.sink).
+func (e *env) sinks(ctx context.Context, stdout io.Writer) ([]reporter.Sink, error) {
+	m := e.settings.Metrics
+	sink := m.Sink
+	if sink == "auto" {
+		sink = "none"
+		if awsRegionSet() {
+			sink = "cloudwatch"
+		}
+	}
+	switch sink {
+	case "cloudwatch":
+		cfg, err := e.aws(ctx)
+		if err != nil {
+			return nil, &configs.Error{File: e.settings.Path, Path: "metrics.sink", Msg: "cloudwatch needs AWS: " + err.Error(),
+				Hint: "set AWS_REGION and credentials, or metrics.sink: emf or none", Err: err}
+		}
+		cli := reporter.NewCloudWatchClient(cfg, m.CloudWatch.Protocol, "")
+		return []reporter.Sink{reporter.NewCloudWatch(cli, m, e.log)}, nil
+	case "emf":
+		return []reporter.Sink{reporter.NewEMF(stdout, m)}, nil
+	}
+	return nil, nil
+}

@@ -1,9 +1,13 @@
 package remediate
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
@@ -36,10 +40,47 @@ func (s *ssmStore) Load(ctx context.Context) ([]byte, error) {
 		return nil, nil
 	}
 	s.last = []byte(*out.Parameter.Value)
-	return append([]byte(nil), s.last...), nil
+	return unpackState(s.last)
+}
+
+// packedPrefix marks a state value stored gzipped and base64-encoded.
+const packedPrefix = "gz:"
+
+// packState keeps a state that is too large for a Standard parameter as
+// gzip+base64: the JSON repeats its keys per model, so this holds several
+// times more models before the 4 KB limit.
+func packState(data []byte) []byte {
+	if len(data) <= maxStandardValue {
+		return data
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	_, _ = zw.Write(data)
+	_ = zw.Close()
+	return []byte(packedPrefix + base64.StdEncoding.EncodeToString(buf.Bytes()))
+}
+
+func unpackState(v []byte) ([]byte, error) {
+	if !bytes.HasPrefix(v, []byte(packedPrefix)) {
+		return append([]byte(nil), v...), nil
+	}
+	raw, err := base64.StdEncoding.DecodeString(string(v[len(packedPrefix):]))
+	if err != nil {
+		return nil, fmt.Errorf("packed state is not base64: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("packed state is not gzip: %w", err)
+	}
+	out, err := io.ReadAll(io.LimitReader(zr, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("packed state is corrupt: %w", err)
+	}
+	return out, nil
 }
 
 func (s *ssmStore) Save(ctx context.Context, data []byte) error {
+	data = packState(data)
 	if len(data) > maxStandardValue {
 		return fmt.Errorf("state %s: %d bytes is over the %d-byte limit of a Standard SSM parameter (watch fewer models, or use state: file:PATH)", s, len(data), maxStandardValue)
 	}

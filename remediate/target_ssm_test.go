@@ -3,6 +3,7 @@ package remediate
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -218,7 +219,31 @@ func TestSSMStore(t *testing.T) {
 	if h, _ := back.Get("ollama/qwen3-coder"); h.State != X {
 		t.Fatalf("restored %+v", h)
 	}
-	if err := st2.Save(ctx, bytes.Repeat([]byte("x"), 5000)); err == nil || !strings.Contains(err.Error(), "4096") {
+	// A state over 4 KB is stored packed, and reads back as it was.
+	big := NewTracker(defaultHealth())
+	for i := 0; i < 24; i++ {
+		big.Observe(t0, mr(fmt.Sprintf("openrouter/vendor-%02d/some-long-model-name-%02d", i, i), X,
+			"no_model"))
+	}
+	bigData, _ := json.Marshal(big)
+	if len(bigData) <= 4096 {
+		t.Fatalf("test state is only %d bytes; make it larger than a Standard parameter", len(bigData))
+	}
+	if err := st2.Save(ctx, bigData); err != nil {
+		t.Fatalf("saving a %d-byte state: %v", len(bigData), err)
+	}
+	raw, _ := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	if v := *raw.Parameter.Value; !strings.HasPrefix(v, "gz:") || len(v) > 4096 {
+		t.Fatalf("large state stored as %d bytes starting %.10q, want packed under 4096", len(v), v)
+	}
+	st3, _ := OpenStore("ssm:"+name, "once", "none", client)
+	if b, err := st3.Load(ctx); err != nil || !bytes.Equal(b, bigData) {
+		t.Fatalf("packed state did not read back: %v", err)
+	}
+	// Incompressible data over the limit is refused with a clear error.
+	noise := make([]byte, 6000)
+	_, _ = rand.Read(noise)
+	if err := st2.Save(ctx, noise); err == nil || !strings.Contains(err.Error(), "4096") {
 		t.Fatalf("oversized state: %v", err)
 	}
 }

@@ -118,7 +118,9 @@ func (c *commonFlags) load(ctx context.Context, stderr io.Writer, discover bool)
 		return nil, err
 	}
 
-	src := configs.Source{Path: firstNonEmpty(c.openclawConfig, os.Getenv("PROVWATCH_OPENCLAW_CONFIG")), Getenv: os.Getenv}
+	// Precedence: flag, PROVWATCH_OPENCLAW_CONFIG, OPENCLAW_CONFIG_PATH; any
+	// of them may name an ssm: parameter.
+	src := configs.Source{Path: firstNonEmpty(c.openclawConfig, os.Getenv("PROVWATCH_OPENCLAW_CONFIG"), os.Getenv("OPENCLAW_CONFIG_PATH")), Getenv: os.Getenv}
 	if strings.HasPrefix(src.Path, "ssm:") {
 		cli, err := e.ssm(ctx)
 		if err != nil {

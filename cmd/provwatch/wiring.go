@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
+
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/remediate"
@@ -105,7 +107,12 @@ func (e *env) sinks(ctx context.Context, stdout io.Writer) ([]reporter.Sink, err
 			return nil, &configs.Error{File: e.settings.Path, Path: "metrics.sink", Msg: "cloudwatch needs AWS: " + err.Error(),
 				Hint: "set AWS_REGION and credentials, or metrics.sink: emf or none", Err: err}
 		}
-		cli := reporter.NewCloudWatchClient(cfg, m.CloudWatch.Protocol, "")
+		var opts []func(*cloudwatch.Options)
+		if m.CloudWatch.Protocol == "json" || m.CloudWatch.Protocol == "query" {
+			// These protocols exist for emulators, and moto gunzips twice.
+			opts = append(opts, reporter.WithoutRequestCompression)
+		}
+		cli := reporter.NewCloudWatchClient(cfg, m.CloudWatch.Protocol, "", opts...)
 		return []reporter.Sink{reporter.NewCloudWatch(cli, m, e.log)}, nil
 	case "emf":
 		return []reporter.Sink{reporter.NewEMF(stdout, m)}, nil

@@ -17,6 +17,7 @@ import (
 	"github.com/robfig/cron/v3"
 	"github.com/rs/zerolog"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/reporter"
 )
@@ -68,12 +69,13 @@ func New(opt Options) *Daemon {
 	return d
 }
 
-// Parser is the schedule syntax: 5 fields, or @every / @hourly descriptors.
-var Parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+type scheduleParser struct{}
+
+func (scheduleParser) Parse(spec string) (cron.Schedule, error) { return configs.ParseSchedule(spec) }
 
 // Interval estimates a schedule's spacing: the gap between its next two runs.
 func Interval(spec string, now time.Time) (time.Duration, error) {
-	s, err := Parser.Parse(spec)
+	s, err := configs.ParseSchedule(spec)
 	if err != nil {
 		return 0, err
 	}
@@ -103,7 +105,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	cycleCtx, cancelCycles := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelCycles()
 
-	c := cron.New(cron.WithParser(Parser), cron.WithLocation(time.UTC))
+	// The same parser that validated the settings, so the daemon accepts
+	// exactly the schedules validate accepts.
+	c := cron.New(cron.WithParser(scheduleParser{}), cron.WithLocation(time.UTC))
 	schedule := d.eng.Load().Settings().Schedule
 	id, err := d.schedule(c, cycleCtx, schedule)
 	if err != nil {

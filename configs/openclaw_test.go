@@ -285,7 +285,7 @@ func TestDiscover(t *testing.T) {
 
 func TestLoadOpenClawFromSSM(t *testing.T) {
 	t.Parallel()
-	url := motoURL(t)
+	url := moto.URL(t)
 	client := newSSM(t, url)
 	ctx := context.Background()
 	_, err := client.PutParameter(ctx, &ssm.PutParameterInput{

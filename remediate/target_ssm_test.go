@@ -35,7 +35,7 @@ func openSSMTarget(t *testing.T, client SSMAPI, name string, log *bytes.Buffer) 
 
 func TestSSMTargetCreateThenOverwrite(t *testing.T) {
 	t.Parallel()
-	client := newSSM(t, motoURL(t))
+	client := newSSM(t, moto.URL(t))
 	ctx := context.Background()
 	name := paramName(t)
 	var log bytes.Buffer
@@ -98,7 +98,7 @@ func describeParam(t *testing.T, client *ssm.Client, name string) types.Paramete
 
 func TestSSMTargetDetectsRacedOverwrite(t *testing.T) {
 	t.Parallel()
-	client := newSSM(t, motoURL(t))
+	client := newSSM(t, moto.URL(t))
 	ctx := context.Background()
 	name := paramName(t)
 	var log bytes.Buffer
@@ -133,7 +133,7 @@ func TestSSMTargetDetectsRacedOverwrite(t *testing.T) {
 
 func TestSSMTargetCreateRace(t *testing.T) {
 	t.Parallel()
-	client := newSSM(t, motoURL(t))
+	client := newSSM(t, moto.URL(t))
 	ctx := context.Background()
 	for _, same := range []bool{false, true} {
 		name := fmt.Sprintf("%s-%v", paramName(t), same)
@@ -166,7 +166,7 @@ func TestSSMTargetCreateRace(t *testing.T) {
 
 func TestSSMTargetMalformedValue(t *testing.T) {
 	t.Parallel()
-	client := newSSM(t, motoURL(t))
+	client := newSSM(t, moto.URL(t))
 	ctx := context.Background()
 	name := paramName(t)
 	if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String("ollama/qwen3-coder,openrouter/x"), Type: types.ParameterTypeString}); err != nil {
@@ -185,7 +185,7 @@ func TestSSMTargetMalformedValue(t *testing.T) {
 
 func TestSSMStore(t *testing.T) {
 	t.Parallel()
-	client := newSSM(t, motoURL(t))
+	client := newSSM(t, moto.URL(t))
 	ctx := context.Background()
 	name := paramName(t)
 	st, err := OpenStore("ssm:"+name, "once", "none", client)

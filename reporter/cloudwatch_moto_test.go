@@ -1,107 +1,25 @@
 package reporter
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"net"
-	"net/http"
-	"os"
-	"os/exec"
 	"sort"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/credentials"
-	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/awstest"
 )
 
-// startMoto runs moto_server on a free loopback port for this test and
-// returns its URL; it is stopped when the test ends. Without moto the test
-// skips, except under CI=true where it fails.
-func startMoto(t *testing.T) string {
-	t.Helper()
-	bin, err := exec.LookPath("moto_server")
-	if err != nil {
-		msg := "moto_server not on PATH: install moto with its server extra (pip install 'moto[server]') to run the CloudWatch emulator tests"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-
-	var out bytes.Buffer
-	cmd := exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	cmd.Stdout, cmd.Stderr = &out, &out
-	// Its own process group, so stopping it also stops anything the
-	// launcher script started in between.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("starting moto_server: %v", err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-	})
-
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/moto-api/", nil)
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			resp.Body.Close()
-			return url
-		}
-		select {
-		case err := <-exited:
-			t.Fatalf("moto_server exited before answering: %v\n%s", err, out.String())
-		case <-ctx.Done():
-			t.Fatalf("moto_server did not answer on %s within 60s:\n%s", url, out.String())
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
-}
-
-// motoAWSConfig is what LoadDefaultConfig gives with a region, static
-// credentials, no instance metadata, no shared files, and request
-// compression off (moto gunzips twice).
-func motoAWSConfig(t *testing.T) aws.Config {
-	t.Helper()
-	cfg, err := config.LoadDefaultConfig(context.Background(),
-		config.WithRegion("us-east-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDTEST", "test-secret", "")),
-		config.WithEC2IMDSClientEnableState(imds.ClientDisabled),
-		config.WithSharedConfigFiles([]string{}),
-		config.WithSharedCredentialsFiles([]string{}),
-		config.WithDisableRequestCompression(aws.Bool(true)),
-	)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cfg
-}
-
 func TestCloudWatchMoto(t *testing.T) {
-	endpoint := startMoto(t)
-	awsCfg := motoAWSConfig(t)
+	endpoint := awstest.Start(t)
+	awsCfg := awstest.Config(t)
 	// moto keeps data in memory without an age check, but GetMetricData
 	// needs a time range: put the report a little in the past.
 	t0 := time.Now().UTC().Truncate(time.Minute).Add(-20 * time.Minute)

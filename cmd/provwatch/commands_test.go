@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -191,5 +192,27 @@ func TestVersion(t *testing.T) {
 	code, out, _ := run(t, nil, "version")
 	if code != 0 || !strings.HasPrefix(out, "provwatch ") || !strings.Contains(out, "go1.") {
 		t.Fatalf("version: exit %d, %q", code, out)
+	}
+}
+
+func TestOnceEMFLinesComeBeforeTheReport(t *testing.T) {
+	t.Parallel()
+	_, cfg := fleetConfig(t)
+	code, out, errOut := run(t, []string{"PROVWATCH_METRICS_SINK=emf", "PROVWATCH_STATE=memory"}, "once", "--json", "--openclaw-config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) < 4 {
+		t.Fatalf("want EMF lines and a report, got:\n%s", out)
+	}
+	for _, l := range lines[:len(lines)-1] {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil || m["_aws"] == nil {
+			t.Fatalf("line before the report is not an EMF object: %s", l)
+		}
+	}
+	if rep := decodeReport(t, out); rep["_aws"] != nil || rep["order"] == nil {
+		t.Fatalf("last line is not the report: %s", lines[len(lines)-1])
 	}
 }

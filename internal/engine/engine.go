@@ -68,6 +68,10 @@ type Engine struct {
 	lastGenerate  map[string]time.Time
 	lastEffective *remediate.Order
 	last          *reporter.Report
+	// unwritten are the transitions since the target last matched the
+	// effective order, so a write that failed and is retried later still
+	// says why it happens.
+	unwritten []remediate.Transition
 }
 
 // New returns an Engine; state is loaded from the Store on the first round.
@@ -232,7 +236,7 @@ func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, er
 	}
 
 	rep := e.report(now)
-	e.remediate(ctx, rep, changes)
+	e.remediate(ctx, now, rep, changes)
 	for _, s := range e.opt.Sinks {
 		if err := s.Publish(ctx, rep); err != nil {
 			log.Warn().Err(err).Msg("publishing metrics failed; the sink keeps what it can and retries")
@@ -321,7 +325,7 @@ func (e *Engine) stateOf(ref string) probes.State {
 
 // remediate computes the effective order and writes it when it differs
 // from what the target holds. Callers hold e.mu.
-func (e *Engine) remediate(ctx context.Context, rep *reporter.Report, changes []remediate.Transition) {
+func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Report, changes []remediate.Transition) {
 	log := e.opt.Log
 	configured := configuredOrder(e.opt.OpenClaw)
 	effective := remediate.Effective(configured, e.stateOf, e.opt.Settings.Remediation.DropDown)
@@ -342,10 +346,11 @@ func (e *Engine) remediate(ctx context.Context, rep *reporter.Report, changes []
 	if e.opt.Target == nil {
 		rep.Order.Changed = !before.Equal(effective)
 		if rep.OrderChanges > 0 {
-			e.orderEvent(before, effective, false, remediate.Describe(before, effective, changes))
+			e.orderEvent(before, effective, false, describe(now, before, effective, changes))
 		}
 		return
 	}
+	e.unwritten = append(e.unwritten, changes...)
 	held, exists, err := e.opt.Target.Read(ctx)
 	if err != nil {
 		log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("cannot read the remediation target; not writing this cycle")
@@ -357,9 +362,10 @@ func (e *Engine) remediate(ctx context.Context, rep *reporter.Report, changes []
 	}
 	rep.Order.Changed = !exists || !held.Equal(effective)
 	if !rep.Order.Changed {
+		e.unwritten = nil
 		return
 	}
-	why := remediate.Describe(before, effective, changes)
+	why := describe(now, before, effective, e.unwritten)
 	if e.opt.DryRun {
 		log.Info().Str("target", e.opt.Target.String()).Interface("order", effective).Str("why", why).Msg("dry run: would rewrite the fallback order")
 		e.orderEvent(before, effective, false, why)
@@ -370,9 +376,23 @@ func (e *Engine) remediate(ctx context.Context, rep *reporter.Report, changes []
 		return
 	}
 	rep.Order.Written = true
+	e.unwritten = nil
 	log.Info().Str("target", e.opt.Target.String()).Str("primary", effective.Primary).
 		Strs("fallbacks", effective.Fallbacks).Str("why", why).Msg("fallback order rewritten")
 	e.orderEvent(before, effective, true, why)
+}
+
+// describe is the one human line stored with a written order (the SSM
+// Description): what changed, why, and when.
+func describe(now time.Time, before, after remediate.Order, changes []remediate.Transition) string {
+	why := remediate.Describe(before, after, changes)
+	if len(changes) == 0 {
+		why = now.UTC().Format("2006-01-02T15:04Z") + ": " + why
+		if r := []rune(why); len(r) > remediate.MaxDescription {
+			why = string(r[:remediate.MaxDescription-1]) + "…"
+		}
+	}
+	return why
 }
 
 func (e *Engine) orderEvent(before, after remediate.Order, written bool, why string) {

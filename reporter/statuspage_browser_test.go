@@ -4,79 +4,27 @@ package reporter
 
 import (
 	"bytes"
-	"context"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/provwatch/provwatch/internal/browsertest"
 )
 
 // The status page is for people, so one test looks at it the way they do:
 // a real headless Chromium loads it from a loopback server, and the test
 // checks the DOM the browser built and saves a screenshot for review.
-
-// pageChromium returns the Chromium binary, skipping the test when there is
-// none (failing instead under CI, where a missing browser is a broken image).
-func pageChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	msg := "chromium not found (looked for /usr/bin/chromium and chromium on PATH); install Debian's chromium package to run the browser test"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
-	return ""
-}
-
-// pageRunChromium runs one headless Chromium with args plus url and returns
-// its stdout. The timeout is generous: the machine may be busy, and the
-// timeout only bounds a hung browser, it asserts nothing.
-func pageRunChromium(t *testing.T, bin, url string, args ...string) []byte {
-	t.Helper()
-	profile, err := os.MkdirTemp("", "provwatch-chromium-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Chromium's helpers may still write to the profile as it exits, so a
-	// failed cleanup is not a test failure.
-	t.Cleanup(func() { _ = os.RemoveAll(profile) })
-
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	full := append([]string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + profile,
-	}, args...)
-	cmd := exec.CommandContext(ctx, bin, append(full, url)...)
-	// Own process group, so a timeout ends the zygote and renderers too.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 10 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %s: %v\nstderr:\n%s", strings.Join(args, " "), err, stderr.String())
-	}
-	return stdout.Bytes()
-}
-
 func TestStatusPageInChromium(t *testing.T) {
-	bin := pageChromium(t)
+	bin := browsertest.Chromium(t)
 	h, r := pageFixture()
 	srv := httptest.NewServer(&statusPageHandler{history: h, last: func() *Report { return r }, now: func() time.Time { return pageClock }})
 	defer srv.Close()
 
 	t.Run("dom", func(t *testing.T) {
-		dom := string(pageRunChromium(t, bin, srv.URL+"/", "--dump-dom"))
+		dom := string(browsertest.Run(t, bin, srv.URL+"/", "--dump-dom"))
 		for _, want := range []string{
 			"<title>1 down, 1 degraded · provwatch</title>",
 			"Failover active: anthropic/claude-3-5-sonnet-20241022 is primary instead of ollama/qwen3-coder.",
@@ -111,7 +59,7 @@ func TestStatusPageInChromium(t *testing.T) {
 			t.Fatal(err)
 		}
 		_ = os.Remove(shot)
-		pageRunChromium(t, bin, srv.URL+"/", "--screenshot="+shot, "--window-size=1280,1000", "--hide-scrollbars")
+		browsertest.Run(t, bin, srv.URL+"/", "--screenshot="+shot, "--window-size=1280,1000", "--hide-scrollbars")
 		png, err := os.ReadFile(shot)
 		if err != nil {
 			t.Fatalf("chromium wrote no screenshot: %v", err)
@@ -127,7 +75,7 @@ func TestStatusPageInChromium(t *testing.T) {
 		hostile.Providers[0].Models[0].Detail = `<script>document.title="pwned"</script><img src=x onerror="document.title='pwned'">`
 		hs := httptest.NewServer(&statusPageHandler{last: func() *Report { return hostile }, now: func() time.Time { return pageClock }})
 		defer hs.Close()
-		dom := string(pageRunChromium(t, bin, hs.URL+"/", "--dump-dom"))
+		dom := string(browsertest.Run(t, bin, hs.URL+"/", "--dump-dom"))
 		if strings.Contains(dom, "pwned</title>") || strings.Contains(dom, "<script") || strings.Contains(dom, "<img") {
 			t.Errorf("a provider's detail became markup in the browser:\n%s", dom)
 		}
@@ -139,7 +87,7 @@ func TestStatusPageInChromium(t *testing.T) {
 	t.Run("before the first cycle", func(t *testing.T) {
 		es := httptest.NewServer(StatusPage(NewHistory(0, 0), func() *Report { return nil }))
 		defer es.Close()
-		dom := string(pageRunChromium(t, bin, es.URL+"/", "--dump-dom"))
+		dom := string(browsertest.Run(t, bin, es.URL+"/", "--dump-dom"))
 		if !strings.Contains(dom, "No cycle has finished yet") {
 			t.Errorf("empty state missing from Chromium's DOM:\n%s", dom)
 		}

@@ -19,13 +19,7 @@ func anthropicList() map[string]route {
 
 func TestAnthropic(t *testing.T) {
 	t.Parallel()
-	with := func(extra map[string]route) map[string]route {
-		r := anthropicList()
-		for k, v := range extra {
-			r[k] = v
-		}
-		return r
-	}
+	with := func(extra map[string]route) map[string]route { return merged(anthropicList(), extra) }
 	tests := []struct {
 		name       string
 		baseSuffix string

@@ -18,16 +18,26 @@ type jsonInt struct {
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (j *jsonInt) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		b = b[1 : len(b)-1]
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || math.IsNaN(f) || f < 0 || f > 1<<40 {
+	f, ok := jsonNumber(b)
+	if !ok || f < 0 || f > 1<<40 {
 		*j = jsonInt{}
 		return nil
 	}
 	*j = jsonInt{v: int(f), ok: true}
 	return nil
+}
+
+// jsonNumber reads a JSON number or numeric string; null, other strings,
+// NaN and infinities are not numbers.
+func jsonNumber(b []byte) (float64, bool) {
+	if len(b) > 0 && b[0] == '"' {
+		b = b[1 : len(b)-1]
+	}
+	f, err := strconv.ParseFloat(string(b), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
 }
 
 func (j jsonInt) ptr() *int {
@@ -56,11 +66,8 @@ type jsonFloat struct {
 
 // UnmarshalJSON implements json.Unmarshaler.
 func (j *jsonFloat) UnmarshalJSON(b []byte) error {
-	if len(b) > 0 && b[0] == '"' {
-		b = b[1 : len(b)-1]
-	}
-	f, err := strconv.ParseFloat(string(b), 64)
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	f, ok := jsonNumber(b)
+	if !ok {
 		*j = jsonFloat{}
 		return nil
 	}

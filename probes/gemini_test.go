@@ -66,12 +66,10 @@ func TestGemini(t *testing.T) {
 		},
 		{
 			name: "generate with maxOutputTokens 1", baseSuffix: "/v1beta", generate: true,
-			routes: func() map[string]route {
-				r := list()
-				r["POST /v1beta/models/gemini-2.5-flash:generateContent"] = route{file: "gemini/generate.json"}
-				r["POST /v1beta/models/gemini-2.5-pro:generateContent"] = route{status: 429, file: "gemini/error_exhausted.json"}
-				return r
-			}(),
+			routes: merged(list(), map[string]route{
+				"POST /v1beta/models/gemini-2.5-flash:generateContent": {file: "gemini/generate.json"},
+				"POST /v1beta/models/gemini-2.5-pro:generateContent":   {status: 429, file: "gemini/error_exhausted.json"},
+			}),
 			models: wants("google", "gemini-2.5-flash", "gemini-2.5-pro"),
 			want:   []expect{{Healthy, ReasonOK, 1048576, none}, {Down, ReasonRateLimit, 1048576, none}},
 			check: func(t *testing.T, _ Result, srv *fakeServer) {

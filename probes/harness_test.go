@@ -119,19 +119,36 @@ func serve(t testing.TB, routes map[string]route) *fakeServer {
 			rt.fn(w, req)
 			return
 		}
-		w.Header().Set("Content-Type", "application/json")
-		for k, v := range rt.header {
-			w.Header().Set(k, v)
-		}
-		st := rt.status
-		if st == 0 {
-			st = http.StatusOK
-		}
-		w.WriteHeader(st)
-		w.Write(bodies[key])
+		rt.write(w, bodies[key])
 	}))
 	t.Cleanup(f.Close)
 	return f
+}
+
+// write answers with the route: JSON unless its headers say otherwise, its
+// status (200 when unset) and body.
+func (rt route) write(w http.ResponseWriter, body []byte) {
+	w.Header().Set("Content-Type", "application/json")
+	for k, v := range rt.header {
+		w.Header().Set(k, v)
+	}
+	st := rt.status
+	if st == 0 {
+		st = http.StatusOK
+	}
+	w.WriteHeader(st)
+	w.Write(body)
+}
+
+// merged is one route table made of several; a later table wins a key.
+func merged(tables ...map[string]route) map[string]route {
+	out := map[string]route{}
+	for _, tab := range tables {
+		for k, v := range tab {
+			out[k] = v
+		}
+	}
+	return out
 }
 
 func provider(fl configs.Flavour, base string) *configs.Provider {

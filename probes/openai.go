@@ -151,7 +151,12 @@ func findOA(models []oaModel, want string) *oaModel {
 // listOpenAI fetches and decodes a model list: {"data":[…]}, {"data":null}
 // (an empty Ollama or proxy) or a bare array (Together, Mistral at times).
 func listOpenAI(s *session, u string) ([]oaModel, outcome) {
-	r := s.get(u)
+	return readOAList(s, s.get(u))
+}
+
+// readOAList turns the reply to a list request into its models, or into the
+// outcome that fails the probe (transport, status or format).
+func readOAList(s *session, r *reply) ([]oaModel, outcome) {
 	if v := s.failure(r); v != nil {
 		return nil, failed(r, v)
 	}
@@ -195,14 +200,7 @@ func lmstudioList(s *session) ([]oaModel, outcome) {
 	if r.err == nil && (r.status == 404 || r.status == 405) {
 		return listOpenAI(s, s.v1(oaSpec{})+"/models")
 	}
-	if v := s.failure(r); v != nil {
-		return nil, failed(r, v)
-	}
-	models, err := decodeOAList(r.body)
-	if err != nil {
-		return nil, failed(r, s.formatVerdict(r, err.Error()))
-	}
-	return models, outcome{}
+	return readOAList(s, r)
 }
 
 // litellmList reads the proxy's /model/info (never /health: it calls every

@@ -305,7 +305,15 @@ func TestOpenAICompatible(t *testing.T) {
 }
 
 // chatBy answers a completion request with the route named by its model.
+// Fixtures are read up front, so a missing one fails the table, not a request.
 func chatBy(byModel map[string]route) func(w http.ResponseWriter, r *http.Request) {
+	bodies := map[string][]byte{}
+	for m, rt := range byModel {
+		bodies[m] = []byte(rt.body)
+		if rt.file != "" {
+			bodies[m] = mustFixture(rt.file)
+		}
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		var req struct {
 			Model string `json:"model"`
@@ -316,18 +324,7 @@ func chatBy(byModel map[string]route) func(w http.ResponseWriter, r *http.Reques
 			http.Error(w, `{"error":{"message":"no route"}}`, 500)
 			return
 		}
-		b := []byte(rt.body)
-		if rt.file != "" {
-			b, _ = readFixture(rt.file)
-		}
-		for k, v := range rt.header {
-			w.Header().Set(k, v)
-		}
-		w.Header().Set("Content-Type", "application/json")
-		if rt.status != 0 {
-			w.WriteHeader(rt.status)
-		}
-		w.Write(b)
+		rt.write(w, bodies[req.Model])
 	}
 }
 

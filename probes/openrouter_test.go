@@ -14,16 +14,10 @@ import (
 func TestOpenRouter(t *testing.T) {
 	t.Parallel()
 	routes := func(key route, extra ...map[string]route) map[string]route {
-		r := map[string]route{
+		return merged(append([]map[string]route{{
 			"GET /api/v1/key":    key,
 			"GET /api/v1/models": {file: "openrouter/models.json"},
-		}
-		for _, e := range extra {
-			for k, v := range e {
-				r[k] = v
-			}
-		}
-		return r
+		}}, extra...)...)
 	}
 	tests := []struct {
 		name       string

@@ -33,20 +33,12 @@ func (s *Server) setRateHeaders(h http.Header, l level) {
 	itoa := strconv.Itoa
 	switch s.kind {
 	case OpenAI, OpenAICompatible, LiteLLM:
-		h.Set("X-Ratelimit-Limit-Requests", "10000")
-		h.Set("X-Ratelimit-Remaining-Requests", itoa(l.remaining(10000)))
-		h.Set("X-Ratelimit-Reset-Requests", pick(l, "6ms", "8.64s"))
-		h.Set("X-Ratelimit-Limit-Tokens", "200000")
-		h.Set("X-Ratelimit-Remaining-Tokens", itoa(l.remaining(200000)))
-		h.Set("X-Ratelimit-Reset-Tokens", pick(l, "0s", "1m30s"))
+		setOpenAIBucket(h, l, "Requests", 10000, "6ms", "8.64s")
+		setOpenAIBucket(h, l, "Tokens", 200000, "0s", "1m30s")
 	case Groq:
 		// requests are per day, tokens per minute.
-		h.Set("X-Ratelimit-Limit-Requests", "14400")
-		h.Set("X-Ratelimit-Remaining-Requests", itoa(l.remaining(14400)))
-		h.Set("X-Ratelimit-Reset-Requests", pick(l, "6s", "2m59.56s"))
-		h.Set("X-Ratelimit-Limit-Tokens", "6000")
-		h.Set("X-Ratelimit-Remaining-Tokens", itoa(l.remaining(6000)))
-		h.Set("X-Ratelimit-Reset-Tokens", pick(l, "10ms", "7.66s"))
+		setOpenAIBucket(h, l, "Requests", 14400, "6s", "2m59.56s")
+		setOpenAIBucket(h, l, "Tokens", 6000, "10ms", "7.66s")
 	case Mistral:
 		h.Set("X-Ratelimitbysize-Limit-Minute", "500000")
 		h.Set("X-Ratelimitbysize-Remaining-Minute", itoa(l.remaining(500000)))
@@ -73,6 +65,15 @@ func (s *Server) setRateHeaders(h http.Header, l level) {
 			h.Set("Anthropic-Ratelimit-"+k.name+"-Reset", rfc)
 		}
 	}
+}
+
+// setOpenAIBucket writes one OpenAI-style bucket ("Requests" or "Tokens"):
+// its limit, what remains at the level, and its reset, which is
+// healthyReset at a healthy level and otherReset otherwise.
+func setOpenAIBucket(h http.Header, l level, bucket string, limit int, healthyReset, otherReset string) {
+	h.Set("X-Ratelimit-Limit-"+bucket, strconv.Itoa(limit))
+	h.Set("X-Ratelimit-Remaining-"+bucket, strconv.Itoa(l.remaining(limit)))
+	h.Set("X-Ratelimit-Reset-"+bucket, pick(l, healthyReset, otherReset))
 }
 
 func pick(l level, healthy, other string) string {

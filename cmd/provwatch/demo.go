@@ -120,9 +120,17 @@ http:
 		switch ev.Kind {
 		case "state":
 			changes++
-			say("%s: %s -> %s (%s: %s)", ev.Ref, ev.From, ev.To, ev.Reason, ev.Detail)
+			why := string(ev.Reason)
+			if ev.Detail != "" {
+				why += ": " + ev.Detail
+			}
+			say("%s: %s -> %s (%s)", ev.Ref, ev.From, ev.To, why)
 		case "order":
 			rewrites++
+			if ev.Before.Equal(ev.After) {
+				say("order written (the target did not exist yet): %s", orderLine(ev.After))
+				return
+			}
 			say("order rewritten: %s", orderLine(ev.After))
 		}
 	}

@@ -445,6 +445,8 @@ func (e *Engine) restore(data []byte) error {
 	if err := t.UnmarshalJSON(p.Tracker); err != nil {
 		return err
 	}
+	// Models no longer watched (a reload, an edited config) leave the state.
+	t.Forget(e.opt.OpenClaw.WatchedRefs())
 	e.tracker = t
 	e.lastEffective = p.Effective
 	if p.Generated != nil {

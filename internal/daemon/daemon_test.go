@@ -1,0 +1,211 @@
+package daemon
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/internal/sim"
+	"github.com/provwatch/provwatch/probes"
+	"github.com/provwatch/provwatch/reporter"
+)
+
+func newEngine(t *testing.T, f *sim.Fleet, mutate func(*configs.Settings)) *engine.Engine {
+	t.Helper()
+	s := configs.DefaultSettings()
+	s.Schedule = "@every 1s"
+	s.Timeout = 2 * time.Second
+	s.Health.RecheckInterval = 50 * time.Millisecond
+	s.Health.FailAfter, s.Health.RecoverAfter = 2, 2
+	if mutate != nil {
+		mutate(&s)
+	}
+	oc := &configs.OpenClaw{Path: "sim", Providers: f.Providers(), Chains: []configs.Chain{f.Chain()}}
+	return engine.New(engine.Options{OpenClaw: oc, Settings: s, Log: zerolog.Nop(),
+		Prober: probes.New(probes.Options{Timeout: s.Timeout, Thresholds: s.Thresholds})})
+}
+
+func fleet(t *testing.T) *sim.Fleet {
+	t.Helper()
+	f, err := sim.StartFleet(sim.Spec{Kind: sim.Ollama}, sim.Spec{Kind: sim.Anthropic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	return f
+}
+
+// serve runs the daemon until the test ends and returns its base URL.
+func serve(t *testing.T, opt Options) (string, *Daemon, context.CancelFunc) {
+	t.Helper()
+	addr := make(chan string, 1)
+	opt.Listen = "127.0.0.1:0"
+	opt.Log = zerolog.Nop()
+	opt.OnListen = func(a string) { addr <- a }
+	d := New(opt)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run returned %v after cancel, want nil", err)
+		}
+	})
+	select {
+	case a := <-addr:
+		return "http://" + a, d, cancel
+	case err := <-done:
+		t.Fatalf("daemon stopped at once: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("daemon did not listen")
+	}
+	return "", nil, nil
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+func TestHealthzFollowsTheSchedule(t *testing.T) {
+	t.Parallel()
+	d := New(Options{Engine: newEngine(t, fleet(t), nil)})
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	d.started = t0
+	d.interval.Store(int64(time.Minute))
+	for _, tc := range []struct {
+		name     string
+		last     time.Time
+		now      time.Time
+		stopping bool
+		want     string
+	}{
+		{"starting, no cycle yet", time.Time{}, t0.Add(2 * time.Minute), false, "ok"},
+		{"no cycle for over 3 intervals", time.Time{}, t0.Add(3*time.Minute + time.Second), false, "unhealthy"},
+		{"recent cycle", t0.Add(10 * time.Minute), t0.Add(12 * time.Minute), false, "ok"},
+		{"last cycle too old", t0.Add(10 * time.Minute), t0.Add(13*time.Minute + time.Second), false, "unhealthy"},
+		{"shutting down", t0, t0, true, "unhealthy"},
+	} {
+		d.lastFinish.Store(0)
+		if !tc.last.IsZero() {
+			d.lastFinish.Store(tc.last.UnixNano())
+		}
+		d.stopping.Store(tc.stopping)
+		if got := d.Healthz(tc.now); got.Status != tc.want {
+			t.Errorf("%s: %+v, want %s", tc.name, got, tc.want)
+		} else if tc.want != "ok" && got.Reason == "" {
+			t.Errorf("%s: unhealthy without a reason", tc.name)
+		}
+	}
+}
+
+func TestTickNeverRunsTwoRoundsAtOnce(t *testing.T) {
+	t.Parallel()
+	f := fleet(t)
+	d := New(Options{Engine: newEngine(t, f, nil), Log: zerolog.Nop()})
+	d.busy.Lock()
+	d.tick(context.Background(), true) // a round is in flight: this one is skipped
+	d.busy.Unlock()
+	if n := f.Members()[0].Requests(); n != 0 {
+		t.Fatalf("a tick ran while another round held the daemon (%d requests)", n)
+	}
+	d.tick(context.Background(), true)
+	if f.Members()[0].Requests() == 0 {
+		t.Fatal("a free tick did not probe")
+	}
+}
+
+func TestHangingProviderIsATimeoutAndTheDaemonStaysHealthy(t *testing.T) {
+	t.Parallel()
+	f := fleet(t)
+	if err := f.Members()[0].SetFault(sim.Stall, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	e := newEngine(t, f, func(s *configs.Settings) { s.Timeout = 300 * time.Millisecond })
+	base, _, _ := serve(t, Options{Engine: e, History: reporter.NewHistory(0, 0)})
+	ref := f.Chain().Primary
+	waitFor(t, "the stalled provider to be down with timeout", func() bool {
+		rep := e.Last()
+		if rep == nil {
+			return false
+		}
+		for _, p := range rep.Providers {
+			for _, m := range p.Models {
+				if m.Ref == ref {
+					return m.State == probes.Down && m.Reason == probes.ReasonTimeout
+				}
+			}
+		}
+		return false
+	})
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz %d while one provider hangs", resp.StatusCode)
+	}
+	resp, err = http.Get(base + "/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ Down int }
+	_ = json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if st.Down != 1 {
+		t.Fatalf("/status down=%d, want 1", st.Down)
+	}
+}
+
+func TestReloadKeepsHealthAndRefusesABadConfig(t *testing.T) {
+	t.Parallel()
+	f := fleet(t)
+	e := newEngine(t, f, nil)
+	var mu sync.Mutex
+	var next *engine.Engine
+	var reloadErr error
+	hup := make(chan struct{})
+	reload := func(context.Context) (*engine.Engine, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return next, reloadErr
+	}
+	_, d, _ := serve(t, Options{Engine: e, Reload: reload, Hangup: hup})
+	waitFor(t, "a first cycle", func() bool { return e.Last() != nil })
+	since := *e.Last().Providers[0].Models[0].Since
+
+	mu.Lock()
+	reloadErr = &configs.Error{File: "openclaw.json", Msg: "garbage"}
+	mu.Unlock()
+	hup <- struct{}{}
+	hup <- struct{}{} // the second send returns once the first reload was handled
+	if d.eng.Load() != e {
+		t.Fatal("a failed reload replaced the engine")
+	}
+
+	ne := newEngine(t, f, nil)
+	mu.Lock()
+	next, reloadErr = ne, nil
+	mu.Unlock()
+	hup <- struct{}{}
+	waitFor(t, "the new engine to run a cycle", func() bool { return d.eng.Load() == ne && ne.Last() != nil })
+	if got := *ne.Last().Providers[0].Models[0].Since; !got.Equal(since) {
+		t.Fatalf("since after reload %v, want %v kept from before", got, since)
+	}
+}

@@ -102,7 +102,7 @@ func BenchmarkRunHundredProviders(b *testing.B) {
 		}
 		st := cmd.ProcessState
 		ru := st.SysUsage().(*syscall.Rusage)
-		b.ReportMetric(float64((st.UserTime()+st.SystemTime()).Milliseconds()), "ms-cpu/minute")
+		b.ReportMetric(float64((st.UserTime() + st.SystemTime()).Milliseconds()), "ms-cpu/minute")
 		b.ReportMetric(float64(ru.Maxrss)/1024, "MiB-peak-rss")
 		fmt.Fprintf(os.Stderr, "100 providers, @every 10s, 60 s: user %s sys %s, peak RSS %.1f MiB\n",
 			st.UserTime(), st.SystemTime(), float64(ru.Maxrss)/1024)

@@ -98,6 +98,9 @@ func probeOpenRouter(s *session, job Job) outcome {
 	}
 	if rem := key.Data.LimitRemaining; rem.ok {
 		s.rl.credits = ptr(rem.v)
+		if lim := key.Data.Limit; lim.ok && lim.v > 0 {
+			s.rl.creditLimit = ptr(lim.v)
+		}
 		if rem.v <= 0 {
 			return failed(r, down(ReasonBilling, fmt.Sprintf("%s: the key's credit limit is used up (%g of %g USD left)",
 				r.what(), rem.v, key.Data.Limit.v), "buy credits or raise the key's limit in OpenRouter's settings"))

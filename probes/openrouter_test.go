@@ -37,11 +37,32 @@ func TestOpenRouter(t *testing.T) {
 			credits: 74.5,
 			check: func(t *testing.T, res Result, _ *fakeServer) {
 				hasAll(t, "detail", res.Models[2].Detail, "available: google/", "402 in all")
+				// 74.5 of 100 USD left is a remaining/limit ratio (SPEC 4 headroom).
+				if h := f64(res.RateLimit.Headroom); h != 0.745 {
+					t.Errorf("headroom %v, want 0.745 from limit_remaining/limit", h)
+				}
+			},
+		},
+		{
+			name: "credit nearly used up is low headroom", baseSuffix: "/api/v1", routes: routes(route{file: "openrouter/key_low.json"}),
+			models: wants("openrouter", "google/gemini-flash-1.5"), want: []expect{{Degraded, ReasonRateLimit, 1000000, none}}, credits: 2.5,
+			check: func(t *testing.T, res Result, _ *fakeServer) {
+				if h := f64(res.RateLimit.Headroom); h != 0.025 {
+					t.Errorf("headroom %v, want 0.025", h)
+				}
+				if res.RateLimit.ResetAt != nil {
+					t.Errorf("reset_at %v made up for a credit limit", res.RateLimit.ResetAt)
+				}
 			},
 		},
 		{
 			name: "host root as base URL, unlimited key", routes: routes(route{file: "openrouter/key_unlimited.json"}),
 			models: wants("openrouter", "google/gemini-flash-1.5"), want: []expect{{Healthy, ReasonOK, 1000000, none}}, credits: -1,
+			check: func(t *testing.T, res Result, _ *fakeServer) {
+				if res.RateLimit.Headroom != nil {
+					t.Errorf("headroom %v made up for an unlimited key", *res.RateLimit.Headroom)
+				}
+			},
 		},
 		{
 			name: "credit used up is billing", baseSuffix: "/api/v1", routes: routes(route{file: "openrouter/key_exhausted.json"}),

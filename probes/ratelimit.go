@@ -53,6 +53,9 @@ type rateTracker struct {
 	b       [nBuckets]bucket
 	retryAt time.Time // retry-after, Gemini RetryInfo
 	credits *float64
+	// creditLimit is the credit a key may spend in all (OpenRouter's
+	// limit); with credits it is a remaining/limit ratio like any bucket's.
+	creditLimit *float64
 }
 
 // observe reads every rate-limit header family of one answer.
@@ -126,10 +129,20 @@ func (t *rateTracker) result() RateLimit {
 			reset = b.reset
 		}
 	}
+	// Credit left against the key's limit is headroom too (SPEC 4: the
+	// smallest remaining/limit ratio known). It has no reset of its own.
+	creditTightest := false
+	if t.credits != nil && t.creditLimit != nil && *t.creditLimit > 0 {
+		r := math.Max(0, math.Min(1, *t.credits / *t.creditLimit))
+		if rl.Headroom == nil || r < *rl.Headroom {
+			rl.Headroom = ptr(r)
+			reset, creditTightest = time.Time{}, true
+		}
+	}
 	if reset.IsZero() {
 		reset = t.retryAt
 	}
-	if reset.IsZero() {
+	if reset.IsZero() && !creditTightest {
 		for i := range t.b {
 			if r := t.b[i].reset; !r.IsZero() && (reset.IsZero() || r.Before(reset)) {
 				reset = r

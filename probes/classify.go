@@ -489,7 +489,7 @@ func (s *session) providerVerdicts(th configs.Thresholds, rl RateLimit) *verdict
 			v = down(ReasonRateLimit, fmt.Sprintf("%s has no rate-limit headroom left%s", s.prov.ID, reset),
 				"wait for the limit to reset, or raise the provider's rate limit")
 		case h < th.MinRateLimitHeadroom:
-			v = degraded(ReasonRateLimit, fmt.Sprintf("%s has %.0f%% rate-limit headroom left (threshold %.0f%%)%s",
+			v = degraded(ReasonRateLimit, fmt.Sprintf("%s has %.3g%% rate-limit headroom left (threshold %.3g%%)%s",
 				s.prov.ID, h*100, th.MinRateLimitHeadroom*100, reset),
 				"spread the load over other providers or raise the provider's rate limit")
 		}

@@ -50,6 +50,8 @@ func TestOpenRouter(t *testing.T) {
 				if h := f64(res.RateLimit.Headroom); h != 0.025 {
 					t.Errorf("headroom %v, want 0.025", h)
 				}
+				// Not rounded to a misleading "2%".
+				hasAll(t, "detail", res.Models[0].Detail, "2.5% rate-limit headroom left (threshold 10%)")
 				if res.RateLimit.ResetAt != nil {
 					t.Errorf("reset_at %v made up for a credit limit", res.RateLimit.ResetAt)
 				}

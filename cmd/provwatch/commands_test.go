@@ -165,14 +165,18 @@ func TestOnceWritesFileTargetAndKeepsState(t *testing.T) {
 	if err := f.Members()[0].SetFault(sim.Refused, sim.FaultParams{}); err != nil {
 		t.Fatal(err)
 	}
-	// --dry-run: computes, writes nothing.
+	// --dry-run: computes, writes nothing, not even state.
 	before, _ := os.ReadFile(order)
+	stateBefore, _ := os.ReadFile(order + ".state")
 	code, out, _ = run(t, env, "once", "--json", "--dry-run", "--openclaw-config", cfg)
 	if code != 1 {
 		t.Fatalf("dry-run exit %d, want 1", code)
 	}
 	if after, _ := os.ReadFile(order); string(after) != string(before) {
 		t.Fatal("--dry-run changed the target")
+	}
+	if after, _ := os.ReadFile(order + ".state"); string(after) != string(stateBefore) {
+		t.Fatal("--dry-run changed the saved state")
 	}
 	if o := decodeReport(t, out)["order"].(map[string]any); o["written"] != false || o["changed"] != true {
 		t.Fatalf("dry-run order %v: want changed, not written", o)
@@ -214,5 +218,28 @@ func TestOnceEMFLinesComeBeforeTheReport(t *testing.T) {
 	}
 	if rep := decodeReport(t, out); rep["_aws"] != nil || rep["order"] == nil {
 		t.Fatalf("last line is not the report: %s", lines[len(lines)-1])
+	}
+}
+
+func TestOnceWithProviderFilterReportsButNeverWritesTheOrder(t *testing.T) {
+	t.Parallel()
+	f, cfg := fleetConfig(t)
+	if err := f.Members()[0].SetFault(sim.Refused, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	order := filepath.Join(t.TempDir(), "order.json")
+	code, out, errOut := run(t, []string{"PROVWATCH_REMEDIATION_TARGET=file:" + order, "PROVWATCH_HEALTH_RECHECK_INTERVAL=10ms"},
+		"once", "--json", "--provider", f.Members()[0].ID, "--openclaw-config", cfg)
+	if code != 2 {
+		t.Fatalf("exit %d, want 2 (the one probed model is down); stderr:\n%s", code, errOut)
+	}
+	if o := decodeReport(t, out)["order"].(map[string]any); o["written"] != false {
+		t.Fatalf("order %v: a filtered once must not write", o)
+	}
+	if _, err := os.Stat(order); !os.IsNotExist(err) {
+		t.Fatalf("a filtered once wrote the target (stat: %v)", err)
+	}
+	if f.Members()[1].Requests()+f.Members()[2].Requests() != 0 {
+		t.Fatal("--provider probed other providers")
 	}
 }

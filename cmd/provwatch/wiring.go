@@ -26,7 +26,15 @@ func configsWriteSummary(w io.Writer, e *env) error {
 	if err := configs.WriteSummary(w, e.oc, e.settings); err != nil {
 		return err
 	}
-	return reporter.WriteCostSummary(w, e.oc, e.settings)
+	// The estimate is for the sink this environment would really use.
+	s := e.settings
+	if s.Metrics.Sink == "auto" {
+		s.Metrics.Sink = "none"
+		if awsRegionSet() {
+			s.Metrics.Sink = "cloudwatch"
+		}
+	}
+	return reporter.WriteCostSummary(w, e.oc, s)
 }
 
 // ssmFor returns an SSM client when spec needs one, else nil.

@@ -242,7 +242,9 @@ func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, er
 			log.Warn().Err(err).Msg("publishing metrics failed; the sink keeps what it can and retries")
 		}
 	}
-	e.save(ctx)
+	if !e.opt.DryRun { // --dry-run writes nothing, state included
+		e.save(ctx)
+	}
 	e.last = rep
 	return rep, nil
 }
@@ -342,6 +344,13 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 
 	if configured.Primary == "" {
 		return // no chain to keep in order
+	}
+	if len(e.opt.Providers) > 0 {
+		// Models of providers left out by --provider were not probed: an
+		// order built on them is a guess, so it is reported, never written.
+		rep.Order.Changed = !before.Equal(effective)
+		log.Info().Strs("providers", e.opt.Providers).Msg("--provider given: the order is reported but not written, since not every model was probed")
+		return
 	}
 	if e.opt.Target == nil {
 		rep.Order.Changed = !before.Equal(effective)

@@ -161,11 +161,6 @@ func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	if url == "" {
 		// Only the settings are needed; a broken OpenClaw config must not
 		// make the container look unhealthy by itself.
-		log, err := newLogger(&c, stderr)
-		if err != nil {
-			return err
-		}
-		_ = log
 		s, err := loadSettingsOnly(&c)
 		if err != nil {
 			return err

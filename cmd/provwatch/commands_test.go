@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -241,5 +242,18 @@ func TestOnceWithProviderFilterReportsButNeverWritesTheOrder(t *testing.T) {
 	}
 	if f.Members()[1].Requests()+f.Members()[2].Requests() != 0 {
 		t.Fatal("--provider probed other providers")
+	}
+}
+
+func TestCheckWithNothingToWatchIsAConfigError(t *testing.T) {
+	t.Parallel()
+	// No config anywhere, no provider key set: nothing can be watched. (A
+	// local Ollama on its default port would be discovered; skip if one runs.)
+	if p := localOllama(context.Background()); p != nil {
+		t.Skip("an Ollama answers on 127.0.0.1:11434; discovery would watch it")
+	}
+	code, out, errOut := run(t, nil, "check")
+	if code != 78 || !strings.Contains(errOut, "no OpenClaw config was found") || !strings.Contains(errOut, "--openclaw-config") {
+		t.Fatalf("exit %d, stderr %q, stdout %q; want 78 saying what to do", code, errOut, out)
 	}
 }

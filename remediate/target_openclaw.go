@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -48,6 +50,9 @@ type located struct {
 	// includes are the $include values found on the way, with the depth
 	// of the object holding each.
 	includes []include
+	// defUnknown marks a located whose agents.defaults.model could not be
+	// read (an $include in its place): agents inheriting from it are left alone.
+	defUnknown bool
 }
 
 type include struct {
@@ -240,48 +245,124 @@ func kindName(k configs.Kind) string {
 
 // Write rewrites agents.defaults.model, keeping the previous content as
 // PATH.bak. It refuses when the file changed since the latest Read.
-func (t *openclawTarget) Write(ctx context.Context, o Order, _ string) error {
-	if err := o.Validate(); err != nil {
-		return fmt.Errorf("target %s: refusing to write: %w", t, err)
+func (t *openclawTarget) Write(ctx context.Context, o Order, why string) error {
+	_, err := t.WriteAgents(ctx, &o, nil, why)
+	return err
+}
+
+// WriteAgents rewrites agents.defaults.model (when defaults is non-nil) and
+// every agent's own model value that does not already resolve to its
+// order, in one atomic write with a PATH.bak. It refuses when the file
+// changed since the latest Read, and writes nothing when nothing differs.
+func (t *openclawTarget) WriteAgents(ctx context.Context, defaults *Order, agents []AgentOrder, _ string) ([]string, error) {
+	if defaults != nil {
+		if err := defaults.Validate(); err != nil {
+			return nil, fmt.Errorf("target %s: refusing to write: %w", t, err)
+		}
+	}
+	for _, a := range agents {
+		if err := a.Order.Validate(); err != nil {
+			return nil, fmt.Errorf("target %s: refusing to write %s: %w", t, a.Chain.Path, err)
+		}
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	data, err := t.readFile()
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if t.read && sha256.Sum256(data) != t.hash {
 		t.read = false
-		return fmt.Errorf("target %s: the file changed since provwatch read it (someone edited it); not overwriting their change, the next cycle reads it again", t)
+		return nil, fmt.Errorf("target %s: the file changed since provwatch read it (someone edited it); not overwriting their change, the next cycle reads it again", t)
 	}
-	var malformed *malformedError
-	if _, _, err := t.parse(data); err != nil && !errors.As(err, &malformed) {
-		return err
+	var edits []edit
+	var loc *located
+	if defaults != nil {
+		var malformed *malformedError
+		if _, _, err := t.parse(data); err != nil && !errors.As(err, &malformed) {
+			return nil, err
+		}
+		if loc, err = t.locate(data); err != nil {
+			return nil, err
+		}
+		edits = modelEdits(data, loc, *defaults)
+	} else if loc, err = t.locateForAgents(data); err != nil {
+		return nil, err
 	}
-	loc, err := t.locate(data)
-	if err != nil {
-		return err
+	// Agents inherit from the defaults as they will stand after this write.
+	def, defKnown := t.defaultsOf(loc)
+	if defaults != nil {
+		def, defKnown = *defaults, true
 	}
-	out, err := rewriteModel(data, loc, o)
-	if err != nil {
-		return fmt.Errorf("target %s: %w", t, err)
+	al := aliasesOf(loc.root)
+	var written []string
+	for _, a := range agents {
+		m := t.agentNode(loc.root, a.Chain)
+		if m == nil {
+			continue
+		}
+		held, ok := resolveAgent(m, def, defKnown, al)
+		if !ok || held.Equal(a.Order) {
+			continue // unchanged, or what it inherits is unknown here: leave it alone
+		}
+		edits = append(edits, agentEdits(data, m, a.Order, def, defKnown, al)...)
+		written = append(written, a.Chain.Path)
 	}
+	if defaults == nil && len(written) == 0 {
+		return nil, nil
+	}
+	out := applyEdits(data, edits)
 	// Never hand OpenClaw a file it cannot read: the result must parse and
-	// hold exactly this order.
-	if got, exists, err := t.parse(out); err != nil || !exists || !got.Equal(o) {
-		return fmt.Errorf("target %s: internal error: the rewritten file would hold %v (%v); nothing written, please report this", t, got, err)
+	// hold exactly these orders.
+	if err := t.verify(out, defaults, agents, written); err != nil {
+		return nil, err
 	}
 	st, err := os.Stat(t.path)
 	if err != nil {
-		return fmt.Errorf("target %s: %w", t, err)
+		return nil, fmt.Errorf("target %s: %w", t, err)
 	}
 	if err := writeFileAtomic(t.path+".bak", data, st.Mode().Perm()); err != nil {
-		return fmt.Errorf("target %s: saving the previous content: %w", t, err)
+		return nil, fmt.Errorf("target %s: saving the previous content: %w", t, err)
 	}
 	if err := writeFileAtomic(t.path, out, st.Mode().Perm()); err != nil {
-		return fmt.Errorf("target %s: %w", t, err)
+		return nil, fmt.Errorf("target %s: %w", t, err)
 	}
 	t.hash, t.read = sha256.Sum256(out), true
+	return written, nil
+}
+
+// verify checks that out parses and holds defaults (when given) and that
+// every agent rewritten resolves to its order.
+func (t *openclawTarget) verify(out []byte, defaults *Order, agents []AgentOrder, written []string) error {
+	fail := func(what string, got Order, err error) error {
+		return fmt.Errorf("target %s: internal error: the rewritten file would hold %v at %s (%v); nothing written, please report this", t, got, what, err)
+	}
+	if defaults != nil {
+		if got, exists, err := t.parse(out); err != nil || !exists || !got.Equal(*defaults) {
+			return fail("agents.defaults.model", got, err)
+		}
+	}
+	if len(written) == 0 {
+		return nil
+	}
+	loc, err := t.locateForAgents(out)
+	if err != nil {
+		return fail("the root", Order{}, err)
+	}
+	def, known := t.defaultsOf(loc)
+	al := aliasesOf(loc.root)
+	for _, a := range agents {
+		if !slices.Contains(written, a.Chain.Path) {
+			continue
+		}
+		m := t.agentNode(loc.root, a.Chain)
+		if m == nil {
+			return fail(a.Chain.Path, Order{}, errors.New("the value is gone"))
+		}
+		if got, ok := resolveAgent(m, def, known, al); !ok || !got.Equal(a.Order) {
+			return fail(a.Chain.Path, got, nil)
+		}
+	}
 	return nil
 }
 
@@ -313,6 +394,11 @@ func applyEdits(data []byte, edits []edit) []byte {
 // when there are no fallbacks; a missing key is inserted as the first
 // member of the deepest existing object, reusing its indentation.
 func rewriteModel(data []byte, loc *located, o Order) ([]byte, error) {
+	return applyEdits(data, modelEdits(data, loc, o)), nil
+}
+
+// modelEdits are rewriteModel's edits, so several values can change in one write.
+func modelEdits(data []byte, loc *located, o Order) []edit {
 	q := quoteStyle(data, loc.model)
 	m := loc.model
 	if m == nil {
@@ -335,25 +421,31 @@ func rewriteModel(data []byte, loc *located, o Order) ([]byte, error) {
 				text += "," + ws
 			}
 		}
-		return applyEdits(data, []edit{{at, at, text}}), nil
+		return []edit{{at, at, text}}
 	}
-	switch {
-	case m.Kind == configs.KindString && len(o.Fallbacks) == 0:
-		return applyEdits(data, []edit{{m.Start, m.End, quote(o.Primary, q)}}), nil
-	case m.Kind == configs.KindObject:
-		p := m.Get("primary")
-		if p == nil || p.Kind != configs.KindString {
-			break
-		}
-		edits := []edit{{p.Start, p.End, quote(o.Primary, q)}}
-		if fb := m.Get("fallbacks"); fb != nil {
-			edits = append(edits, edit{fb.Start, fb.End, renderArray(data, fb, o.Fallbacks, q)})
-		} else {
-			edits = append(edits, edit{p.End, p.End, ", " + quote("fallbacks", q) + ": " + renderArray(data, nil, o.Fallbacks, q)})
-		}
-		return applyEdits(data, edits), nil
+	if m.Kind == configs.KindString && len(o.Fallbacks) == 0 {
+		return []edit{{m.Start, m.End, quote(o.Primary, q)}}
 	}
-	return applyEdits(data, []edit{{m.Start, m.End, renderOrder(o, q)}}), nil
+	return valueEdits(data, m, o, q)
+}
+
+// valueEdits rewrite an existing model value to {primary, fallbacks}: in an
+// object with a string primary only the primary and the fallbacks array
+// change (fallbacks is added after primary when missing); any other value
+// is replaced whole.
+func valueEdits(data []byte, m *configs.Node, o Order, q byte) []edit {
+	if m.Kind == configs.KindObject {
+		if p := m.Get("primary"); p != nil && p.Kind == configs.KindString {
+			edits := []edit{{p.Start, p.End, quote(o.Primary, q)}}
+			if fb := m.Get("fallbacks"); fb != nil {
+				edits = append(edits, edit{fb.Start, fb.End, renderArray(data, fb, o.Fallbacks, q)})
+			} else {
+				edits = append(edits, edit{p.End, p.End, ", " + quote("fallbacks", q) + ": " + renderArray(data, nil, o.Fallbacks, q)})
+			}
+			return edits
+		}
+	}
+	return []edit{{m.Start, m.End, renderOrder(o, q)}}
 }
 
 // leadingSpace is the whitespace run at the start of b.
@@ -468,4 +560,263 @@ func stripComments(b []byte) []byte {
 		}
 	}
 	return out
+}
+
+// AgentOrder is the order one per-agent chain should hold. Chain names the
+// agent: its Name (the agent's id) and Path (where its model value stands,
+// agents.list[N].model or agents.entries.ID.model).
+type AgentOrder struct {
+	Chain configs.Chain
+	Order Order
+}
+
+// AgentTarget is a Target that also holds per-agent chains. The openclaw:
+// target implements it: each agent's own model value stands in the same
+// file as agents.defaults.model. ssm: and file: targets hold
+// agents.defaults.model only and do not.
+type AgentTarget interface {
+	Target
+	// ReadAgents returns the order each chain holds in the target now, as
+	// OpenClaw resolves it (what an agent's value leaves out is taken from
+	// agents.defaults.model; a repeated ref counts once), keyed by
+	// Chain.Path. A chain whose value is not written out in the target (an
+	// $include, another file, an unreadable inheritance) is left out and
+	// never rewritten.
+	ReadAgents(ctx context.Context, chains []configs.Chain) (map[string]Order, error)
+	// WriteAgents writes defaults (when non-nil) and every agent order that
+	// the target does not already hold, in one write, and returns the Paths
+	// of the agents it rewrote. It writes nothing when nothing differs.
+	WriteAgents(ctx context.Context, defaults *Order, agents []AgentOrder, why string) ([]string, error)
+}
+
+var _ AgentTarget = (*openclawTarget)(nil)
+
+// ReadAgents implements AgentTarget. It does not renew what a Write
+// compares against (only Read does), so an edit made between the two reads
+// still stops the next write.
+func (t *openclawTarget) ReadAgents(_ context.Context, chains []configs.Chain) (map[string]Order, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	data, err := t.readFile()
+	if err != nil {
+		return nil, err
+	}
+	loc, err := t.locateForAgents(data)
+	if err != nil {
+		return nil, err
+	}
+	def, known := t.defaultsOf(loc)
+	al := aliasesOf(loc.root)
+	out := map[string]Order{}
+	for _, c := range chains {
+		m := t.agentNode(loc.root, c)
+		if m == nil {
+			continue
+		}
+		if o, ok := resolveAgent(m, def, known, al); ok {
+			out[c.Path] = o
+		}
+	}
+	return out, nil
+}
+
+// locateForAgents is locate, except that an agents.defaults.model it
+// cannot use (an $include in its place) only marks the defaults unknown:
+// agents that spell out their whole chain can still be rewritten.
+func (t *openclawTarget) locateForAgents(data []byte) (*located, error) {
+	loc, err := t.locate(data)
+	if err == nil {
+		return loc, nil
+	}
+	root, perr := configs.ParseJSON5(data)
+	if perr != nil || root.Kind != configs.KindObject {
+		return nil, err
+	}
+	return &located{root: root, deepest: root, defUnknown: true}, nil
+}
+
+// defaultsOf is the agents.defaults.model agents inherit from, as this
+// file alone says it; false when the file cannot tell (an $include may set
+// it, or it is malformed).
+func (t *openclawTarget) defaultsOf(loc *located) (Order, bool) {
+	switch {
+	case loc.defUnknown:
+		return Order{}, false
+	case loc.model == nil:
+		return Order{}, len(loc.includes) == 0
+	}
+	o, err := orderOfNode(loc.model)
+	return o, err == nil
+}
+
+// aliasesOf reads agents.defaults.models, whose values may give a ref an
+// alias that model settings use instead (lower-cased, as the loader does).
+func aliasesOf(root *configs.Node) map[string]string {
+	out := map[string]string{}
+	models := root.Find("agents", "defaults", "models")
+	if models == nil || models.Kind != configs.KindObject {
+		return out
+	}
+	for _, f := range models.Fields {
+		if a := f.Value.Get("alias"); a != nil && a.Kind == configs.KindString && a.Str != "" {
+			out[strings.ToLower(a.Str)] = f.Key
+		}
+	}
+	return out
+}
+
+// normRef spells a ref as the loader does: alias resolved, provider lower-cased.
+func normRef(s string, aliases map[string]string) string {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "/") {
+		if full, ok := aliases[strings.ToLower(s)]; ok {
+			s = full
+		}
+	}
+	if r, err := configs.ParseRef(s); err == nil {
+		return r.String()
+	}
+	return s
+}
+
+// resolveAgent is the order an agent's model value stands for, as the
+// loader resolves it: a string is the primary, an object gives primary and
+// fallbacks, and what is left out comes from the defaults. False when it
+// needs the defaults and they are unknown, or the value is malformed.
+func resolveAgent(m *configs.Node, def Order, defKnown bool, aliases map[string]string) (Order, bool) {
+	var o Order
+	switch m.Kind {
+	case configs.KindString:
+		if !defKnown {
+			return Order{}, false
+		}
+		o = Order{Primary: m.Str, Fallbacks: def.Fallbacks}
+	case configs.KindObject:
+		p, fb := m.Get("primary"), m.Get("fallbacks")
+		if m.Get("$include") != nil || (p == nil || fb == nil) && !defKnown {
+			return Order{}, false
+		}
+		o = Order{Primary: def.Primary, Fallbacks: def.Fallbacks}
+		if p != nil {
+			if p.Kind != configs.KindString {
+				return Order{}, false
+			}
+			o.Primary = p.Str
+		}
+		if fb != nil {
+			if fb.Kind != configs.KindArray {
+				return Order{}, false
+			}
+			o.Fallbacks = nil
+			for _, it := range fb.Items {
+				if it.Kind != configs.KindString {
+					return Order{}, false
+				}
+				o.Fallbacks = append(o.Fallbacks, it.Str)
+			}
+		}
+	default:
+		return Order{}, false
+	}
+	refs := []string{normRef(o.Primary, aliases)}
+	for _, f := range o.Fallbacks {
+		refs = append(refs, normRef(f, aliases))
+	}
+	o = orderFrom(dedupe(Order{Primary: refs[0], Fallbacks: refs[1:]}))
+	if o.Primary == "" {
+		return Order{}, false
+	}
+	return o, true
+}
+
+// agentEdits rewrite one agent's model value to o, keeping its form: a
+// string stays a string when the string alone resolves to o (no fallbacks
+// configured, or exactly the defaults' own), else it becomes {primary,
+// fallbacks}; an object keeps its layout as agents.defaults.model's does.
+func agentEdits(data []byte, m *configs.Node, o, def Order, defKnown bool, aliases map[string]string) []edit {
+	q := quoteStyle(data, m)
+	if m.Kind == configs.KindString {
+		s := &configs.Node{Kind: configs.KindString, Str: o.Primary}
+		if got, ok := resolveAgent(s, def, defKnown, aliases); ok && got.Equal(o) {
+			return []edit{{m.Start, m.End, quote(o.Primary, q)}}
+		}
+	}
+	return valueEdits(data, m, o, q)
+}
+
+// agentNode finds an agent chain's model value in this file, or nil when it
+// is not written out here: the path is missing, an agents.list entry's id is
+// not the chain's agent (the list was merged from several files), or an
+// $include on the way could set the value too (includes deep-merge, so an
+// in-place edit would not be what OpenClaw reads).
+func (t *openclawTarget) agentNode(root *configs.Node, c configs.Chain) *configs.Node {
+	agents := root.Get("agents")
+	if agents == nil || agents.Kind != configs.KindObject {
+		return nil
+	}
+	type check struct {
+		obj  *configs.Node
+		rest []string
+	}
+	var holder *configs.Node
+	var checks []check
+	switch {
+	case strings.HasPrefix(c.Path, "agents.list[") && strings.HasSuffix(c.Path, "].model"):
+		i, err := strconv.Atoi(c.Path[len("agents.list[") : len(c.Path)-len("].model")])
+		list := agents.Get("list")
+		if err != nil || list == nil || list.Kind != configs.KindArray || i < 0 || i >= len(list.Items) {
+			return nil
+		}
+		holder = list.Items[i]
+		if holder.Kind != configs.KindObject || agentID(holder, i) != c.Name {
+			return nil
+		}
+		checks = []check{{root, []string{"agents", "list"}}, {agents, []string{"list"}}}
+	case strings.HasPrefix(c.Path, "agents.entries.") && strings.HasSuffix(c.Path, ".model"):
+		key := c.Path[len("agents.entries.") : len(c.Path)-len(".model")]
+		entries := agents.Get("entries")
+		holder = entries.Get(key)
+		if holder == nil || holder.Kind != configs.KindObject {
+			return nil
+		}
+		checks = []check{{root, []string{"agents", "entries", key, "model"}},
+			{agents, []string{"entries", key, "model"}}, {entries, []string{key, "model"}}}
+	default:
+		return nil
+	}
+	checks = append(checks, check{holder, []string{"model"}})
+	m := holder.Get("model")
+	if m == nil || m.Kind == configs.KindObject && m.Get("$include") != nil {
+		return nil
+	}
+	for _, ck := range checks {
+		for _, f := range includesOf(ck.obj) {
+			if t.includeSets(f, ck.rest) {
+				return nil
+			}
+		}
+	}
+	return m
+}
+
+// agentID is an agents.list entry's id as the loader names its chain.
+func agentID(entry *configs.Node, i int) string {
+	if id := entry.Get("id"); id != nil && id.Kind == configs.KindString && id.Str != "" {
+		return id.Str
+	}
+	return fmt.Sprintf("agent %d", i)
+}
+
+// includeSets reports whether an $include file sets the value at rest, or
+// cannot be read to tell.
+func (t *openclawTarget) includeSets(file string, rest []string) bool {
+	data, err := os.ReadFile(t.resolve(file))
+	if err != nil {
+		return true
+	}
+	n, err := configs.ParseJSON5(data)
+	if err != nil {
+		return true
+	}
+	return n.Find(rest...) != nil
 }

@@ -23,6 +23,24 @@ type Report struct {
 	// OrderChanges counts effective-order changes this cycle (the
 	// OrderChanges metric); not part of the JSON.
 	OrderChanges int `json:"-"`
+
+	// Agents are the per-agent chains (agents.list, agents.entries) with
+	// their effective orders. Not part of the JSON: SPEC section 4's order
+	// is agents.defaults.model's.
+	Agents []AgentOrder `json:"-"`
+}
+
+// AgentOrder is one per-agent chain's configured and effective order.
+type AgentOrder struct {
+	Name string // the agent's id
+	Path string // where its model value stands, e.g. agents.list[2].model
+	// Configured is the chain as configured (with what it inherits from
+	// agents.defaults.model), a repeated ref once.
+	Configured remediate.Order
+	Effective  remediate.Order
+	// Written is true when this cycle rewrote the agent's own value in the
+	// target (only the openclaw: target holds per-agent chains).
+	Written bool
 }
 
 // ProviderReport is one provider's probe and its models' evaluated health.
@@ -51,6 +69,13 @@ type ModelReport struct {
 	// Observed is the latest raw observation's state; it differs from
 	// State while a change awaits confirmation.
 	Observed probes.State `json:"-"`
+	// Pending is set by the engine when Observed differs from State: the
+	// change awaits confirmation (or, with HeldUntil, the end of a hold).
+	// Reports built without an engine leave it false and show no note.
+	Pending bool `json:"-"`
+	// HeldUntil, when set, is when a restore that Observed already agrees
+	// on may happen: the hold after the model's latest demotion.
+	HeldUntil *time.Time `json:"-"`
 }
 
 // OrderReport compares the configured and effective orders.

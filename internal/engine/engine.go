@@ -306,6 +306,13 @@ func (e *Engine) report(now time.Time) *reporter.Report {
 				mr.State, mr.Reason, mr.Detail = h.State, h.Reason, h.Detail
 				since := h.Since.UTC()
 				mr.Since = &since
+				mr.Pending = mr.Observed != h.State
+				if mr.Pending && mr.Observed < h.State {
+					if until, waiting := e.tracker.HeldUntil(m.Ref); waiting {
+						u := until.UTC()
+						mr.HeldUntil = &u
+					}
+				}
 				if h.State == probes.Healthy {
 					mr.Hint = ""
 				}
@@ -332,6 +339,7 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 	configured := configuredOrder(e.opt.OpenClaw)
 	effective := remediate.Effective(configured, e.stateOf, e.opt.Settings.Remediation.DropDown)
 	rep.Order = reporter.OrderReport{Configured: configured, Effective: effective}
+	rep.Agents = agentOrders(e.opt.OpenClaw, e.stateOf, e.opt.Settings.Remediation.DropDown)
 
 	if e.lastEffective != nil && !e.lastEffective.Equal(effective) {
 		rep.OrderChanges = 1
@@ -366,29 +374,148 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 		rep.Order.Changed = !before.Equal(effective)
 		return
 	}
+	heldAgents := e.readAgents(ctx, rep.Agents)
 	if exists {
 		before = held
 	}
 	rep.Order.Changed = !exists || !held.Equal(effective)
-	if !rep.Order.Changed {
+	agentsDiffer := false
+	for _, a := range rep.Agents {
+		if h, ok := heldAgents[a.Path]; ok && !h.Equal(a.Effective) {
+			agentsDiffer = true
+		}
+	}
+	if !rep.Order.Changed && !agentsDiffer {
 		e.unwritten = nil
 		return
 	}
 	why := describe(now, before, effective, e.unwritten)
 	if e.opt.DryRun {
-		log.Info().Str("target", e.opt.Target.String()).Interface("order", effective).Str("why", why).Msg("dry run: would rewrite the fallback order")
-		e.orderEvent(before, effective, false, why)
+		if rep.Order.Changed {
+			log.Info().Str("target", e.opt.Target.String()).Interface("order", effective).Str("why", why).Msg("dry run: would rewrite the fallback order")
+			e.orderEvent(before, effective, false, why)
+		}
+		for _, a := range rep.Agents {
+			if h, ok := heldAgents[a.Path]; ok && !h.Equal(a.Effective) {
+				awhy := e.agentWhy(now, a, h)
+				log.Info().Str("target", e.opt.Target.String()).Str("agent", a.Name).Interface("order", a.Effective).Str("why", awhy).Msg("dry run: would rewrite an agent's fallback order")
+				e.agentEvent(a, h, false, awhy)
+			}
+		}
 		return
 	}
-	if err := e.opt.Target.Write(ctx, effective, why); err != nil {
-		log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("writing the fallback order failed; will retry next cycle")
+	if len(heldAgents) == 0 {
+		if err := e.opt.Target.Write(ctx, effective, why); err != nil {
+			log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("writing the fallback order failed; will retry next cycle")
+			return
+		}
+	} else if !e.writeAgents(ctx, now, rep, heldAgents, effective, why) {
+		return
+	}
+	e.unwritten = nil
+	if !rep.Order.Changed {
 		return
 	}
 	rep.Order.Written = true
-	e.unwritten = nil
 	log.Info().Str("target", e.opt.Target.String()).Str("primary", effective.Primary).
 		Strs("fallbacks", effective.Fallbacks).Str("why", why).Msg("fallback order rewritten")
 	e.orderEvent(before, effective, true, why)
+}
+
+// readAgents returns the per-agent orders the target holds, keyed by path,
+// when it holds any (only the openclaw: target does). Callers hold e.mu.
+func (e *Engine) readAgents(ctx context.Context, agents []reporter.AgentOrder) map[string]remediate.Order {
+	at, ok := e.opt.Target.(remediate.AgentTarget)
+	if !ok || len(agents) == 0 {
+		return nil
+	}
+	held, err := at.ReadAgents(ctx, agentChains(e.opt.OpenClaw))
+	if err != nil {
+		e.opt.Log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("cannot read the agents' chains in the remediation target; not rewriting them this cycle")
+		return nil
+	}
+	return held
+}
+
+// writeAgents writes the defaults (when they changed) and every agent's
+// order in one write to an AgentTarget, and reports whether it succeeded.
+// Callers hold e.mu.
+func (e *Engine) writeAgents(ctx context.Context, now time.Time, rep *reporter.Report, held map[string]remediate.Order, effective remediate.Order, why string) bool {
+	log := e.opt.Log
+	chains := map[string]configs.Chain{}
+	for _, c := range agentChains(e.opt.OpenClaw) {
+		chains[c.Path] = c
+	}
+	var want []remediate.AgentOrder
+	for _, a := range rep.Agents {
+		if _, ok := held[a.Path]; ok {
+			want = append(want, remediate.AgentOrder{Chain: chains[a.Path], Order: a.Effective})
+		}
+	}
+	var defaults *remediate.Order
+	if rep.Order.Changed {
+		defaults = &effective
+	}
+	written, err := e.opt.Target.(remediate.AgentTarget).WriteAgents(ctx, defaults, want, why)
+	if err != nil {
+		log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("writing the fallback orders failed; will retry next cycle")
+		return false
+	}
+	for i, a := range rep.Agents {
+		if !slices.Contains(written, a.Path) {
+			continue
+		}
+		rep.Agents[i].Written = true
+		awhy := e.agentWhy(now, a, held[a.Path])
+		log.Info().Str("target", e.opt.Target.String()).Str("agent", a.Name).Str("path", a.Path).
+			Str("primary", a.Effective.Primary).Strs("fallbacks", a.Effective.Fallbacks).Str("why", awhy).Msg("agent fallback order rewritten")
+		e.agentEvent(a, held[a.Path], true, awhy)
+	}
+	return true
+}
+
+// agentWhy is describe for one agent's chain: the transitions of its own
+// refs, prefixed with the agent's name.
+func (e *Engine) agentWhy(now time.Time, a reporter.AgentOrder, before remediate.Order) string {
+	var mine []remediate.Transition
+	for _, tr := range e.unwritten {
+		if slices.Contains(a.Configured.Refs(), tr.Ref) {
+			mine = append(mine, tr)
+		}
+	}
+	return "agent " + a.Name + ": " + describe(now, before, a.Effective, mine)
+}
+
+func (e *Engine) agentEvent(a reporter.AgentOrder, before remediate.Order, written bool, why string) {
+	e.emit(Event{Time: e.opt.Clock.Now(), Kind: "order", Ref: a.Path, Before: before, After: a.Effective, Written: written, Why: why})
+}
+
+// agentChains are the per-agent chains: every chain but agents.defaults.model.
+func agentChains(oc *configs.OpenClaw) []configs.Chain {
+	var out []configs.Chain
+	for _, c := range oc.Chains {
+		if c.Path != defaultsPath {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// defaultsPath is where the chain every target holds stands.
+const defaultsPath = "agents.defaults.model"
+
+// agentOrders computes every per-agent chain's effective order with the
+// same policy as the defaults'.
+func agentOrders(oc *configs.OpenClaw, state func(string) probes.State, dropDown bool) []reporter.AgentOrder {
+	var out []reporter.AgentOrder
+	for _, c := range agentChains(oc) {
+		// Configured as OpenClaw tries it: a ref the chain names twice (an
+		// inherited fallback that is also the agent's primary) once.
+		conf := remediate.Effective(remediate.OrderOf(c), func(string) probes.State { return probes.Healthy }, false)
+		out = append(out, reporter.AgentOrder{Name: c.Name, Path: c.Path, Configured: conf,
+			Effective: remediate.Effective(conf, state, dropDown)})
+	}
+	return out
 }
 
 // describe is the one human line stored with a written order (the SSM

@@ -34,13 +34,15 @@ func Check(ctx context.Context, opt Options) *reporter.Report {
 	}
 	count(rep)
 	configured := configuredOrder(opt.OpenClaw)
-	effective := remediate.Effective(configured, func(ref string) probes.State {
+	stateOf := func(ref string) probes.State {
 		if s, ok := state[ref]; ok {
 			return s
 		}
 		return probes.Healthy
-	}, opt.Settings.Remediation.DropDown)
+	}
+	effective := remediate.Effective(configured, stateOf, opt.Settings.Remediation.DropDown)
 	rep.Order = reporter.OrderReport{Configured: configured, Effective: effective, Changed: !configured.Equal(effective)}
+	rep.Agents = agentOrders(opt.OpenClaw, stateOf, opt.Settings.Remediation.DropDown)
 	return rep
 }
 

@@ -58,7 +58,7 @@ func WriteTable(w io.Writer, r *Report, opt TableOptions) error {
 
 	t.models(r)
 	t.rateLimits(r)
-	t.order(r.Order, opt.Check)
+	t.order(r.Order, r.Agents, opt.Check)
 	t.hints(r)
 	t.summary(r)
 
@@ -104,11 +104,19 @@ func (t tableWriter) models(r *Report) {
 		state probes.State
 	}
 	var rows []row
+	var notes []string
 	for _, p := range r.Providers {
 		for _, m := range p.Models {
+			word := m.State.String()
+			if m.Pending {
+				// The state shown is the confirmed one; the marker says the
+				// latest probe disagrees, explained below the table.
+				word += pendingMark
+				notes = append(notes, pendingMark+" "+termClean(m.Ref)+": "+pendingNote(m))
+			}
 			rows = append(rows, row{state: m.State, cells: []string{
 				termClean(m.Ref),
-				m.State.String(),
+				word,
 				termClean(string(m.Reason)),
 				formatLatency(p.Probe.LatencyMS),
 				formatContext(m.ContextWindow) + "/" + formatContext(m.TrainedContextWindow) + "/" + formatContext(m.ConfiguredContextWindow),
@@ -147,8 +155,10 @@ func (t tableWriter) models(r *Report) {
 				cell = c
 			}
 			if i == stateCol && state != nil {
-				// Colour the word only, so padding stays outside the escapes.
-				cell = t.paint(stateColor(*state), c) + cell[len(c):]
+				// Colour the word only, so padding and the pending marker
+				// stay outside the escapes.
+				word := strings.TrimSuffix(c, pendingMark)
+				cell = t.paint(stateColor(*state), word) + cell[len(word):]
 			}
 			if i > 0 {
 				b.WriteString("  ")
@@ -162,6 +172,21 @@ func (t tableWriter) models(r *Report) {
 	for _, rw := range rows {
 		line(rw.cells, &rw.state)
 	}
+	for _, n := range notes {
+		t.w.WriteString(n + "\n")
+	}
+}
+
+// pendingMark follows a state the latest probe disagrees with.
+const pendingMark = "*"
+
+// pendingNote says what the latest probe saw of a model whose change is
+// not confirmed yet, and what it waits for.
+func pendingNote(m ModelReport) string {
+	if m.HeldUntil != nil {
+		return "latest probe saw " + m.Observed.String() + "; restore held until " + m.HeldUntil.UTC().Format("15:04 UTC")
+	}
+	return "latest probe saw " + m.Observed.String() + "; awaiting confirmation"
 }
 
 func (t tableWriter) rateLimits(r *Report) {
@@ -232,7 +257,7 @@ func formatPercent(ratio float64) string {
 	return strconv.FormatFloat(math.Round(p), 'f', 0, 64) + "%"
 }
 
-func (t tableWriter) order(o OrderReport, check bool) {
+func (t tableWriter) order(o OrderReport, agents []AgentOrder, check bool) {
 	t.heading("Order")
 	if o.Configured.Primary == "" && len(o.Configured.Fallbacks) == 0 {
 		t.w.WriteString("  no chain configured (agents.defaults.model is empty)\n")
@@ -242,7 +267,16 @@ func (t tableWriter) order(o OrderReport, check bool) {
 	if check {
 		label = "would become"
 	}
+	// Per-agent chains are shown only when health moved them: an agent
+	// whose chain stands as configured adds nothing to read.
+	var moved []AgentOrder
 	width := max(len("configured"), len(label))
+	for _, a := range agents {
+		if !a.Effective.Equal(a.Configured) {
+			moved = append(moved, a)
+			width = max(width, termWidth(agentLabel(a)))
+		}
+	}
 	t.w.WriteString("  " + termPadRight("configured", width) + "  " + formatChain(o.Configured) + "\n")
 
 	var note string
@@ -264,7 +298,17 @@ func (t tableWriter) order(o OrderReport, check bool) {
 		t.w.WriteString("  " + strings.Repeat(" ", width) + "  " +
 			t.paint(ansiYellow, "failover: primary is "+termClean(o.Effective.Primary)+" instead of "+termClean(o.Configured.Primary)) + "\n")
 	}
+	for _, a := range moved {
+		note := "configured " + formatChain(a.Configured)
+		if a.Written {
+			note += "; written"
+		}
+		t.w.WriteString("  " + termPadRight(agentLabel(a), width) + "  " + formatChain(a.Effective) + "  (" + note + ")\n")
+	}
 }
+
+// agentLabel names a per-agent chain in the Order section.
+func agentLabel(a AgentOrder) string { return "agent " + termClean(a.Name) }
 
 // formatChain shows an order as the sequence OpenClaw tries it in.
 func formatChain(o remediate.Order) string {

@@ -2,8 +2,10 @@ package reporter
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/provwatch/provwatch/probes"
 	"github.com/provwatch/provwatch/remediate"
@@ -190,6 +192,88 @@ func TestFormatLatencyAndPercent(t *testing.T) {
 	for in, want := range map[float64]string{0: "0%", 0.075: "7.5%", 0.09: "9%", 0.9: "90%", 1: "100%"} {
 		if got := formatPercent(in); got != want {
 			t.Errorf("formatPercent(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// agentsPendingReport is outSampleReport with a restore waiting for its
+// hold, a demotion awaiting confirmation, and two per-agent chains, one
+// moved by health.
+func agentsPendingReport() *Report {
+	r := outSampleReport()
+	qwen := &r.Providers[0].Models[0]
+	qwen.Observed, qwen.Pending = probes.Healthy, true
+	qwen.HeldUntil = outTimePtr(r.Time.Add(3 * time.Minute))
+	sonnet := &r.Providers[1].Models[0]
+	sonnet.Observed, sonnet.Pending = probes.Down, true
+	r.Agents = []AgentOrder{
+		{
+			Name: "coder", Path: "agents.list[0].model",
+			Configured: remediate.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"anthropic/claude-3-5-sonnet-20241022"}},
+			Effective:  remediate.Order{Primary: "anthropic/claude-3-5-sonnet-20241022", Fallbacks: []string{"ollama/qwen3-coder"}},
+			Written:    true,
+		},
+		{
+			Name: "writer", Path: "agents.entries.writer.model",
+			Configured: remediate.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{}},
+			Effective:  remediate.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{}},
+		},
+	}
+	return r
+}
+
+func TestWriteTableAgentsAndPending(t *testing.T) {
+	t.Parallel()
+	var buf bytes.Buffer
+	if err := WriteTable(&buf, agentsPendingReport(), TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	outGolden(t, "table_agents_pending.txt", buf.Bytes())
+	out := buf.String()
+	for _, w := range []string{
+		"anthropic/claude-3-5-sonnet-20241022  healthy*  ",
+		"ollama/qwen3-coder                    down*     ",
+		"* anthropic/claude-3-5-sonnet-20241022: latest probe saw down; awaiting confirmation\n",
+		"* ollama/qwen3-coder: latest probe saw healthy; restore held until 10:03 UTC\n",
+		"  agent coder  anthropic/claude-3-5-sonnet-20241022 -> ollama/qwen3-coder  (configured ollama/qwen3-coder -> anthropic/claude-3-5-sonnet-20241022; written)\n",
+	} {
+		if !strings.Contains(out, w) {
+			t.Errorf("table lacks %q:\n%s", w, out)
+		}
+	}
+	if strings.Contains(out, "writer") {
+		t.Errorf("an agent whose chain stands as configured is shown:\n%s", out)
+	}
+
+	// Colour paints the state word, never the marker or the padding.
+	buf.Reset()
+	if err := WriteTable(&buf, agentsPendingReport(), TableOptions{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), ansiGreen+"healthy"+ansiReset+"*  ") {
+		t.Errorf("marker inside the colour escape:\n%q", buf.String())
+	}
+
+	// A report built by hand leaves Observed at its zero value (healthy):
+	// without Pending nothing is marked.
+	buf.Reset()
+	if err := WriteTable(&buf, outSampleReport(), TableOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "*") || strings.Contains(buf.String(), "latest probe") {
+		t.Errorf("hand-built report shows pending notes:\n%s", buf.String())
+	}
+}
+
+func TestAgentsAndPendingStayOutOfTheJSON(t *testing.T) {
+	t.Parallel()
+	b, err := json.Marshal(agentsPendingReport())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"agents", "Agents", "agents.list", "pending", "Pending", "held", "Held", "observed", "Observed"} {
+		if strings.Contains(string(b), w) {
+			t.Errorf("JSON report holds %q: %s", w, b)
 		}
 	}
 }

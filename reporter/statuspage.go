@@ -103,9 +103,22 @@ type pageView struct {
 	OrderNote      string
 	OrderChanged   bool
 
+	Agents []pageAgent
+
 	Providers []pageProvider
 	Events    []pageEvent
 	Cycles    int
+}
+
+// pageAgent is one per-agent chain, compactly: the chain OpenClaw tries
+// now, and the configured one only when health moved it.
+type pageAgent struct {
+	Name       string
+	Path       string
+	Effective  string
+	Configured string // "" when the effective chain is the configured one
+	Primary    string // state word of the effective primary
+	Written    bool
 }
 
 type pageChainItem struct {
@@ -141,6 +154,7 @@ type pageModel struct {
 	Declared string
 	Short    bool // served context below what the config declares
 	Since    string
+	Pending  string // what the latest probe saw, when it awaits confirmation
 }
 
 type pageEvent struct {
@@ -199,6 +213,18 @@ func buildPageView(r *Report, snap HistorySnapshot, now time.Time) pageView {
 		v.OrderNote = "rewritten this cycle"
 	default:
 		v.OrderNote = "differs from the target, not written (dry run or no target)"
+	}
+
+	for _, a := range r.Agents {
+		pa := pageAgent{Name: a.Name, Path: a.Path, Effective: pageChainString(a.Effective),
+			Primary: "unknown", Written: a.Written}
+		if st, ok := states[a.Effective.Primary]; ok {
+			pa.Primary = st.String()
+		}
+		if !a.Effective.Equal(a.Configured) {
+			pa.Configured = pageChainString(a.Configured)
+		}
+		v.Agents = append(v.Agents, pa)
 	}
 
 	series := map[string][]LatencyPoint{}
@@ -306,12 +332,33 @@ func pageProviderOf(p ProviderReport, points []LatencyPoint, now time.Time) page
 		if m.Since != nil {
 			pm.Since = pageAge(now.Sub(*m.Since))
 		}
+		if m.Pending {
+			pm.Pending = pagePendingNote(m)
+		}
 		pp.Models = append(pp.Models, pm)
 	}
 	if worst >= 0 {
 		pp.Worst = probes.State(worst).String()
 	}
 	return pp
+}
+
+// pagePendingNote is the note beside a state the latest probe disagrees
+// with: the state shown stays the confirmed one until hysteresis agrees.
+func pagePendingNote(m ModelReport) string {
+	if m.HeldUntil != nil {
+		return "observed " + m.Observed.String() + ", restore held until " + m.HeldUntil.UTC().Format("15:04 UTC")
+	}
+	return "observed " + m.Observed.String() + ", confirming"
+}
+
+// pageChainString shows an order as the sequence OpenClaw tries it in.
+func pageChainString(o remediate.Order) string {
+	s := ChainString(o)
+	if s == "" {
+		return "(empty)"
+	}
+	return strings.ReplaceAll(s, " -> ", " → ")
 }
 
 // pageURL shows where a provider is without anything that could be a

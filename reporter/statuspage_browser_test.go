@@ -84,6 +84,18 @@ func TestStatusPageInChromium(t *testing.T) {
 		}
 	})
 
+	t.Run("agents and pending notes", func(t *testing.T) {
+		ar := agentsPendingReport()
+		as := httptest.NewServer(&statusPageHandler{last: func() *Report { return ar }, now: func() time.Time { return pageClock }})
+		defer as.Close()
+		dom := string(browsertest.Run(t, bin, as.URL+"/", "--dump-dom"))
+		for _, want := range []string{"Agent chains", "agents.list[0].model", "observed down, confirming", "observed healthy, restore held until 10:03 UTC"} {
+			if !strings.Contains(dom, want) {
+				t.Errorf("Chromium's DOM lacks %q", want)
+			}
+		}
+	})
+
 	t.Run("before the first cycle", func(t *testing.T) {
 		es := httptest.NewServer(StatusPage(NewHistory(0, 0), func() *Report { return nil }))
 		defer es.Close()

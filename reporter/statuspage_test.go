@@ -279,3 +279,52 @@ func TestPageFormatting(t *testing.T) {
 		}
 	}
 }
+
+func TestStatusPageAgentsAndPending(t *testing.T) {
+	t.Parallel()
+	r := agentsPendingReport()
+	handler := &statusPageHandler{last: func() *Report { return r }, now: func() time.Time { return pageClock }}
+	page := pageBody(t, pageGet(t, handler, http.MethodGet, "/"))
+	for _, want := range []string{
+		`<div class="pending">observed down, confirming</div>`,
+		`<div class="pending">observed healthy, restore held until 10:03 UTC</div>`,
+		"<h2>Agent chains</h2>",
+		`<strong>coder</strong><div class="path mono">agents.list[0].model</div>`,
+		`<div class="chainline mono">anthropic/claude-3-5-sonnet-20241022 → ollama/qwen3-coder</div><div class="chainline mono since">configured ollama/qwen3-coder → anthropic/claude-3-5-sonnet-20241022</div>`,
+		`<span class="tag">rewritten this cycle</span>`,
+		`<strong>writer</strong><div class="path mono">agents.entries.writer.model</div>`,
+		`<div class="chainline mono">openrouter/google/gemini-flash-1.5</div></td>`,
+		"as configured",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if n := strings.Count(page, `class="pending"`); n != 2 {
+		t.Errorf("%d pending notes, want 2 (one per model awaiting confirmation)", n)
+	}
+
+	// A report built by hand (Observed left healthy, no Pending, no agents)
+	// shows neither notes nor the section.
+	plain := outSampleReport()
+	handler = &statusPageHandler{last: func() *Report { return plain }, now: func() time.Time { return pageClock }}
+	page = pageBody(t, pageGet(t, handler, http.MethodGet, "/"))
+	for _, bad := range []string{`class="pending"`, "observed ", "Agent chains"} {
+		if strings.Contains(page, bad) {
+			t.Errorf("hand-built report's page contains %q", bad)
+		}
+	}
+}
+
+func TestStatusPageNamesTheAgentOfAnOrderEvent(t *testing.T) {
+	t.Parallel()
+	h := NewHistory(0, 0)
+	ev := OrderEvent(pageClock, remediate.Order{Primary: "a/x", Fallbacks: []string{"b/y"}}, remediate.Order{Primary: "b/y", Fallbacks: []string{"a/x"}}, "agent coder: demoted a/x")
+	ev.Ref = "agents.list[0].model"
+	h.AddEvent(ev)
+	handler := &statusPageHandler{history: h, last: func() *Report { return nil }, now: func() time.Time { return pageClock }}
+	page := pageBody(t, pageGet(t, handler, http.MethodGet, "/"))
+	if want := `Order of <span class="mono">agents.list[0].model</span> rewritten: agent coder: demoted a/x`; !strings.Contains(page, want) {
+		t.Errorf("page lacks %q", want)
+	}
+}

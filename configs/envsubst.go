@@ -50,6 +50,9 @@ func substitute(s string, getenv func(string) string) (string, string, error) {
 // envToken reads a variable name from start up to the next '}' and
 // returns it with the index of that '}'.
 func envToken(s string, start int) (string, int, bool) {
+	if start > len(s) {
+		return "", 0, false
+	}
 	end := strings.IndexByte(s[start:], '}')
 	if end < 0 {
 		return "", 0, false

@@ -308,8 +308,10 @@ func (r *resolver) readKey(p *Provider, n *Node, path string) error {
 	}
 	if n.Kind == KindString {
 		// A key that is exactly ${VAR} names its variable, for hints.
-		if name, end, ok := envToken(n.Str, 2); ok && strings.HasPrefix(n.Str, "${") && end == len(n.Str)-1 {
-			p.KeyEnv = name
+		if strings.HasPrefix(n.Str, "${") {
+			if name, end, ok := envToken(n.Str, 2); ok && end == len(n.Str)-1 {
+				p.KeyEnv = name
+			}
 		}
 	}
 	v, err := r.str(n, path)

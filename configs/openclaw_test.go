@@ -308,3 +308,25 @@ func TestLoadOpenClawFromSSM(t *testing.T) {
 		t.Errorf("missing parameter: err = %v, want %q", err, want)
 	}
 }
+
+// Short literal keys once crashed the loader: it looked for "${" past the
+// end of the string.
+func TestLoadOpenClawShortKeys(t *testing.T) {
+	t.Parallel()
+	for _, key := range []string{`""`, `"x"`, `"$"`, `"${"`, `"${A"`} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "openclaw.json")
+		doc := `{models: {providers: {vllm: {baseUrl: "http://127.0.0.1:8000/v1", apiKey: ` + key +
+			`, models: [{id: "m"}]}}}, agents: {defaults: {model: "vllm/m"}}}`
+		if err := os.WriteFile(path, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		oc, err := LoadOpenClaw(context.Background(), Source{Path: path, Getenv: func(string) string { return "" }})
+		if err != nil {
+			t.Fatalf("apiKey %s: %v", key, err)
+		}
+		if p := oc.Provider("vllm"); p == nil || p.KeyEnv != "" {
+			t.Fatalf("apiKey %s: provider %+v", key, p)
+		}
+	}
+}

@@ -86,7 +86,9 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 // historyEvent turns an engine event into a status-page event.
 func historyEvent(ev engine.Event) reporter.Event {
 	if ev.Kind == "order" {
-		return reporter.OrderEvent(ev.Time, ev.Before, ev.After, ev.Why)
+		oe := reporter.OrderEvent(ev.Time, ev.Before, ev.After, ev.Why)
+		oe.Ref = ev.Ref // an agent's chain names its config path; the defaults' order has none
+		return oe
 	}
 	return reporter.TransitionEvent(remediate.Transition{Ref: ev.Ref, From: ev.From, To: ev.To, Reason: ev.Reason, Detail: ev.Detail, At: ev.Time})
 }

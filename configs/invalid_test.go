@@ -81,6 +81,7 @@ func FuzzLoadOpenClaw(f *testing.F) {
 		`{agents: {list: [{id: 'a', model: 'groq/x'}], entries: {b: {model: {fallbacks: ['xai/y']}}}}}`,
 		`{models: {providers: {p: {baseUrl: '${X}', apiKey: {source: 'env', id: 'K'}, headers: {a: 'b'}, authHeader: true}}}}`,
 		`[1, 2]`, `{agents: {defaults: {models: {'anthropic/c': {alias: 's'}}, model: 's'}}}`,
+		`{models: {providers: {p: {baseUrl: 'http://h', apiKey: 'k', models: [{id: 'a'}]}}}, agents: {defaults: {model: 'p/a'}}}`,
 	} {
 		f.Add(s)
 	}

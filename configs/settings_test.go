@@ -86,7 +86,7 @@ func TestSettingsEveryKeyHasEnv(t *testing.T) {
 		"metrics.sink": "emf", "metrics.namespace": "X/Y", "metrics.dimensions": `{"A": "b"}`,
 		"metrics.detail": "basic", "metrics.cloudwatch.protocol": "query",
 		"remediation.target": "openclaw:/etc/openclaw/openclaw.json", "remediation.drop_down": "true",
-		"state": "file:/tmp/state.json", "http.listen": ":8080",
+		"state": "file:/var/lib/provwatch/state.json", "http.listen": ":8080",
 	}
 	env := map[string]string{}
 	for _, k := range SettingsKeys() {
@@ -107,7 +107,7 @@ func TestSettingsEveryKeyHasEnv(t *testing.T) {
 		Probes:      map[string]ProbeSettings{"groq": {Mode: ModeOff}},
 		Metrics:     Metrics{Sink: "emf", Namespace: "X/Y", Dimensions: map[string]string{"A": "b"}, Detail: "basic", CloudWatch: CloudWatch{Protocol: "query"}},
 		Remediation: Remediation{Target: "openclaw:/etc/openclaw/openclaw.json", DropDown: true},
-		State:       "file:/tmp/state.json", HTTP: HTTP{Listen: ":8080"},
+		State:       "file:/var/lib/provwatch/state.json", HTTP: HTTP{Listen: ":8080"},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("got  %+v\nwant %+v", s, want)

@@ -7,7 +7,6 @@ package engine
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -60,6 +59,10 @@ type Event struct {
 // run one at a time.
 type Engine struct {
 	opt Options
+	// wants are each provider's watched models, worked out once: the
+	// config does not change during an engine's life, and a round over
+	// 1000 providers must not rescan every chain per provider.
+	wants map[string][]probes.Want
 
 	mu            sync.Mutex // serialises rounds and guards the fields below
 	tracker       *remediate.Tracker
@@ -81,6 +84,7 @@ func New(opt Options) *Engine {
 	}
 	return &Engine{
 		opt:          opt,
+		wants:        wantsByProvider(opt.OpenClaw),
 		tracker:      remediate.NewTracker(opt.Settings.Health),
 		results:      map[string]probes.Result{},
 		lastGenerate: map[string]time.Time{},
@@ -176,7 +180,11 @@ func (e *Engine) Once(ctx context.Context) (*reporter.Report, error) {
 func (e *Engine) unconfirmedProviders() []string {
 	var ids []string
 	for _, p := range e.watched() {
-		refs := refsOf(e.opt.OpenClaw, p.ID)
+		ws := e.wants[p.ID]
+		refs := make([]string, len(ws))
+		for i, w := range ws {
+			refs[i] = w.Ref
+		}
 		if len(refs) > 0 && e.tracker.Unconfirmed(refs) {
 			ids = append(ids, p.ID)
 		}
@@ -250,7 +258,7 @@ func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, er
 }
 
 func (e *Engine) job(p *configs.Provider, now time.Time) probes.Job {
-	j := probes.Job{Provider: p, Models: Wants(e.opt.OpenClaw, p)}
+	j := probes.Job{Provider: p, Models: e.wants[p.ID]}
 	ps := e.opt.Settings.ProbeMode(p.ID)
 	if ps.Mode == configs.ModeGenerate {
 		last, ok := e.lastGenerate[p.ID]
@@ -265,27 +273,28 @@ func (e *Engine) job(p *configs.Provider, now time.Time) probes.Job {
 // Wants lists the watched models of one provider, with the context window
 // the OpenClaw config declares for each.
 func Wants(oc *configs.OpenClaw, p *configs.Provider) []probes.Want {
-	var out []probes.Want
-	for _, ref := range refsOf(oc, p.ID) {
+	return wantsByProvider(oc)[p.ID]
+}
+
+// wantsByProvider groups every watched ref by its provider, in chain order.
+func wantsByProvider(oc *configs.OpenClaw) map[string][]probes.Want {
+	byID := make(map[string]*configs.Provider, len(oc.Providers))
+	for _, p := range oc.Providers {
+		byID[p.ID] = p
+	}
+	out := map[string][]probes.Want{}
+	for _, ref := range oc.WatchedRefs() {
 		r, err := configs.ParseRef(ref)
 		if err != nil {
 			continue
 		}
 		w := probes.Want{Ref: ref, Model: r.Model}
-		if m := p.Model(r.Model); m != nil {
-			w.ConfiguredContextWindow = m.ContextWindow
+		if p := byID[r.Provider]; p != nil {
+			if m := p.Model(r.Model); m != nil {
+				w.ConfiguredContextWindow = m.ContextWindow
+			}
 		}
-		out = append(out, w)
-	}
-	return out
-}
-
-func refsOf(oc *configs.OpenClaw, providerID string) []string {
-	var out []string
-	for _, ref := range oc.WatchedRefs() {
-		if r, err := configs.ParseRef(ref); err == nil && r.Provider == providerID {
-			out = append(out, ref)
-		}
+		out[r.Provider] = append(out[r.Provider], w)
 	}
 	return out
 }
@@ -620,6 +629,3 @@ func (e *Engine) save(ctx context.Context) {
 		e.opt.Log.Error().Err(err).Str("state", e.opt.Store.String()).Msg("saving state failed; hysteresis restarts if the process does")
 	}
 }
-
-// ErrNothingToWatch is returned when neither a config nor discovery found a provider.
-var ErrNothingToWatch = errors.New("nothing to watch: no OpenClaw config was found and no provider was discovered")

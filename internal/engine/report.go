@@ -3,7 +3,6 @@ package engine
 import (
 	"context"
 
-	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
 	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
@@ -14,13 +13,11 @@ import (
 // become; changed compares it with the configured order.
 func Check(ctx context.Context, opt Options) *reporter.Report {
 	e := New(opt)
+	now := e.opt.Clock.Now()
 	var jobs []probes.Job
 	for _, p := range e.watched() {
-		j := probes.Job{Provider: p, Models: Wants(opt.OpenClaw, p)}
-		j.Generate = opt.Settings.ProbeMode(p.ID).Mode == configs.ModeGenerate
-		jobs = append(jobs, j)
+		jobs = append(jobs, e.job(p, now)) // a fresh engine: generate mode sends its completion
 	}
-	now := e.opt.Clock.Now()
 	results := opt.Prober.ProbeAll(ctx, jobs, opt.Settings.Concurrency)
 	rep := &reporter.Report{Time: now.UTC(), Providers: []reporter.ProviderReport{}}
 	state := map[string]probes.State{}

@@ -16,7 +16,7 @@ import (
 // lambdaMain serves as the Lambda handler (SPEC section 1): configured
 // through PROVWATCH_* variables, each invocation one `once` cycle, any
 // JSON payload accepted, the JSON report returned.
-func lambdaMain(args []string, stderr io.Writer) int {
+func lambdaMain(stderr io.Writer) int {
 	var c commonFlags
 	c.logLevel = firstNonEmpty(os.Getenv("PROVWATCH_LOG_LEVEL"), "info")
 	c.logFormat = "json"

@@ -76,7 +76,7 @@ func main() {
 func runMain(args []string, stdout, stderr io.Writer) int {
 	// Under AWS Lambda the binary is started as `bootstrap` with no arguments.
 	if os.Getenv("AWS_LAMBDA_RUNTIME_API") != "" && (len(args) == 0 || args[0] == "once") {
-		return lambdaMain(args, stderr)
+		return lambdaMain(stderr)
 	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usageText)

@@ -8,6 +8,8 @@ import (
 	"os/signal"
 	"syscall"
 
+	"github.com/rs/zerolog"
+
 	"github.com/provwatch/provwatch/internal/daemon"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/remediate"
@@ -45,11 +47,13 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 	prom := reporter.NewPrometheus()
 	history := reporter.NewHistory(0, 0)
 	var closers []func()
+	var log zerolog.Logger
 	build := func(ctx context.Context) (*engine.Engine, error) {
 		e, err := c.load(ctx, stderr, false)
 		if err != nil {
 			return nil, err
 		}
+		log = e.log
 		opt, closeSinks, err := e.engineOptions(ctx, "run", stdout, dryRun)
 		if err != nil {
 			return nil, err
@@ -69,7 +73,6 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 		return err
 	}
 	s := eng.Settings()
-	log, _ := newLogger(c, stderr)
 	d := daemon.New(daemon.Options{
 		Engine: eng, Listen: s.HTTP.Listen, Log: log,
 		Metrics: prom.Handler(), History: history,

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/provwatch/provwatch/configs/json5"
 )
 
 // includeKey and maxIncludeDepth match OpenClaw's src/config/includes.ts.
@@ -18,18 +20,18 @@ const (
 // doc is a parsed config tree plus the file each node came from, so an
 // error deep inside an included file names that file, not the root one.
 type doc struct {
-	root   *Node
-	origin map[*Node]string
+	root   *json5.Node
+	origin map[*json5.Node]string
 }
 
-func (d *doc) fileOf(n *Node, fallback string) string {
+func (d *doc) fileOf(n *json5.Node, fallback string) string {
 	if f, ok := d.origin[n]; ok {
 		return f
 	}
 	return fallback
 }
 
-func (d *doc) record(n *Node, file string) {
+func (d *doc) record(n *json5.Node, file string) {
 	d.origin[n] = file
 	for _, it := range n.Items {
 		d.record(it, file)
@@ -57,10 +59,10 @@ type includeFrame struct {
 	path  string // key path of the node being processed
 }
 
-func (in *includer) process(n *Node, fr includeFrame) (*Node, error) {
+func (in *includer) process(n *json5.Node, fr includeFrame) (*json5.Node, error) {
 	switch n.Kind {
-	case KindArray:
-		var items []*Node
+	case json5.KindArray:
+		var items []*json5.Node
 		for i, it := range n.Items {
 			sub := fr
 			sub.path = fmt.Sprintf("%s[%d]", fr.path, i)
@@ -69,7 +71,7 @@ func (in *includer) process(n *Node, fr includeFrame) (*Node, error) {
 				return nil, err
 			}
 			if v != it && items == nil {
-				items = append([]*Node(nil), n.Items...)
+				items = append([]*json5.Node(nil), n.Items...)
 			}
 			if items != nil {
 				items[i] = v
@@ -82,12 +84,12 @@ func (in *includer) process(n *Node, fr includeFrame) (*Node, error) {
 		c.Items = items
 		in.d.origin[&c] = in.d.fileOf(n, fr.file)
 		return &c, nil
-	case KindObject:
+	case json5.KindObject:
 	default:
 		return n, nil
 	}
 	inc := n.Get(includeKey)
-	var fields []Field
+	var fields []json5.Field
 	changed := false
 	for _, f := range n.Fields {
 		if f.Key == includeKey {
@@ -124,20 +126,20 @@ func (in *includer) process(n *Node, fr includeFrame) (*Node, error) {
 	if len(fields) == 0 {
 		return included, nil
 	}
-	if included.Kind != KindObject {
+	if included.Kind != json5.KindObject {
 		return nil, in.errAt(inc, incFr, "sibling keys need the included content to be an object, but it is a "+included.Kind.String(), "")
 	}
 	return in.merge(included, &rest), nil
 }
 
-func (in *includer) resolve(v *Node, fr includeFrame) (*Node, error) {
+func (in *includer) resolve(v *json5.Node, fr includeFrame) (*json5.Node, error) {
 	switch v.Kind {
-	case KindString:
+	case json5.KindString:
 		return in.load(v, v.Str, fr)
-	case KindArray:
-		var merged *Node
+	case json5.KindArray:
+		var merged *json5.Node
 		for i, it := range v.Items {
-			if it.Kind != KindString {
+			if it.Kind != json5.KindString {
 				sub := fr
 				sub.path = fmt.Sprintf("%s[%d]", fr.path, i)
 				return nil, in.errAt(it, sub, "$include array items must be strings, got a "+it.Kind.String(), "")
@@ -148,13 +150,13 @@ func (in *includer) resolve(v *Node, fr includeFrame) (*Node, error) {
 			}
 			if merged == nil {
 				// OpenClaw starts from {}: merging into an empty object.
-				merged = &Node{Kind: KindObject, Start: v.Start, End: v.End, Line: v.Line, Col: v.Col}
+				merged = &json5.Node{Kind: json5.KindObject, Start: v.Start, End: v.End, Line: v.Line, Col: v.Col}
 				in.d.origin[merged] = fr.file
 			}
 			merged = in.merge(merged, got)
 		}
 		if merged == nil {
-			merged = &Node{Kind: KindObject, Start: v.Start, End: v.End, Line: v.Line, Col: v.Col}
+			merged = &json5.Node{Kind: json5.KindObject, Start: v.Start, End: v.End, Line: v.Line, Col: v.Col}
 			in.d.origin[merged] = fr.file
 		}
 		return merged, nil
@@ -162,7 +164,7 @@ func (in *includer) resolve(v *Node, fr includeFrame) (*Node, error) {
 	return nil, in.errAt(v, fr, "$include must be a string or an array of strings, got a "+v.Kind.String(), "")
 }
 
-func (in *includer) load(at *Node, rel string, fr includeFrame) (*Node, error) {
+func (in *includer) load(at *json5.Node, rel string, fr includeFrame) (*json5.Node, error) {
 	target := rel
 	if !filepath.IsAbs(target) {
 		target = filepath.Join(filepath.Dir(fr.file), rel)
@@ -195,7 +197,7 @@ func (in *includer) load(at *Node, rel string, fr includeFrame) (*Node, error) {
 		e.Err = err
 		return nil, e
 	}
-	root, err := ParseJSON5(data)
+	root, err := json5.Parse(data)
 	if err != nil {
 		return nil, syntaxErr(target, err)
 	}
@@ -209,14 +211,14 @@ func (in *includer) load(at *Node, rel string, fr includeFrame) (*Node, error) {
 
 // merge is OpenClaw's deepMerge: objects merge key by key, arrays
 // concatenate, and otherwise src replaces dst.
-func (in *includer) merge(dst, src *Node) *Node {
+func (in *includer) merge(dst, src *json5.Node) *json5.Node {
 	switch {
-	case dst.Kind == KindArray && src.Kind == KindArray:
+	case dst.Kind == json5.KindArray && src.Kind == json5.KindArray:
 		c := *dst
-		c.Items = append(append([]*Node(nil), dst.Items...), src.Items...)
+		c.Items = append(append([]*json5.Node(nil), dst.Items...), src.Items...)
 		in.d.origin[&c] = in.d.fileOf(dst, "")
 		return &c
-	case dst.Kind == KindObject && src.Kind == KindObject:
+	case dst.Kind == json5.KindObject && src.Kind == json5.KindObject:
 		c := *dst
 		c.Fields = dedupe(dst.Fields)
 		for _, f := range dedupe(src.Fields) {
@@ -240,8 +242,8 @@ func (in *includer) merge(dst, src *Node) *Node {
 
 // dedupe collapses duplicate keys as JavaScript's JSON5.parse does: the
 // last value, at the first key's position in the order.
-func dedupe(fields []Field) []Field {
-	out := make([]Field, 0, len(fields))
+func dedupe(fields []json5.Field) []json5.Field {
+	out := make([]json5.Field, 0, len(fields))
 	for _, f := range fields {
 		dup := false
 		for i := range out {
@@ -258,7 +260,7 @@ func dedupe(fields []Field) []Field {
 	return out
 }
 
-func (in *includer) errAt(n *Node, fr includeFrame, msg, hint string) *Error {
+func (in *includer) errAt(n *json5.Node, fr includeFrame, msg, hint string) *Error {
 	return &Error{File: in.d.fileOf(n, fr.file), Path: fr.path, Line: n.Line, Col: n.Col, Msg: msg, Hint: hint}
 }
 
@@ -270,7 +272,7 @@ func joinPath(base, key string) string {
 }
 
 func syntaxErr(file string, err error) *Error {
-	var se *SyntaxError
+	var se *json5.SyntaxError
 	if errors.As(err, &se) {
 		return &Error{File: file, Line: se.Line, Col: se.Col, Msg: "invalid JSON5: " + se.Msg, Err: err}
 	}

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/provwatch/provwatch/configs/json5"
 )
 
 // TestInvalidConfigs loads one file per validation rule from
@@ -86,11 +88,11 @@ func FuzzLoadOpenClaw(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		root, err := ParseJSON5([]byte(src))
+		root, err := json5.Parse([]byte(src))
 		if err != nil {
 			return
 		}
-		d := &doc{origin: map[*Node]string{}}
+		d := &doc{origin: map[*json5.Node]string{}}
 		d.record(root, "fuzz.json5")
 		r := &resolver{d: d, file: "fuzz.json5", getenv: envOf(map[string]string{"X": "http://x"}), providers: map[string]*Provider{}}
 		oc, err := r.resolve(root)

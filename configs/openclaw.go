@@ -14,6 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+
+	"github.com/provwatch/provwatch/configs/json5"
 )
 
 const ssmPrefix = "ssm:"
@@ -73,11 +75,11 @@ func loadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, err := ParseJSON5(data)
+	root, err := json5.Parse(data)
 	if err != nil {
 		return nil, syntaxErr(path, err)
 	}
-	d := &doc{origin: map[*Node]string{}}
+	d := &doc{origin: map[*json5.Node]string{}}
 	d.record(root, path)
 	if strings.HasPrefix(path, ssmPrefix) {
 		if n := findInclude(root); n != nil {
@@ -97,7 +99,7 @@ func loadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
 	return r.resolve(root)
 }
 
-func findInclude(n *Node) *Node {
+func findInclude(n *json5.Node) *json5.Node {
 	if v := n.Get(includeKey); v != nil {
 		return v
 	}
@@ -158,7 +160,7 @@ type resolver struct {
 	aliases   map[string]string // agents.defaults.models alias -> ref
 }
 
-func (r *resolver) errAt(n *Node, path, msg, hint string) *Error {
+func (r *resolver) errAt(n *json5.Node, path, msg, hint string) *Error {
 	e := &Error{File: r.d.fileOf(n, r.file), Path: path, Msg: msg, Hint: hint}
 	if n != nil {
 		e.Line, e.Col = n.Line, n.Col
@@ -167,11 +169,11 @@ func (r *resolver) errAt(n *Node, path, msg, hint string) *Error {
 }
 
 // str reads a string value with ${VAR} substituted; nil node gives "".
-func (r *resolver) str(n *Node, path string) (string, error) {
+func (r *resolver) str(n *json5.Node, path string) (string, error) {
 	if n == nil {
 		return "", nil
 	}
-	if n.Kind != KindString {
+	if n.Kind != json5.KindString {
 		return "", r.errAt(n, path, "must be a string, got a "+n.Kind.String(), "")
 	}
 	s, name, err := substitute(n.Str, r.getenv)
@@ -181,14 +183,14 @@ func (r *resolver) str(n *Node, path string) (string, error) {
 	return s, nil
 }
 
-func (r *resolver) object(n *Node, path string) error {
-	if n != nil && n.Kind != KindObject {
+func (r *resolver) object(n *json5.Node, path string) error {
+	if n != nil && n.Kind != json5.KindObject {
 		return r.errAt(n, path, "must be an object, got a "+n.Kind.String(), "")
 	}
 	return nil
 }
 
-func (r *resolver) resolve(root *Node) (*OpenClaw, error) {
+func (r *resolver) resolve(root *json5.Node) (*OpenClaw, error) {
 	if err := r.object(root, ""); err != nil {
 		err.(*Error).Msg = "the config must be an object, got a " + root.Kind.String()
 		return nil, err
@@ -209,7 +211,7 @@ func (r *resolver) resolve(root *Node) (*OpenClaw, error) {
 	return oc, nil
 }
 
-func (r *resolver) readProviders(root *Node) error {
+func (r *resolver) readProviders(root *json5.Node) error {
 	models := root.Get("models")
 	if err := r.object(models, "models"); err != nil {
 		return err
@@ -231,7 +233,7 @@ func (r *resolver) readProviders(root *Node) error {
 	return nil
 }
 
-func (r *resolver) readProvider(key string, n *Node, path string) (*Provider, error) {
+func (r *resolver) readProvider(key string, n *json5.Node, path string) (*Provider, error) {
 	if err := r.object(n, path); err != nil {
 		return nil, err
 	}
@@ -264,7 +266,7 @@ func (r *resolver) readProvider(key string, n *Node, path string) (*Provider, er
 			return nil, err
 		}
 		for _, hf := range dedupe(h.Fields) {
-			if hf.Value.Kind != KindString {
+			if hf.Value.Kind != json5.KindString {
 				continue // a secret reference object: OpenClaw resolves it, provwatch cannot
 			}
 			v, err := r.str(hf.Value, path+".headers."+hf.Key)
@@ -278,7 +280,7 @@ func (r *resolver) readProvider(key string, n *Node, path string) (*Provider, er
 		}
 	}
 	if ah := n.Get("authHeader"); ah != nil {
-		if ah.Kind != KindBool {
+		if ah.Kind != json5.KindBool {
 			return nil, r.errAt(ah, path+".authHeader", "must be true or false, got a "+ah.Kind.String(), "")
 		}
 		p.AuthHeader = ah.Bool
@@ -293,20 +295,20 @@ func (r *resolver) readProvider(key string, n *Node, path string) (*Provider, er
 // readKey reads apiKey: a string (with ${VAR}), or OpenClaw's secret
 // reference {source: "env", id: "VAR"}. Other secret sources cannot be
 // resolved outside the gateway and leave the key empty.
-func (r *resolver) readKey(p *Provider, n *Node, path string) error {
+func (r *resolver) readKey(p *Provider, n *json5.Node, path string) error {
 	if n == nil {
 		return nil
 	}
-	if n.Kind == KindObject {
+	if n.Kind == json5.KindObject {
 		src := n.Get("source")
 		id := n.Get("id")
-		if src != nil && src.Kind == KindString && src.Str == "env" && id != nil && id.Kind == KindString {
+		if src != nil && src.Kind == json5.KindString && src.Str == "env" && id != nil && id.Kind == json5.KindString {
 			p.KeyEnv = id.Str
 			p.APIKey = r.getenv(id.Str)
 		}
 		return nil
 	}
-	if n.Kind == KindString {
+	if n.Kind == json5.KindString {
 		// A key that is exactly ${VAR} names its variable, for hints.
 		if strings.HasPrefix(n.Str, "${") {
 			if name, end, ok := envToken(n.Str, 2); ok && end == len(n.Str)-1 {
@@ -322,14 +324,14 @@ func (r *resolver) readKey(p *Provider, n *Node, path string) error {
 	return nil
 }
 
-func (r *resolver) readModels(p *Provider, n *Node, path string) error {
+func (r *resolver) readModels(p *Provider, n *json5.Node, path string) error {
 	if n == nil {
 		return nil
 	}
-	if n.Kind != KindArray {
+	if n.Kind != json5.KindArray {
 		return r.errAt(n, path, "must be an array, got a "+n.Kind.String(), "")
 	}
-	seen := map[string]*Node{}
+	seen := map[string]*json5.Node{}
 	for i, it := range n.Items {
 		ip := fmt.Sprintf("%s[%d]", path, i)
 		if err := r.object(it, ip); err != nil {
@@ -362,11 +364,11 @@ func (r *resolver) readModels(p *Provider, n *Node, path string) error {
 	return nil
 }
 
-func (r *resolver) intField(n *Node, path string) (*int, error) {
-	if n == nil || n.Kind == KindNull {
+func (r *resolver) intField(n *json5.Node, path string) (*int, error) {
+	if n == nil || n.Kind == json5.KindNull {
 		return nil, nil
 	}
-	if n.Kind != KindNumber || n.Num != math.Trunc(n.Num) || n.Num <= 0 || n.Num > math.MaxInt32 {
+	if n.Kind != json5.KindNumber || n.Num != math.Trunc(n.Num) || n.Num <= 0 || n.Num > math.MaxInt32 {
 		return nil, r.errAt(n, path, "must be a positive whole number", "")
 	}
 	v := int(n.Num)
@@ -376,7 +378,7 @@ func (r *resolver) intField(n *Node, path string) (*int, error) {
 // readChains collects agents.defaults.model and every per-agent model.
 // An agent's model may be a plain string or {primary, fallbacks}; what it
 // leaves out is taken from the defaults, as OpenClaw does.
-func (r *resolver) readChains(root *Node) ([]Chain, error) {
+func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 	agents := root.Get("agents")
 	if err := r.object(agents, "agents"); err != nil {
 		return nil, err
@@ -406,7 +408,7 @@ func (r *resolver) readChains(root *Node) ([]Chain, error) {
 		defCopy = &cp
 	}
 	if list := agents.Get("list"); list != nil {
-		if list.Kind != KindArray {
+		if list.Kind != json5.KindArray {
 			return nil, r.errAt(list, "agents.list", "must be an array, got a "+list.Kind.String(), "")
 		}
 		for i, a := range list.Items {
@@ -461,12 +463,12 @@ func (r *resolver) readChains(root *Node) ([]Chain, error) {
 
 // readAliases reads agents.defaults.models, whose keys are refs and whose
 // values may carry an alias that model settings can use instead.
-func (r *resolver) readAliases(n *Node) error {
-	if n == nil || n.Kind != KindObject {
+func (r *resolver) readAliases(n *json5.Node) error {
+	if n == nil || n.Kind != json5.KindObject {
 		return nil
 	}
 	for _, f := range n.Fields {
-		if a := f.Value.Get("alias"); a != nil && a.Kind == KindString && a.Str != "" {
+		if a := f.Value.Get("alias"); a != nil && a.Kind == json5.KindString && a.Str != "" {
 			if r.aliases == nil {
 				r.aliases = map[string]string{}
 			}
@@ -476,20 +478,20 @@ func (r *resolver) readAliases(n *Node) error {
 	return nil
 }
 
-func (r *resolver) readChain(m *Node, path, name string, def *Chain) (Chain, error) {
+func (r *resolver) readChain(m *json5.Node, path, name string, def *Chain) (Chain, error) {
 	c := Chain{Name: name, Path: path}
 	if def != nil {
 		c.Primary = def.Primary
 		c.Fallbacks = append([]string(nil), def.Fallbacks...)
 	}
 	switch m.Kind {
-	case KindString:
+	case json5.KindString:
 		ref, err := r.ref(m, path)
 		if err != nil {
 			return c, err
 		}
 		c.Primary = ref
-	case KindObject:
+	case json5.KindObject:
 		if pn := m.Get("primary"); pn != nil {
 			ref, err := r.ref(pn, path+".primary")
 			if err != nil {
@@ -498,7 +500,7 @@ func (r *resolver) readChain(m *Node, path, name string, def *Chain) (Chain, err
 			c.Primary = ref
 		}
 		if fn := m.Get("fallbacks"); fn != nil {
-			if fn.Kind != KindArray {
+			if fn.Kind != json5.KindArray {
 				return c, r.errAt(fn, path+".fallbacks", "must be an array of model refs, got a "+fn.Kind.String(), "")
 			}
 			c.Fallbacks = nil
@@ -521,7 +523,7 @@ func (r *resolver) readChain(m *Node, path, name string, def *Chain) (Chain, err
 
 // ref validates one model ref, resolves an alias, and makes sure its
 // provider exists (configured, or built in and then added).
-func (r *resolver) ref(n *Node, path string) (string, error) {
+func (r *resolver) ref(n *json5.Node, path string) (string, error) {
 	s, err := r.str(n, path)
 	if err != nil {
 		return "", err

@@ -17,6 +17,7 @@ import (
 	"sync"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/configs/json5"
 )
 
 // openclawTarget rewrites agents.defaults.model inside an OpenClaw JSON5
@@ -41,11 +42,11 @@ var modelPath = []string{"agents", "defaults", "model"}
 
 // located is what a config says about agents.defaults.model.
 type located struct {
-	root  *configs.Node
-	model *configs.Node // nil when the key is missing
+	root  *json5.Node
+	model *json5.Node // nil when the key is missing
 	// deepest is the deepest existing object of agents.defaults and depth
 	// how many keys of modelPath it stands for (0 root, 1 agents, 2 defaults).
-	deepest *configs.Node
+	deepest *json5.Node
 	depth   int
 	// includes are the $include values found on the way, with the depth
 	// of the object holding each.
@@ -101,15 +102,15 @@ func (t *openclawTarget) parse(data []byte) (Order, bool, error) {
 }
 
 func (t *openclawTarget) locate(data []byte) (*located, error) {
-	root, err := configs.ParseJSON5(data)
+	root, err := json5.Parse(data)
 	if err != nil {
-		var se *configs.SyntaxError
+		var se *json5.SyntaxError
 		if errors.As(err, &se) {
 			return nil, fmt.Errorf("target %s:%d:%d: %s (fix the file; provwatch changes nothing until it parses)", t, se.Line, se.Col, se.Msg)
 		}
 		return nil, fmt.Errorf("target %s: %w", t, err)
 	}
-	if root.Kind != configs.KindObject {
+	if root.Kind != json5.KindObject {
 		return nil, fmt.Errorf("target %s: the document is %s, expected an object", t, kindName(root.Kind))
 	}
 	loc := &located{root: root, deepest: root}
@@ -124,13 +125,13 @@ func (t *openclawTarget) locate(data []byte) (*located, error) {
 		}
 		if depth == len(modelPath)-1 {
 			loc.model = v
-			if v.Kind == configs.KindObject && v.Get("$include") != nil {
+			if v.Kind == json5.KindObject && v.Get("$include") != nil {
 				return nil, fmt.Errorf("target %s:%d:%d: agents.defaults.model is an $include of %s; provwatch rewrites the value only where it is written out: replace the $include with the value",
 					t, v.Line, v.Col, strings.Join(includesOf(v), ", "))
 			}
 			return loc, nil
 		}
-		if v.Kind != configs.KindObject {
+		if v.Kind != json5.KindObject {
 			return nil, fmt.Errorf("target %s:%d:%d: %s is %s, expected an object", t, v.Line, v.Col, strings.Join(modelPath[:depth+1], "."), kindName(v.Kind))
 		}
 		obj = v
@@ -156,7 +157,7 @@ func (t *openclawTarget) includeConflict(loc *located) error {
 		if err != nil {
 			continue
 		}
-		n, err := configs.ParseJSON5(data)
+		n, err := json5.Parse(data)
 		if err != nil {
 			continue
 		}
@@ -181,40 +182,40 @@ func (t *openclawTarget) resolve(file string) string {
 }
 
 // includesOf lists an object's $include files (a string or an array of them).
-func includesOf(obj *configs.Node) []string {
+func includesOf(obj *json5.Node) []string {
 	v := obj.Get("$include")
 	if v == nil {
 		return nil
 	}
-	if v.Kind == configs.KindString {
+	if v.Kind == json5.KindString {
 		return []string{v.Str}
 	}
 	var out []string
 	for _, it := range v.Items {
-		if it.Kind == configs.KindString {
+		if it.Kind == json5.KindString {
 			out = append(out, it.Str)
 		}
 	}
 	return out
 }
 
-func orderOfNode(n *configs.Node) (Order, error) {
+func orderOfNode(n *json5.Node) (Order, error) {
 	switch n.Kind {
-	case configs.KindString:
+	case json5.KindString:
 		o := Order{Primary: n.Str, Fallbacks: []string{}}
 		return o, o.Validate()
-	case configs.KindObject:
+	case json5.KindObject:
 		p := n.Get("primary")
-		if p == nil || p.Kind != configs.KindString {
+		if p == nil || p.Kind != json5.KindString {
 			return Order{}, errors.New("has no string \"primary\"")
 		}
 		o := Order{Primary: p.Str, Fallbacks: []string{}}
 		if fb := n.Get("fallbacks"); fb != nil {
-			if fb.Kind != configs.KindArray {
+			if fb.Kind != json5.KindArray {
 				return Order{}, fmt.Errorf("has \"fallbacks\" as %s, expected an array of model refs", kindName(fb.Kind))
 			}
 			for _, it := range fb.Items {
-				if it.Kind != configs.KindString {
+				if it.Kind != json5.KindString {
 					return Order{}, fmt.Errorf("has a fallback that is %s at line %d, expected a model ref", kindName(it.Kind), it.Line)
 				}
 				o.Fallbacks = append(o.Fallbacks, it.Str)
@@ -225,19 +226,19 @@ func orderOfNode(n *configs.Node) (Order, error) {
 	return Order{}, fmt.Errorf("is %s, expected {primary, fallbacks} or a model ref string", kindName(n.Kind))
 }
 
-func kindName(k configs.Kind) string {
+func kindName(k json5.Kind) string {
 	switch k {
-	case configs.KindNull:
+	case json5.KindNull:
 		return "null"
-	case configs.KindBool:
+	case json5.KindBool:
 		return "a boolean"
-	case configs.KindNumber:
+	case json5.KindNumber:
 		return "a number"
-	case configs.KindString:
+	case json5.KindString:
 		return "a string"
-	case configs.KindArray:
+	case json5.KindArray:
 		return "an array"
-	case configs.KindObject:
+	case json5.KindObject:
 		return "an object"
 	}
 	return "an unknown value"
@@ -423,7 +424,7 @@ func modelEdits(data []byte, loc *located, o Order) []edit {
 		}
 		return []edit{{at, at, text}}
 	}
-	if m.Kind == configs.KindString && len(o.Fallbacks) == 0 {
+	if m.Kind == json5.KindString && len(o.Fallbacks) == 0 {
 		return []edit{{m.Start, m.End, quote(o.Primary, q)}}
 	}
 	return valueEdits(data, m, o, q)
@@ -433,9 +434,9 @@ func modelEdits(data []byte, loc *located, o Order) []edit {
 // object with a string primary only the primary and the fallbacks array
 // change (fallbacks is added after primary when missing); any other value
 // is replaced whole.
-func valueEdits(data []byte, m *configs.Node, o Order, q byte) []edit {
-	if m.Kind == configs.KindObject {
-		if p := m.Get("primary"); p != nil && p.Kind == configs.KindString {
+func valueEdits(data []byte, m *json5.Node, o Order, q byte) []edit {
+	if m.Kind == json5.KindObject {
+		if p := m.Get("primary"); p != nil && p.Kind == json5.KindString {
 			edits := []edit{{p.Start, p.End, quote(o.Primary, q)}}
 			if fb := m.Get("fallbacks"); fb != nil {
 				edits = append(edits, edit{fb.Start, fb.End, renderArray(data, fb, o.Fallbacks, q)})
@@ -459,13 +460,13 @@ func leadingSpace(b []byte) string {
 
 // quoteStyle keeps the file's quote: the model's own primary string's, else
 // double quotes.
-func quoteStyle(data []byte, m *configs.Node) byte {
+func quoteStyle(data []byte, m *json5.Node) byte {
 	if m != nil {
 		s := m
-		if m.Kind == configs.KindObject {
+		if m.Kind == json5.KindObject {
 			s = m.Get("primary")
 		}
-		if s != nil && s.Kind == configs.KindString && s.Start < len(data) && data[s.Start] == '\'' {
+		if s != nil && s.Kind == json5.KindString && s.Start < len(data) && data[s.Start] == '\'' {
 			return '\''
 		}
 	}
@@ -495,7 +496,7 @@ func renderOrder(o Order, q byte) string {
 // renderArray writes items in the layout of the array it replaces: one per
 // line with the same indentation and trailing comma when the old one was
 // multi-line, else on one line.
-func renderArray(data []byte, old *configs.Node, items []string, q byte) string {
+func renderArray(data []byte, old *json5.Node, items []string, q byte) string {
 	if len(items) == 0 {
 		return "[]"
 	}
@@ -503,7 +504,7 @@ func renderArray(data []byte, old *configs.Node, items []string, q byte) string 
 	for i, it := range items {
 		quoted[i] = quote(it, q)
 	}
-	if old == nil || old.Kind != configs.KindArray || len(old.Items) == 0 || !bytes.ContainsAny(data[old.Start:old.End], "\n\r") {
+	if old == nil || old.Kind != json5.KindArray || len(old.Items) == 0 || !bytes.ContainsAny(data[old.Start:old.End], "\n\r") {
 		return "[" + strings.Join(quoted, ", ") + "]"
 	}
 	nl := "\n"
@@ -628,8 +629,8 @@ func (t *openclawTarget) locateForAgents(data []byte) (*located, error) {
 	if err == nil {
 		return loc, nil
 	}
-	root, perr := configs.ParseJSON5(data)
-	if perr != nil || root.Kind != configs.KindObject {
+	root, perr := json5.Parse(data)
+	if perr != nil || root.Kind != json5.KindObject {
 		return nil, err
 	}
 	return &located{root: root, deepest: root, defUnknown: true}, nil
@@ -651,14 +652,14 @@ func (t *openclawTarget) defaultsOf(loc *located) (Order, bool) {
 
 // aliasesOf reads agents.defaults.models, whose values may give a ref an
 // alias that model settings use instead (lower-cased, as the loader does).
-func aliasesOf(root *configs.Node) map[string]string {
+func aliasesOf(root *json5.Node) map[string]string {
 	out := map[string]string{}
 	models := root.Find("agents", "defaults", "models")
-	if models == nil || models.Kind != configs.KindObject {
+	if models == nil || models.Kind != json5.KindObject {
 		return out
 	}
 	for _, f := range models.Fields {
-		if a := f.Value.Get("alias"); a != nil && a.Kind == configs.KindString && a.Str != "" {
+		if a := f.Value.Get("alias"); a != nil && a.Kind == json5.KindString && a.Str != "" {
 			out[strings.ToLower(a.Str)] = f.Key
 		}
 	}
@@ -683,33 +684,33 @@ func normRef(s string, aliases map[string]string) string {
 // loader resolves it: a string is the primary, an object gives primary and
 // fallbacks, and what is left out comes from the defaults. False when it
 // needs the defaults and they are unknown, or the value is malformed.
-func resolveAgent(m *configs.Node, def Order, defKnown bool, aliases map[string]string) (Order, bool) {
+func resolveAgent(m *json5.Node, def Order, defKnown bool, aliases map[string]string) (Order, bool) {
 	var o Order
 	switch m.Kind {
-	case configs.KindString:
+	case json5.KindString:
 		if !defKnown {
 			return Order{}, false
 		}
 		o = Order{Primary: m.Str, Fallbacks: def.Fallbacks}
-	case configs.KindObject:
+	case json5.KindObject:
 		p, fb := m.Get("primary"), m.Get("fallbacks")
 		if m.Get("$include") != nil || (p == nil || fb == nil) && !defKnown {
 			return Order{}, false
 		}
 		o = Order{Primary: def.Primary, Fallbacks: def.Fallbacks}
 		if p != nil {
-			if p.Kind != configs.KindString {
+			if p.Kind != json5.KindString {
 				return Order{}, false
 			}
 			o.Primary = p.Str
 		}
 		if fb != nil {
-			if fb.Kind != configs.KindArray {
+			if fb.Kind != json5.KindArray {
 				return Order{}, false
 			}
 			o.Fallbacks = nil
 			for _, it := range fb.Items {
-				if it.Kind != configs.KindString {
+				if it.Kind != json5.KindString {
 					return Order{}, false
 				}
 				o.Fallbacks = append(o.Fallbacks, it.Str)
@@ -733,10 +734,10 @@ func resolveAgent(m *configs.Node, def Order, defKnown bool, aliases map[string]
 // string stays a string when the string alone resolves to o (no fallbacks
 // configured, or exactly the defaults' own), else it becomes {primary,
 // fallbacks}; an object keeps its layout as agents.defaults.model's does.
-func agentEdits(data []byte, m *configs.Node, o, def Order, defKnown bool, aliases map[string]string) []edit {
+func agentEdits(data []byte, m *json5.Node, o, def Order, defKnown bool, aliases map[string]string) []edit {
 	q := quoteStyle(data, m)
-	if m.Kind == configs.KindString {
-		s := &configs.Node{Kind: configs.KindString, Str: o.Primary}
+	if m.Kind == json5.KindString {
+		s := &json5.Node{Kind: json5.KindString, Str: o.Primary}
 		if got, ok := resolveAgent(s, def, defKnown, aliases); ok && got.Equal(o) {
 			return []edit{{m.Start, m.End, quote(o.Primary, q)}}
 		}
@@ -749,26 +750,26 @@ func agentEdits(data []byte, m *configs.Node, o, def Order, defKnown bool, alias
 // not the chain's agent (the list was merged from several files), or an
 // $include on the way could set the value too (includes deep-merge, so an
 // in-place edit would not be what OpenClaw reads).
-func (t *openclawTarget) agentNode(root *configs.Node, c configs.Chain) *configs.Node {
+func (t *openclawTarget) agentNode(root *json5.Node, c configs.Chain) *json5.Node {
 	agents := root.Get("agents")
-	if agents == nil || agents.Kind != configs.KindObject {
+	if agents == nil || agents.Kind != json5.KindObject {
 		return nil
 	}
 	type check struct {
-		obj  *configs.Node
+		obj  *json5.Node
 		rest []string
 	}
-	var holder *configs.Node
+	var holder *json5.Node
 	var checks []check
 	switch {
 	case strings.HasPrefix(c.Path, "agents.list[") && strings.HasSuffix(c.Path, "].model"):
 		i, err := strconv.Atoi(c.Path[len("agents.list[") : len(c.Path)-len("].model")])
 		list := agents.Get("list")
-		if err != nil || list == nil || list.Kind != configs.KindArray || i < 0 || i >= len(list.Items) {
+		if err != nil || list == nil || list.Kind != json5.KindArray || i < 0 || i >= len(list.Items) {
 			return nil
 		}
 		holder = list.Items[i]
-		if holder.Kind != configs.KindObject || agentID(holder, i) != c.Name {
+		if holder.Kind != json5.KindObject || agentID(holder, i) != c.Name {
 			return nil
 		}
 		checks = []check{{root, []string{"agents", "list"}}, {agents, []string{"list"}}}
@@ -776,7 +777,7 @@ func (t *openclawTarget) agentNode(root *configs.Node, c configs.Chain) *configs
 		key := c.Path[len("agents.entries.") : len(c.Path)-len(".model")]
 		entries := agents.Get("entries")
 		holder = entries.Get(key)
-		if holder == nil || holder.Kind != configs.KindObject {
+		if holder == nil || holder.Kind != json5.KindObject {
 			return nil
 		}
 		checks = []check{{root, []string{"agents", "entries", key, "model"}},
@@ -786,7 +787,7 @@ func (t *openclawTarget) agentNode(root *configs.Node, c configs.Chain) *configs
 	}
 	checks = append(checks, check{holder, []string{"model"}})
 	m := holder.Get("model")
-	if m == nil || m.Kind == configs.KindObject && m.Get("$include") != nil {
+	if m == nil || m.Kind == json5.KindObject && m.Get("$include") != nil {
 		return nil
 	}
 	for _, ck := range checks {
@@ -800,8 +801,8 @@ func (t *openclawTarget) agentNode(root *configs.Node, c configs.Chain) *configs
 }
 
 // agentID is an agents.list entry's id as the loader names its chain.
-func agentID(entry *configs.Node, i int) string {
-	if id := entry.Get("id"); id != nil && id.Kind == configs.KindString && id.Str != "" {
+func agentID(entry *json5.Node, i int) string {
+	if id := entry.Get("id"); id != nil && id.Kind == json5.KindString && id.Str != "" {
 		return id.Str
 	}
 	return fmt.Sprintf("agent %d", i)
@@ -814,7 +815,7 @@ func (t *openclawTarget) includeSets(file string, rest []string) bool {
 	if err != nil {
 		return true
 	}
-	n, err := configs.ParseJSON5(data)
+	n, err := json5.Parse(data)
 	if err != nil {
 		return true
 	}

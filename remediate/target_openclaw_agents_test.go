@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/configs/json5"
 )
 
 const (
@@ -203,13 +204,13 @@ func TestOpenClawTargetAgents(t *testing.T) {
 				return
 			}
 			// The expected file is the original with exactly these values replaced.
-			root, err := configs.ParseJSON5(orig)
+			root, err := json5.Parse(orig)
 			if err != nil {
 				t.Fatal(err)
 			}
 			var edits []edit
 			for name, text := range tc.values {
-				var n *configs.Node
+				var n *json5.Node
 				if name == "defaults" {
 					n = root.Find(modelPath...)
 				} else {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/configs/json5"
 )
 
 // copyFixtures copies testdata/openclaw into a temp dir (so $include
@@ -112,7 +112,7 @@ func TestOpenClawTargetRewritesInPlace(t *testing.T) {
 			}
 			// Every byte outside the old value is unchanged (an insert removes nothing).
 			lo, hi := changedSpan(orig, out)
-			root, err := configs.ParseJSON5(orig)
+			root, err := json5.Parse(orig)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +124,7 @@ func TestOpenClawTargetRewritesInPlace(t *testing.T) {
 				t.Fatalf("an insert changed original bytes %d..%d:\n%s", lo, hi, out)
 			}
 			// The result is a valid config holding the new order, as OpenClaw reads it.
-			n, err := configs.ParseJSON5(out)
+			n, err := json5.Parse(out)
 			if err != nil {
 				t.Fatalf("result does not parse: %v\n%s", err, out)
 			}

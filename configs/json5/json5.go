@@ -1,4 +1,8 @@
-package configs
+// Package json5 reads JSON5 (what OpenClaw's config is written in) into a
+// tree whose every value knows its exact byte span, and edits a document in
+// place: replace a few spans, keep every other byte (comments, layout, key
+// quoting, line endings) as the person wrote it.
+package json5
 
 import (
 	"fmt"
@@ -138,13 +142,13 @@ func (e *SyntaxError) Error() string { return e.Msg }
 // exhaust the stack.
 const maxDepth = 10000
 
-// ParseJSON5 parses a JSON5 document (comments, trailing commas, unquoted
+// Parse parses a JSON5 document (comments, trailing commas, unquoted
 // keys, single quotes, hex, +/-Infinity, NaN, multi-line strings).
 //
 // Every node records its exact byte span, so a caller can replace one value
 // and keep every other byte (comments, layout) as it was. Invalid UTF-8 in
 // strings becomes U+FFFD, as encoding/json and JavaScript do.
-func ParseJSON5(data []byte) (*Node, error) {
+func Parse(data []byte) (*Node, error) {
 	p := &parser{src: string(data)}
 	p.indexLines()
 	if err := p.skipSpace(); err != nil {

@@ -1,4 +1,4 @@
-package configs
+package json5
 
 import (
 	"encoding/json"
@@ -64,12 +64,12 @@ func TestParseJSON5Values(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			n, err := ParseJSON5([]byte(tt.in))
+			n, err := Parse([]byte(tt.in))
 			if err != nil {
-				t.Fatalf("ParseJSON5(%q): %v", tt.in, err)
+				t.Fatalf("Parse(%q): %v", tt.in, err)
 			}
 			if got := n.Value(); !reflect.DeepEqual(got, tt.want) {
-				t.Fatalf("ParseJSON5(%q) = %#v, want %#v", tt.in, got, tt.want)
+				t.Fatalf("Parse(%q) = %#v, want %#v", tt.in, got, tt.want)
 			}
 		})
 	}
@@ -78,21 +78,21 @@ func TestParseJSON5Values(t *testing.T) {
 func TestParseJSON5NaN(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{"NaN", "-NaN", "+NaN"} {
-		n, err := ParseJSON5([]byte(in))
+		n, err := Parse([]byte(in))
 		if err != nil || n.Kind != KindNumber || !math.IsNaN(n.Num) {
-			t.Errorf("ParseJSON5(%q) = %+v, %v; want NaN", in, n, err)
+			t.Errorf("Parse(%q) = %+v, %v; want NaN", in, n, err)
 		}
 	}
-	n, err := ParseJSON5([]byte("-0"))
+	n, err := Parse([]byte("-0"))
 	if err != nil || !math.Signbit(n.Num) {
-		t.Errorf("ParseJSON5(-0) = %v, %v; want negative zero", n.Num, err)
+		t.Errorf("Parse(-0) = %v, %v; want negative zero", n.Num, err)
 	}
 }
 
 func TestParseJSON5Positions(t *testing.T) {
 	t.Parallel()
 	src := "// OpenClaw\n{\n  agents: {\n    defaults: {\n      model: { primary: 'ollama/q', fallbacks: [\"a/b\", -0x1F] },\n    },\n  },\r\n  'k\\\nx': .5e1,\n}\n"
-	root, err := ParseJSON5([]byte(src))
+	root, err := Parse([]byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -143,7 +143,7 @@ func TestParseJSON5Positions(t *testing.T) {
 
 func TestParseJSON5DuplicateKeysKept(t *testing.T) {
 	t.Parallel()
-	n, err := ParseJSON5([]byte(`{a: 1, b: 2, a: 3}`))
+	n, err := Parse([]byte(`{a: 1, b: 2, a: 3}`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,13 +203,13 @@ func TestParseJSON5Errors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			_, err := ParseJSON5([]byte(tt.in))
+			_, err := Parse([]byte(tt.in))
 			var se *SyntaxError
 			if !errors.As(err, &se) {
-				t.Fatalf("ParseJSON5(%q) error = %v, want *SyntaxError", tt.in, err)
+				t.Fatalf("Parse(%q) error = %v, want *SyntaxError", tt.in, err)
 			}
 			if se.Msg != tt.msg || se.Line != tt.line || se.Col != tt.col {
-				t.Errorf("ParseJSON5(%q) = %d:%d %q, want %d:%d %q", tt.in, se.Line, se.Col, se.Msg, tt.line, tt.col, tt.msg)
+				t.Errorf("Parse(%q) = %d:%d %q, want %d:%d %q", tt.in, se.Line, se.Col, se.Msg, tt.line, tt.col, tt.msg)
 			}
 		})
 	}
@@ -221,7 +221,7 @@ func TestParseJSON5DepthLimit(t *testing.T) {
 	for i := 0; i <= maxDepth; i++ {
 		deep = append(deep, '[')
 	}
-	_, err := ParseJSON5(deep)
+	_, err := Parse(deep)
 	var se *SyntaxError
 	if !errors.As(err, &se) || se.Msg != "nesting deeper than 10000 levels" {
 		t.Fatalf("err = %v, want nesting error", err)
@@ -237,7 +237,7 @@ func checkSpans(t *testing.T, src []byte, n *Node, budget *int) {
 	}
 	if *budget > 0 {
 		*budget--
-		sub, err := ParseJSON5(src[n.Start:n.End])
+		sub, err := Parse(src[n.Start:n.End])
 		if err != nil {
 			t.Fatalf("re-parsing span %q: %v", src[n.Start:n.End], err)
 		}
@@ -263,7 +263,7 @@ func checkSpans(t *testing.T, src []byte, n *Node, budget *int) {
 	}
 }
 
-func FuzzParseJSON5(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		`{"a":1}`, `[1,2,3]`, `'x'`, `{a: [1, 2,], /* c */ b: 'x\n',}`, "0x1F", "-Infinity", "NaN",
 		`{"a":{"b":[true,false,null,"\u00e9"]}}`, "'line\\\ncont'", `{"dup":1,"dup":2}`,
@@ -271,7 +271,7 @@ func FuzzParseJSON5(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		n, err := ParseJSON5(data)
+		n, err := Parse(data)
 		if err != nil {
 			var se *SyntaxError
 			if !errors.As(err, &se) {
@@ -300,7 +300,7 @@ func FuzzParseJSON5(f *testing.F) {
 	})
 }
 
-func BenchmarkParseJSON5(b *testing.B) {
+func BenchmarkParse(b *testing.B) {
 	data, err := os.ReadFile("testdata/bench/openclaw.json5")
 	if err != nil {
 		b.Fatal(err)
@@ -308,7 +308,7 @@ func BenchmarkParseJSON5(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := ParseJSON5(data); err != nil {
+		if _, err := Parse(data); err != nil {
 			b.Fatal(err)
 		}
 	}

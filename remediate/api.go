@@ -11,6 +11,8 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+
+	"github.com/provwatch/provwatch/configs"
 )
 
 // SSMAPI is the part of the SSM client targets and stores use.
@@ -31,8 +33,8 @@ type Store interface {
 type Target interface {
 	// Read returns the order the target holds now; exists is false when the
 	// target does not exist yet (no parameter, no file).
-	Read(ctx context.Context) (o Order, exists bool, err error)
+	Read(ctx context.Context) (o configs.Order, exists bool, err error)
 	// Write stores the order; why is one human line (the SSM Description).
-	Write(ctx context.Context, o Order, why string) error
+	Write(ctx context.Context, o configs.Order, why string) error
 	String() string
 }

@@ -10,12 +10,13 @@ import (
 	"testing/quick"
 	"time"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
 )
 
 // chainCase is a random configured chain, random states and drop_down.
 type chainCase struct {
-	Configured Order
+	Configured configs.Order
 	States     map[string]probes.State
 	DropDown   bool
 }
@@ -29,7 +30,7 @@ func (chainCase) Generate(r *rand.Rand, _ int) reflect.Value {
 	for i := range refs {
 		refs[i] = pool[r.Intn(len(pool))]
 	}
-	c := chainCase{Configured: Order{Primary: refs[0], Fallbacks: refs[1:]}, States: map[string]probes.State{}, DropDown: r.Intn(2) == 0}
+	c := chainCase{Configured: configs.Order{Primary: refs[0], Fallbacks: refs[1:]}, States: map[string]probes.State{}, DropDown: r.Intn(2) == 0}
 	for _, p := range pool {
 		c.States[p] = probes.State(r.Intn(3))
 	}
@@ -91,23 +92,23 @@ func TestEffectiveProperties(t *testing.T) {
 
 func TestEffectiveExamples(t *testing.T) {
 	t.Parallel()
-	conf := Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-3-5-sonnet-20241022", "ollama/qwen3-coder"}}
+	conf := configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-3-5-sonnet-20241022", "ollama/qwen3-coder"}}
 	tests := []struct {
 		name     string
 		states   map[string]probes.State
 		dropDown bool
-		want     Order
+		want     configs.Order
 	}{
 		{"all healthy: configured, deduped", nil, false,
-			Order{"ollama/qwen3-coder", []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-3-5-sonnet-20241022"}}},
+			configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-3-5-sonnet-20241022"}}},
 		{"primary down moves last", map[string]probes.State{"ollama/qwen3-coder": X}, false,
-			Order{"openrouter/google/gemini-flash-1.5", []string{"anthropic/claude-3-5-sonnet-20241022", "ollama/qwen3-coder"}}},
+			configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"anthropic/claude-3-5-sonnet-20241022", "ollama/qwen3-coder"}}},
 		{"primary down dropped", map[string]probes.State{"ollama/qwen3-coder": X}, true,
-			Order{"openrouter/google/gemini-flash-1.5", []string{"anthropic/claude-3-5-sonnet-20241022"}}},
+			configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"anthropic/claude-3-5-sonnet-20241022"}}},
 		{"degraded before down", map[string]probes.State{"ollama/qwen3-coder": X, "openrouter/google/gemini-flash-1.5": D}, false,
-			Order{"anthropic/claude-3-5-sonnet-20241022", []string{"openrouter/google/gemini-flash-1.5", "ollama/qwen3-coder"}}},
+			configs.Order{Primary: "anthropic/claude-3-5-sonnet-20241022", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "ollama/qwen3-coder"}}},
 		{"nothing healthy: configured", map[string]probes.State{"ollama/qwen3-coder": X, "openrouter/google/gemini-flash-1.5": D, "anthropic/claude-3-5-sonnet-20241022": X}, true,
-			Order{"ollama/qwen3-coder", []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-3-5-sonnet-20241022"}}},
+			configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-3-5-sonnet-20241022"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -120,35 +121,10 @@ func TestEffectiveExamples(t *testing.T) {
 	}
 }
 
-func TestOrderJSON(t *testing.T) {
-	t.Parallel()
-	b, _ := json.Marshal(Order{Primary: "a/b"})
-	if string(b) != `{"primary":"a/b","fallbacks":[]}` {
-		t.Fatalf("marshal = %s", b)
-	}
-	good := map[string]Order{
-		`{"primary":"a/b","fallbacks":["c/d"]}`:  {"a/b", []string{"c/d"}},
-		` "a/b" `:                                {"a/b", []string{}},
-		`{"primary":"a/b"}`:                      {"a/b", []string{}},
-		`{"primary":"a/b","fallbacks":[],"x":1}`: {"a/b", []string{}},
-	}
-	for in, want := range good {
-		got, err := ParseOrder([]byte(in))
-		if err != nil || !got.Equal(want) {
-			t.Errorf("ParseOrder(%s) = %v, %v", in, got, err)
-		}
-	}
-	for _, in := range []string{``, `null`, `42`, `{}`, `{"primary":""}`, `{"primary":1}`, `{"primary":"a/b","fallbacks":"c/d"}`, `{"primary":"a/b","fallbacks":[""]}`, `""`, `{"primary":"a/b"`} {
-		if _, err := ParseOrder([]byte(in)); err == nil {
-			t.Errorf("ParseOrder(%q) accepted", in)
-		}
-	}
-}
-
 func TestDescribe(t *testing.T) {
 	t.Parallel()
-	before := Order{"ollama/qwen3-coder", []string{"openrouter/google/gemini-flash-1.5"}}
-	after := Order{"openrouter/google/gemini-flash-1.5", []string{"ollama/qwen3-coder"}}
+	before := configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5"}}
+	after := configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"ollama/qwen3-coder"}}
 	at := time.Date(2026, 11, 25, 10, 0, 30, 0, time.UTC)
 	got := Describe(before, after, []Transition{{Ref: "ollama/qwen3-coder", From: H, To: X, Reason: probes.ReasonNoModel, Detail: "sk-secret-in-detail", At: at}})
 	want := "2026-11-25T10:00Z: demoted ollama/qwen3-coder to down (no_model); primary now openrouter/google/gemini-flash-1.5 (was ollama/qwen3-coder); fallbacks ollama/qwen3-coder"
@@ -170,7 +146,7 @@ func TestDescribe(t *testing.T) {
 		many = append(many, Transition{Ref: ref, From: H, To: D, Reason: probes.ReasonSlow, At: at})
 		fb = append(fb, ref)
 	}
-	long := Describe(before, Order{"x/y", fb}, many)
+	long := Describe(before, configs.Order{Primary: "x/y", Fallbacks: fb}, many)
 	if n := len([]rune(long)); n > MaxDescription {
 		t.Fatalf("description has %d characters", n)
 	}

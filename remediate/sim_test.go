@@ -21,7 +21,7 @@ const (
 
 type write struct {
 	At    time.Time
-	Order Order
+	Order configs.Order
 	Why   string
 }
 
@@ -36,7 +36,7 @@ type simRun struct {
 func (s simRun) run(t *testing.T, start time.Time, d time.Duration) []write {
 	t.Helper()
 	tr := NewTracker(s.cfg)
-	configured := Order{Primary: primary, Fallbacks: []string{fallback}}
+	configured := configs.Order{Primary: primary, Fallbacks: []string{fallback}}
 	held := configured // what the target holds
 	var writes []write
 	n := 0
@@ -56,7 +56,7 @@ func (s simRun) run(t *testing.T, start time.Time, d time.Duration) []write {
 		if err != nil {
 			t.Fatal(err)
 		}
-		back, err := ParseOrder(b)
+		back, err := configs.ParseOrder(b)
 		if err != nil || !back.Equal(eff) || eff.Validate() != nil {
 			t.Fatalf("%v: malformed order written: %s (%v)", now, b, err)
 		}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/provwatch/provwatch/configs"
 )
 
 func TestOpenStoreResolvesAuto(t *testing.T) {
@@ -87,7 +89,7 @@ func TestFileTarget(t *testing.T) {
 	if _, exists, err := tg.Read(ctx); exists || err != nil {
 		t.Fatalf("Read of a missing file = %v, %v", exists, err)
 	}
-	o := Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"ollama/qwen3-coder"}}
+	o := configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"ollama/qwen3-coder"}}
 	if err := tg.Write(ctx, o, "why"); err != nil {
 		t.Fatal(err)
 	}
@@ -99,13 +101,13 @@ func TestFileTarget(t *testing.T) {
 		t.Fatalf("Read = %v %v %v", got, exists, err)
 	}
 	os.Chmod(path, 0o600)
-	if err := tg.Write(ctx, Order{Primary: "a/b"}, ""); err != nil {
+	if err := tg.Write(ctx, configs.Order{Primary: "a/b"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Fatalf("rewrite changed permissions to %v", st.Mode())
 	}
-	if err := tg.Write(ctx, Order{}, ""); err == nil {
+	if err := tg.Write(ctx, configs.Order{}, ""); err == nil {
 		t.Fatal("an empty order was written")
 	}
 	os.WriteFile(path, []byte("primary: a/b\n"), 0o644)
@@ -134,7 +136,7 @@ func TestOpenTarget(t *testing.T) {
 	if _, exists, err := none.Read(context.Background()); exists || err != nil || !IsNone(none) {
 		t.Fatal("none target")
 	}
-	if err := none.Write(context.Background(), Order{Primary: "a/b"}, ""); err != nil {
+	if err := none.Write(context.Background(), configs.Order{Primary: "a/b"}, ""); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/rs/zerolog"
+
+	"github.com/provwatch/provwatch/configs"
 )
 
 // ErrRaced marks a write that collided with another writer of the same
@@ -67,9 +69,11 @@ func OpenTarget(spec string, ssm SSMAPI, opts ...TargetOption) (Target, error) {
 // writes to it; a Write is ignored rather than failing a cycle.
 type noneTarget struct{}
 
-func (noneTarget) Read(context.Context) (Order, bool, error)  { return Order{}, false, nil }
-func (noneTarget) Write(context.Context, Order, string) error { return nil }
-func (noneTarget) String() string                             { return "none" }
+func (noneTarget) Read(context.Context) (configs.Order, bool, error) {
+	return configs.Order{}, false, nil
+}
+func (noneTarget) Write(context.Context, configs.Order, string) error { return nil }
+func (noneTarget) String() string                                     { return "none" }
 
 // IsNone reports whether t is the none target, which is never written.
 func IsNone(t Target) bool {

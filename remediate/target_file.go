@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/provwatch/provwatch/configs"
 )
 
 // fileTarget holds the order as a JSON file: exactly agents.defaults.model.
@@ -16,24 +18,24 @@ type fileTarget struct {
 	path string
 }
 
-func (f *fileTarget) Read(context.Context) (Order, bool, error) {
+func (f *fileTarget) Read(context.Context) (configs.Order, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	b, err := os.ReadFile(f.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return Order{}, false, nil
+		return configs.Order{}, false, nil
 	}
 	if err != nil {
-		return Order{}, false, fmt.Errorf("target %s: %w", f, err)
+		return configs.Order{}, false, fmt.Errorf("target %s: %w", f, err)
 	}
-	o, err := ParseOrder(b)
+	o, err := configs.ParseOrder(b)
 	if err != nil {
-		return Order{}, true, fmt.Errorf("target %s holds %q, which is not an agents.defaults.model value: %w (fix or delete the file; provwatch rewrites it)", f, quoteSnippet(b), err)
+		return configs.Order{}, true, fmt.Errorf("target %s holds %q, which is not an agents.defaults.model value: %w (fix or delete the file; provwatch rewrites it)", f, configs.QuoteSnippet(b), err)
 	}
 	return o, true, nil
 }
 
-func (f *fileTarget) Write(_ context.Context, o Order, _ string) error {
+func (f *fileTarget) Write(_ context.Context, o configs.Order, _ string) error {
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("target %s: refusing to write: %w", f, err)
 	}

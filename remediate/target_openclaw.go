@@ -61,12 +61,12 @@ type include struct {
 	file  string
 }
 
-func (t *openclawTarget) Read(ctx context.Context) (Order, bool, error) {
+func (t *openclawTarget) Read(ctx context.Context) (configs.Order, bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	data, err := t.readFile()
 	if err != nil {
-		return Order{}, false, err
+		return configs.Order{}, false, err
 	}
 	// Remember what was read even when the value is malformed: a Write
 	// that replaces it must still notice a concurrent edit.
@@ -86,17 +86,17 @@ func (t *openclawTarget) readFile() ([]byte, error) {
 }
 
 // parse returns the order the file holds and whether it holds one.
-func (t *openclawTarget) parse(data []byte) (Order, bool, error) {
+func (t *openclawTarget) parse(data []byte) (configs.Order, bool, error) {
 	loc, err := t.locate(data)
 	if err != nil {
-		return Order{}, false, err
+		return configs.Order{}, false, err
 	}
 	if loc.model == nil {
-		return Order{}, false, t.includeConflict(loc)
+		return configs.Order{}, false, t.includeConflict(loc)
 	}
 	o, err := orderOfNode(loc.model)
 	if err != nil {
-		return Order{}, true, &malformedError{fmt.Errorf("target %s:%d:%d: agents.defaults.model %v (provwatch overwrites it on the next change)", t, loc.model.Line, loc.model.Col, err)}
+		return configs.Order{}, true, &malformedError{fmt.Errorf("target %s:%d:%d: agents.defaults.model %v (provwatch overwrites it on the next change)", t, loc.model.Line, loc.model.Col, err)}
 	}
 	return o, true, nil
 }
@@ -199,31 +199,31 @@ func includesOf(obj *json5.Node) []string {
 	return out
 }
 
-func orderOfNode(n *json5.Node) (Order, error) {
+func orderOfNode(n *json5.Node) (configs.Order, error) {
 	switch n.Kind {
 	case json5.KindString:
-		o := Order{Primary: n.Str, Fallbacks: []string{}}
+		o := configs.Order{Primary: n.Str, Fallbacks: []string{}}
 		return o, o.Validate()
 	case json5.KindObject:
 		p := n.Get("primary")
 		if p == nil || p.Kind != json5.KindString {
-			return Order{}, errors.New("has no string \"primary\"")
+			return configs.Order{}, errors.New("has no string \"primary\"")
 		}
-		o := Order{Primary: p.Str, Fallbacks: []string{}}
+		o := configs.Order{Primary: p.Str, Fallbacks: []string{}}
 		if fb := n.Get("fallbacks"); fb != nil {
 			if fb.Kind != json5.KindArray {
-				return Order{}, fmt.Errorf("has \"fallbacks\" as %s, expected an array of model refs", kindName(fb.Kind))
+				return configs.Order{}, fmt.Errorf("has \"fallbacks\" as %s, expected an array of model refs", kindName(fb.Kind))
 			}
 			for _, it := range fb.Items {
 				if it.Kind != json5.KindString {
-					return Order{}, fmt.Errorf("has a fallback that is %s at line %d, expected a model ref", kindName(it.Kind), it.Line)
+					return configs.Order{}, fmt.Errorf("has a fallback that is %s at line %d, expected a model ref", kindName(it.Kind), it.Line)
 				}
 				o.Fallbacks = append(o.Fallbacks, it.Str)
 			}
 		}
 		return o, o.Validate()
 	}
-	return Order{}, fmt.Errorf("is %s, expected {primary, fallbacks} or a model ref string", kindName(n.Kind))
+	return configs.Order{}, fmt.Errorf("is %s, expected {primary, fallbacks} or a model ref string", kindName(n.Kind))
 }
 
 func kindName(k json5.Kind) string {
@@ -246,7 +246,7 @@ func kindName(k json5.Kind) string {
 
 // Write rewrites agents.defaults.model, keeping the previous content as
 // PATH.bak. It refuses when the file changed since the latest Read.
-func (t *openclawTarget) Write(ctx context.Context, o Order, why string) error {
+func (t *openclawTarget) Write(ctx context.Context, o configs.Order, why string) error {
 	_, err := t.WriteAgents(ctx, &o, nil, why)
 	return err
 }
@@ -255,7 +255,7 @@ func (t *openclawTarget) Write(ctx context.Context, o Order, why string) error {
 // every agent's own model value that does not already resolve to its
 // order, in one atomic write with a PATH.bak. It refuses when the file
 // changed since the latest Read, and writes nothing when nothing differs.
-func (t *openclawTarget) WriteAgents(ctx context.Context, defaults *Order, agents []AgentOrder, _ string) ([]string, error) {
+func (t *openclawTarget) WriteAgents(ctx context.Context, defaults *configs.Order, agents []AgentOrder, _ string) ([]string, error) {
 	if defaults != nil {
 		if err := defaults.Validate(); err != nil {
 			return nil, fmt.Errorf("target %s: refusing to write: %w", t, err)
@@ -334,8 +334,8 @@ func (t *openclawTarget) WriteAgents(ctx context.Context, defaults *Order, agent
 
 // verify checks that out parses and holds defaults (when given) and that
 // every agent rewritten resolves to its order.
-func (t *openclawTarget) verify(out []byte, defaults *Order, agents []AgentOrder, written []string) error {
-	fail := func(what string, got Order, err error) error {
+func (t *openclawTarget) verify(out []byte, defaults *configs.Order, agents []AgentOrder, written []string) error {
+	fail := func(what string, got configs.Order, err error) error {
 		return fmt.Errorf("target %s: internal error: the rewritten file would hold %v at %s (%v); nothing written, please report this", t, got, what, err)
 	}
 	if defaults != nil {
@@ -348,7 +348,7 @@ func (t *openclawTarget) verify(out []byte, defaults *Order, agents []AgentOrder
 	}
 	loc, err := t.locateForAgents(out)
 	if err != nil {
-		return fail("the root", Order{}, err)
+		return fail("the root", configs.Order{}, err)
 	}
 	def, known := t.defaultsOf(loc)
 	al := aliasesOf(loc.root)
@@ -358,7 +358,7 @@ func (t *openclawTarget) verify(out []byte, defaults *Order, agents []AgentOrder
 		}
 		m := t.agentNode(loc.root, a.Chain)
 		if m == nil {
-			return fail(a.Chain.Path, Order{}, errors.New("the value is gone"))
+			return fail(a.Chain.Path, configs.Order{}, errors.New("the value is gone"))
 		}
 		if got, ok := resolveAgent(m, def, known, al); !ok || !got.Equal(a.Order) {
 			return fail(a.Chain.Path, got, nil)
@@ -394,12 +394,12 @@ func applyEdits(data []byte, edits []edit) []byte {
 // only the primary string and the fallbacks array; a string stays a string
 // when there are no fallbacks; a missing key is inserted as the first
 // member of the deepest existing object, reusing its indentation.
-func rewriteModel(data []byte, loc *located, o Order) ([]byte, error) {
+func rewriteModel(data []byte, loc *located, o configs.Order) ([]byte, error) {
 	return applyEdits(data, modelEdits(data, loc, o)), nil
 }
 
 // modelEdits are rewriteModel's edits, so several values can change in one write.
-func modelEdits(data []byte, loc *located, o Order) []edit {
+func modelEdits(data []byte, loc *located, o configs.Order) []edit {
 	q := quoteStyle(data, loc.model)
 	m := loc.model
 	if m == nil {
@@ -434,7 +434,7 @@ func modelEdits(data []byte, loc *located, o Order) []edit {
 // object with a string primary only the primary and the fallbacks array
 // change (fallbacks is added after primary when missing); any other value
 // is replaced whole.
-func valueEdits(data []byte, m *json5.Node, o Order, q byte) []edit {
+func valueEdits(data []byte, m *json5.Node, o configs.Order, q byte) []edit {
 	if m.Kind == json5.KindObject {
 		if p := m.Get("primary"); p != nil && p.Kind == json5.KindString {
 			edits := []edit{{p.Start, p.End, quote(o.Primary, q)}}
@@ -489,7 +489,7 @@ func quote(s string, q byte) string {
 	return "'" + inner + "'"
 }
 
-func renderOrder(o Order, q byte) string {
+func renderOrder(o configs.Order, q byte) string {
 	return "{" + quote("primary", q) + ": " + quote(o.Primary, q) + ", " + quote("fallbacks", q) + ": " + renderArray(nil, nil, o.Fallbacks, q) + "}"
 }
 
@@ -568,7 +568,7 @@ func stripComments(b []byte) []byte {
 // agents.list[N].model or agents.entries.ID.model).
 type AgentOrder struct {
 	Chain configs.Chain
-	Order Order
+	Order configs.Order
 }
 
 // AgentTarget is a Target that also holds per-agent chains. The openclaw:
@@ -583,11 +583,11 @@ type AgentTarget interface {
 	// Chain.Path. A chain whose value is not written out in the target (an
 	// $include, another file, an unreadable inheritance) is left out and
 	// never rewritten.
-	ReadAgents(ctx context.Context, chains []configs.Chain) (map[string]Order, error)
+	ReadAgents(ctx context.Context, chains []configs.Chain) (map[string]configs.Order, error)
 	// WriteAgents writes defaults (when non-nil) and every agent order that
 	// the target does not already hold, in one write, and returns the Paths
 	// of the agents it rewrote. It writes nothing when nothing differs.
-	WriteAgents(ctx context.Context, defaults *Order, agents []AgentOrder, why string) ([]string, error)
+	WriteAgents(ctx context.Context, defaults *configs.Order, agents []AgentOrder, why string) ([]string, error)
 }
 
 var _ AgentTarget = (*openclawTarget)(nil)
@@ -595,7 +595,7 @@ var _ AgentTarget = (*openclawTarget)(nil)
 // ReadAgents implements AgentTarget. It does not renew what a Write
 // compares against (only Read does), so an edit made between the two reads
 // still stops the next write.
-func (t *openclawTarget) ReadAgents(_ context.Context, chains []configs.Chain) (map[string]Order, error) {
+func (t *openclawTarget) ReadAgents(_ context.Context, chains []configs.Chain) (map[string]configs.Order, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	data, err := t.readFile()
@@ -608,7 +608,7 @@ func (t *openclawTarget) ReadAgents(_ context.Context, chains []configs.Chain) (
 	}
 	def, known := t.defaultsOf(loc)
 	al := aliasesOf(loc.root)
-	out := map[string]Order{}
+	out := map[string]configs.Order{}
 	for _, c := range chains {
 		m := t.agentNode(loc.root, c)
 		if m == nil {
@@ -639,12 +639,12 @@ func (t *openclawTarget) locateForAgents(data []byte) (*located, error) {
 // defaultsOf is the agents.defaults.model agents inherit from, as this
 // file alone says it; false when the file cannot tell (an $include may set
 // it, or it is malformed).
-func (t *openclawTarget) defaultsOf(loc *located) (Order, bool) {
+func (t *openclawTarget) defaultsOf(loc *located) (configs.Order, bool) {
 	switch {
 	case loc.defUnknown:
-		return Order{}, false
+		return configs.Order{}, false
 	case loc.model == nil:
-		return Order{}, len(loc.includes) == 0
+		return configs.Order{}, len(loc.includes) == 0
 	}
 	o, err := orderOfNode(loc.model)
 	return o, err == nil
@@ -684,48 +684,48 @@ func normRef(s string, aliases map[string]string) string {
 // loader resolves it: a string is the primary, an object gives primary and
 // fallbacks, and what is left out comes from the defaults. False when it
 // needs the defaults and they are unknown, or the value is malformed.
-func resolveAgent(m *json5.Node, def Order, defKnown bool, aliases map[string]string) (Order, bool) {
-	var o Order
+func resolveAgent(m *json5.Node, def configs.Order, defKnown bool, aliases map[string]string) (configs.Order, bool) {
+	var o configs.Order
 	switch m.Kind {
 	case json5.KindString:
 		if !defKnown {
-			return Order{}, false
+			return configs.Order{}, false
 		}
-		o = Order{Primary: m.Str, Fallbacks: def.Fallbacks}
+		o = configs.Order{Primary: m.Str, Fallbacks: def.Fallbacks}
 	case json5.KindObject:
 		p, fb := m.Get("primary"), m.Get("fallbacks")
 		if m.Get("$include") != nil || (p == nil || fb == nil) && !defKnown {
-			return Order{}, false
+			return configs.Order{}, false
 		}
-		o = Order{Primary: def.Primary, Fallbacks: def.Fallbacks}
+		o = configs.Order{Primary: def.Primary, Fallbacks: def.Fallbacks}
 		if p != nil {
 			if p.Kind != json5.KindString {
-				return Order{}, false
+				return configs.Order{}, false
 			}
 			o.Primary = p.Str
 		}
 		if fb != nil {
 			if fb.Kind != json5.KindArray {
-				return Order{}, false
+				return configs.Order{}, false
 			}
 			o.Fallbacks = nil
 			for _, it := range fb.Items {
 				if it.Kind != json5.KindString {
-					return Order{}, false
+					return configs.Order{}, false
 				}
 				o.Fallbacks = append(o.Fallbacks, it.Str)
 			}
 		}
 	default:
-		return Order{}, false
+		return configs.Order{}, false
 	}
 	refs := []string{normRef(o.Primary, aliases)}
 	for _, f := range o.Fallbacks {
 		refs = append(refs, normRef(f, aliases))
 	}
-	o = orderFrom(dedupe(Order{Primary: refs[0], Fallbacks: refs[1:]}))
+	o = orderFrom(dedupe(configs.Order{Primary: refs[0], Fallbacks: refs[1:]}))
 	if o.Primary == "" {
-		return Order{}, false
+		return configs.Order{}, false
 	}
 	return o, true
 }
@@ -734,7 +734,7 @@ func resolveAgent(m *json5.Node, def Order, defKnown bool, aliases map[string]st
 // string stays a string when the string alone resolves to o (no fallbacks
 // configured, or exactly the defaults' own), else it becomes {primary,
 // fallbacks}; an object keeps its layout as agents.defaults.model's does.
-func agentEdits(data []byte, m *json5.Node, o, def Order, defKnown bool, aliases map[string]string) []edit {
+func agentEdits(data []byte, m *json5.Node, o, def configs.Order, defKnown bool, aliases map[string]string) []edit {
 	q := quoteStyle(data, m)
 	if m.Kind == json5.KindString {
 		s := &json5.Node{Kind: json5.KindString, Str: o.Primary}

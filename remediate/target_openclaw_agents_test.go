@@ -46,9 +46,9 @@ func TestOpenClawTargetAgents(t *testing.T) {
 		file string
 		// held is what ReadAgents must return, by agent name (absent: not
 		// rewritable in this file).
-		held     map[string]Order
-		defaults *Order
-		write    map[string]Order // agent name → order to write
+		held     map[string]configs.Order
+		defaults *configs.Order
+		write    map[string]configs.Order // agent name → order to write
 		// values are the exact new text of every value that changes, by
 		// "defaults" or agent name; every other byte must stay.
 		values map[string]string
@@ -56,12 +56,12 @@ func TestOpenClawTargetAgents(t *testing.T) {
 		{
 			name: "list: the coder's own primary is down",
 			file: "agents-list.json5",
-			held: map[string]Order{
+			held: map[string]configs.Order{
 				"coder":  ord(refSonnet, refGroq, refOllama),
 				"writer": ord(refGemini, refSonnet), // inherited, the repeated primary once
 				"pinned": ord(refGroq, refGemini, refSonnet),
 			},
-			write: map[string]Order{
+			write: map[string]configs.Order{
 				"coder":  ord(refGroq, refOllama, refSonnet),
 				"writer": ord(refGemini, refSonnet),
 				"pinned": ord(refGroq, refGemini, refSonnet),
@@ -78,7 +78,7 @@ func TestOpenClawTargetAgents(t *testing.T) {
 			name:     "list: defaults reordered, inheriting agents keep their own order",
 			file:     "agents-list.json5",
 			defaults: ptr(ord(refGemini, refSonnet, refOllama)),
-			write: map[string]Order{
+			write: map[string]configs.Order{
 				"coder":  ord(refSonnet, refGroq, refOllama),
 				"writer": ord(refGemini, refSonnet),
 				"pinned": ord(refGroq, refGemini, refSonnet),
@@ -95,12 +95,12 @@ func TestOpenClawTargetAgents(t *testing.T) {
 		{
 			name: "entries: aliases, string and primary-only forms",
 			file: "agents-entries.json5",
-			held: map[string]Order{
+			held: map[string]configs.Order{
 				"ops":      ord(refGroq),
 				"research": ord(refSonnet, refGroq),
 				"quick":    ord(refMini),
 			},
-			write: map[string]Order{
+			write: map[string]configs.Order{
 				"ops":      ord("openai/gpt-4o"), // no fallbacks configured: stays a string
 				"research": ord(refGroq, refSonnet),
 				"quick":    ord(refGroq, refMini),
@@ -114,7 +114,7 @@ func TestOpenClawTargetAgents(t *testing.T) {
 		{
 			name: "entries: nothing differs, nothing is written",
 			file: "agents-entries.json5",
-			write: map[string]Order{
+			write: map[string]configs.Order{
 				"ops":      ord(refGroq),
 				"research": ord(refSonnet, refGroq),
 				"quick":    ord(refMini),
@@ -123,8 +123,8 @@ func TestOpenClawTargetAgents(t *testing.T) {
 		{
 			name: "an agent an $include merges into is left alone",
 			file: "agents-include.json5",
-			held: map[string]Order{"local": ord(refOllama, refGroq)},
-			write: map[string]Order{
+			held: map[string]configs.Order{"local": ord(refOllama, refGroq)},
+			write: map[string]configs.Order{
 				"local":  ord(refGroq, refOllama),
 				"shared": ord(refMini, refGroq, refOllama),
 			},
@@ -156,7 +156,7 @@ func TestOpenClawTargetAgents(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := map[string]Order{}
+				want := map[string]configs.Order{}
 				for name, o := range tc.held {
 					want[chains[name].Path] = o
 				}
@@ -230,8 +230,8 @@ func TestOpenClawTargetAgents(t *testing.T) {
 				if !slices.Contains(written, chains[name].Path) {
 					continue
 				}
-				if c := got[name]; !orderFrom(dedupe(OrderOf(c))).Equal(o) {
-					t.Errorf("%s reads back as %v, want %v", name, OrderOf(c), o)
+				if c := got[name]; !orderFrom(dedupe(c.Order())).Equal(o) {
+					t.Errorf("%s reads back as %v, want %v", name, c.Order(), o)
 				}
 			}
 			if tc.defaults != nil {
@@ -293,7 +293,7 @@ func TestOpenClawTargetAgentsRefuse(t *testing.T) {
 		path := filepath.Join(dir, "agents-list.json5")
 		c := agentChains(t, path)["coder"]
 		tg, _ := OpenTarget("openclaw:"+path, nil)
-		if _, err := tg.(AgentTarget).WriteAgents(ctx, nil, []AgentOrder{{c, Order{}}}, ""); err == nil || !strings.Contains(err.Error(), c.Path) {
+		if _, err := tg.(AgentTarget).WriteAgents(ctx, nil, []AgentOrder{{c, configs.Order{}}}, ""); err == nil || !strings.Contains(err.Error(), c.Path) {
 			t.Fatalf("WriteAgents of an empty order = %v", err)
 		}
 	})

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/configs/json5"
 )
 
@@ -32,8 +33,8 @@ func copyFixtures(t *testing.T) string {
 	return dir
 }
 
-func ord(primary string, fallbacks ...string) Order {
-	return Order{Primary: primary, Fallbacks: append([]string{}, fallbacks...)}
+func ord(primary string, fallbacks ...string) configs.Order {
+	return configs.Order{Primary: primary, Fallbacks: append([]string{}, fallbacks...)}
 }
 
 // changedSpan is the span of a that differs from b (common prefix and
@@ -60,23 +61,23 @@ func TestOpenClawTargetRewritesInPlace(t *testing.T) {
 	)
 	tests := []struct {
 		file string
-		old  *Order // nil: no agents.defaults.model in the file
-		new  Order
+		old  *configs.Order // nil: no agents.defaults.model in the file
+		new  configs.Order
 		// restores: writing the old order back gives the original bytes.
 		restores bool
 		contains string // a substring the result must hold
 	}{
-		{"commented.json5", &Order{ollama, []string{gemini, claude}}, ord(gemini, claude, ollama), false, "primary: \"openrouter/google/gemini-flash-1.5\", // the box under the desk\n        fallbacks: [\n          \"anthropic/claude-3-5-sonnet-20241022\",\n          \"ollama/qwen3-coder\",\n        ],"},
-		{"single-quotes.json5", &Order{ollama, []string{gemini, groq}}, ord(groq, gemini, ollama), true, "{ primary: 'groq/llama-3.1-8b-instant', fallbacks: ['openrouter/google/gemini-flash-1.5', 'ollama/qwen3-coder'] }"},
-		{"string-model.json5", &Order{claude, []string{}}, ord(ollama, claude), false, `"model": {"primary": "ollama/qwen3-coder", "fallbacks": ["anthropic/claude-3-5-sonnet-20241022"]},`},
-		{"string-model.json5", &Order{claude, []string{}}, ord("openai/gpt-4o"), true, `"model": "openai/gpt-4o",`},
-		{"crlf.json5", &Order{ollama, []string{gemini, claude}}, ord(claude, ollama, gemini), true, "primary: \"anthropic/claude-3-5-sonnet-20241022\",\r\n        fallbacks: [\r\n          \"ollama/qwen3-coder\",\r\n          \"openrouter/google/gemini-flash-1.5\"\r\n        ]\r\n"},
-		{"unicode.json5", &Order{ollama, []string{gemini}}, ord(gemini, ollama), true, `model: { primary: "openrouter/google/gemini-flash-1.5", fallbacks: ["ollama/qwen3-coder"] }, // ✓ tested`},
-		{"include-sibling.json5", &Order{ollama, []string{gemini}}, ord(gemini, ollama), true, `$include: "./providers.json5",`},
+		{"commented.json5", &configs.Order{Primary: ollama, Fallbacks: []string{gemini, claude}}, ord(gemini, claude, ollama), false, "primary: \"openrouter/google/gemini-flash-1.5\", // the box under the desk\n        fallbacks: [\n          \"anthropic/claude-3-5-sonnet-20241022\",\n          \"ollama/qwen3-coder\",\n        ],"},
+		{"single-quotes.json5", &configs.Order{Primary: ollama, Fallbacks: []string{gemini, groq}}, ord(groq, gemini, ollama), true, "{ primary: 'groq/llama-3.1-8b-instant', fallbacks: ['openrouter/google/gemini-flash-1.5', 'ollama/qwen3-coder'] }"},
+		{"string-model.json5", &configs.Order{Primary: claude, Fallbacks: []string{}}, ord(ollama, claude), false, `"model": {"primary": "ollama/qwen3-coder", "fallbacks": ["anthropic/claude-3-5-sonnet-20241022"]},`},
+		{"string-model.json5", &configs.Order{Primary: claude, Fallbacks: []string{}}, ord("openai/gpt-4o"), true, `"model": "openai/gpt-4o",`},
+		{"crlf.json5", &configs.Order{Primary: ollama, Fallbacks: []string{gemini, claude}}, ord(claude, ollama, gemini), true, "primary: \"anthropic/claude-3-5-sonnet-20241022\",\r\n        fallbacks: [\r\n          \"ollama/qwen3-coder\",\r\n          \"openrouter/google/gemini-flash-1.5\"\r\n        ]\r\n"},
+		{"unicode.json5", &configs.Order{Primary: ollama, Fallbacks: []string{gemini}}, ord(gemini, ollama), true, `model: { primary: "openrouter/google/gemini-flash-1.5", fallbacks: ["ollama/qwen3-coder"] }, // ✓ tested`},
+		{"include-sibling.json5", &configs.Order{Primary: ollama, Fallbacks: []string{gemini}}, ord(gemini, ollama), true, `$include: "./providers.json5",`},
 		{"no-model.json5", nil, ord(gemini, ollama), false, "    defaults: {\n      \"model\": {\"primary\": \"openrouter/google/gemini-flash-1.5\", \"fallbacks\": [\"ollama/qwen3-coder\"]},\n      workspace:"},
 		{"no-agents.json5", nil, ord(ollama), false, "{\n\t\"agents\": {\"defaults\": {\"model\": {\"primary\": \"ollama/qwen3-coder\", \"fallbacks\": []}}},\n\t// tabs"},
-		{"primary-only.json5", &Order{ollama, []string{}}, ord(gemini, ollama), false, `primary: "openrouter/google/gemini-flash-1.5", "fallbacks": ["ollama/qwen3-coder"] /* no fallbacks yet */`},
-		{"duplicate-keys.json5", &Order{ollama, []string{"openai/gpt-4o"}}, ord("openai/gpt-4o", ollama), true, `agents: { defaults: { model: "openai/gpt-4o" } },`},
+		{"primary-only.json5", &configs.Order{Primary: ollama, Fallbacks: []string{}}, ord(gemini, ollama), false, `primary: "openrouter/google/gemini-flash-1.5", "fallbacks": ["ollama/qwen3-coder"] /* no fallbacks yet */`},
+		{"duplicate-keys.json5", &configs.Order{Primary: ollama, Fallbacks: []string{"openai/gpt-4o"}}, ord("openai/gpt-4o", ollama), true, `agents: { defaults: { model: "openai/gpt-4o" } },`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file+"→"+tc.new.Primary, func(t *testing.T) {

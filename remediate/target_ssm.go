@@ -11,6 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/rs/zerolog"
+
+	"github.com/provwatch/provwatch/configs"
 )
 
 // defaultMaxAttempts bounds one SSM call under throttling: PutParameter
@@ -48,30 +50,30 @@ type ssmTarget struct {
 
 func (s *ssmTarget) String() string { return "ssm:" + s.name }
 
-func (s *ssmTarget) Read(ctx context.Context) (Order, bool, error) {
+func (s *ssmTarget) Read(ctx context.Context) (configs.Order, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.readLocked(ctx)
 }
 
-func (s *ssmTarget) readLocked(ctx context.Context) (Order, bool, error) {
+func (s *ssmTarget) readLocked(ctx context.Context) (configs.Order, bool, error) {
 	out, err := s.client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(s.name), WithDecryption: aws.Bool(true)}, ssmRetry(s.maxAttempts))
 	var nf *types.ParameterNotFound
 	if errors.As(err, &nf) {
 		s.read, s.exists, s.version = true, false, 0
-		return Order{}, false, nil
+		return configs.Order{}, false, nil
 	}
 	if err != nil {
-		return Order{}, false, fmt.Errorf("target %s: reading the parameter: %w (check ssm:GetParameter permission and the region)", s, err)
+		return configs.Order{}, false, fmt.Errorf("target %s: reading the parameter: %w (check ssm:GetParameter permission and the region)", s, err)
 	}
 	p := out.Parameter
 	if p == nil || p.Value == nil {
-		return Order{}, false, fmt.Errorf("target %s: GetParameter answered without a value", s)
+		return configs.Order{}, false, fmt.Errorf("target %s: GetParameter answered without a value", s)
 	}
 	s.read, s.exists, s.version = true, true, p.Version
-	o, err := ParseOrder([]byte(*p.Value))
+	o, err := configs.ParseOrder([]byte(*p.Value))
 	if err != nil {
-		return Order{}, true, fmt.Errorf("target %s (version %d) holds %q, which is not an agents.defaults.model value: %w (provwatch overwrites it on the next change)", s, p.Version, quoteSnippet([]byte(*p.Value)), err)
+		return configs.Order{}, true, fmt.Errorf("target %s (version %d) holds %q, which is not an agents.defaults.model value: %w (provwatch overwrites it on the next change)", s, p.Version, configs.QuoteSnippet([]byte(*p.Value)), err)
 	}
 	return o, true, nil
 }
@@ -79,7 +81,7 @@ func (s *ssmTarget) readLocked(ctx context.Context) (Order, bool, error) {
 // Write puts the order: created without Overwrite when the last read found
 // no parameter (so a concurrent creator is noticed), overwritten otherwise.
 // Description is why, cut to SSM's 1024 characters.
-func (s *ssmTarget) Write(ctx context.Context, o Order, why string) error {
+func (s *ssmTarget) Write(ctx context.Context, o configs.Order, why string) error {
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("target %s: refusing to write: %w", s, err)
 	}

@@ -18,6 +18,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/rs/zerolog"
+
+	"github.com/provwatch/provwatch/configs"
 )
 
 func paramName(t *testing.T) string {
@@ -44,7 +46,7 @@ func TestSSMTargetCreateThenOverwrite(t *testing.T) {
 	if _, exists, err := tg.Read(ctx); err != nil || exists {
 		t.Fatalf("Read of a missing parameter = exists %v, %v", exists, err)
 	}
-	first := Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"ollama/qwen3-coder"}}
+	first := configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"ollama/qwen3-coder"}}
 	why := "2026-11-25T10:00Z: demoted ollama/qwen3-coder to down (no_model); primary now openrouter/google/gemini-flash-1.5"
 	if err := tg.Write(ctx, first, why); err != nil {
 		t.Fatal(err)
@@ -65,7 +67,7 @@ func TestSSMTargetCreateThenOverwrite(t *testing.T) {
 	if err != nil || !exists || !o.Equal(first) {
 		t.Fatalf("Read = %v %v %v", o, exists, err)
 	}
-	second := Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5"}}
+	second := configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5"}}
 	long := strings.Repeat("restored ollama/qwen3-coder é; ", 80)
 	if err := tg.Write(ctx, second, long); err != nil {
 		t.Fatal(err)
@@ -80,7 +82,7 @@ func TestSSMTargetCreateThenOverwrite(t *testing.T) {
 	if log.Len() != 0 {
 		t.Fatalf("an unraced write logged: %s", log.String())
 	}
-	if err := tg.Write(ctx, Order{}, ""); err == nil {
+	if err := tg.Write(ctx, configs.Order{}, ""); err == nil {
 		t.Fatal("an empty order was written")
 	}
 }
@@ -103,7 +105,7 @@ func TestSSMTargetDetectsRacedOverwrite(t *testing.T) {
 	name := paramName(t)
 	var log bytes.Buffer
 	tg := openSSMTarget(t, client, name, &log)
-	if err := tg.Write(ctx, Order{Primary: "a/one", Fallbacks: []string{"b/two"}}, "first"); err != nil {
+	if err := tg.Write(ctx, configs.Order{Primary: "a/one", Fallbacks: []string{"b/two"}}, "first"); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := tg.Read(ctx); err != nil { // version 1
@@ -113,7 +115,7 @@ func TestSSMTargetDetectsRacedOverwrite(t *testing.T) {
 	if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(`{"primary":"b/two","fallbacks":[]}`), Type: types.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := tg.Write(ctx, Order{Primary: "b/two", Fallbacks: []string{"a/one"}}, "second"); err != nil {
+	if err := tg.Write(ctx, configs.Order{Primary: "b/two", Fallbacks: []string{"a/one"}}, "second"); err != nil {
 		t.Fatal(err)
 	}
 	var line struct {
@@ -142,8 +144,8 @@ func TestSSMTargetCreateRace(t *testing.T) {
 		if _, exists, err := tg.Read(ctx); err != nil || exists {
 			t.Fatal(exists, err)
 		}
-		ours := Order{Primary: "a/one", Fallbacks: []string{"b/two"}}
-		theirs := Order{Primary: "b/two", Fallbacks: []string{}}
+		ours := configs.Order{Primary: "a/one", Fallbacks: []string{"b/two"}}
+		theirs := configs.Order{Primary: "b/two", Fallbacks: []string{}}
 		if same {
 			theirs = ours
 		}
@@ -178,7 +180,7 @@ func TestSSMTargetMalformedValue(t *testing.T) {
 		t.Fatalf("Read of a malformed value = %v, %v", exists, err)
 	}
 	// It can still be replaced with a valid order.
-	if err := tg.Write(ctx, Order{Primary: "a/b"}, "fix"); err != nil {
+	if err := tg.Write(ctx, configs.Order{Primary: "a/b"}, "fix"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -296,7 +298,7 @@ func TestSSMTargetRetries(t *testing.T) {
 			srv, puts := fakeSSM(t, tc.code, tc.fails)
 			var log bytes.Buffer
 			tg := openSSMTarget(t, newSSM(t, srv.URL), "/p", &log)
-			err := tg.Write(context.Background(), Order{Primary: "b/two", Fallbacks: []string{"a/one"}}, "why")
+			err := tg.Write(context.Background(), configs.Order{Primary: "b/two", Fallbacks: []string{"a/one"}}, "why")
 			if (err == nil) != tc.ok {
 				t.Fatalf("Write = %v", err)
 			}

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
 	"github.com/provwatch/provwatch/remediate"
 )
@@ -191,12 +192,12 @@ func TransitionEvent(t remediate.Transition) Event {
 
 // OrderEvent turns an effective-order rewrite into an Event; why says what
 // caused it in one line (the SSM description, for instance).
-func OrderEvent(at time.Time, from, to remediate.Order, why string) Event {
+func OrderEvent(at time.Time, from, to configs.Order, why string) Event {
 	return Event{Time: at, Kind: EventOrder, From: ChainString(from), To: ChainString(to), Reason: why}
 }
 
 // ChainString shows an order as the sequence OpenClaw tries: "a -> b -> c".
-func ChainString(o remediate.Order) string {
+func ChainString(o configs.Order) string {
 	refs := make([]string, 0, 1+len(o.Fallbacks))
 	if o.Primary != "" {
 		refs = append(refs, o.Primary)

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
 	"github.com/provwatch/provwatch/remediate"
 )
@@ -149,11 +150,11 @@ func TestHistoryConcurrentUse(t *testing.T) {
 func TestChanges(t *testing.T) {
 	t.Parallel()
 	prev := outCycle(1, probes.Healthy)
-	prev.Order.Effective = remediate.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/x"}}
+	prev.Order.Effective = configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/x"}}
 	cur := outCycle(2, probes.Down)
 	cur.Providers[0].Models[0].Reason = probes.ReasonNoModel
 	cur.Providers[0].Models[0].Detail = "not pulled"
-	cur.Order.Effective = remediate.Order{Primary: "openrouter/x", Fallbacks: []string{"ollama/qwen3-coder"}}
+	cur.Order.Effective = configs.Order{Primary: "openrouter/x", Fallbacks: []string{"ollama/qwen3-coder"}}
 
 	got := Changes(prev, cur)
 	want := []Event{
@@ -179,7 +180,7 @@ func TestTransitionAndOrderEvents(t *testing.T) {
 	if e != (Event{Time: at, Kind: EventState, Ref: "groq/llama", From: "healthy", To: "degraded", Reason: "slow", Detail: "5.2 s"}) {
 		t.Errorf("TransitionEvent = %+v", e)
 	}
-	o := OrderEvent(at, remediate.Order{Primary: "a", Fallbacks: []string{"b"}}, remediate.Order{Primary: "b", Fallbacks: []string{"a"}}, "a down (timeout)")
+	o := OrderEvent(at, configs.Order{Primary: "a", Fallbacks: []string{"b"}}, configs.Order{Primary: "b", Fallbacks: []string{"a"}}, "a down (timeout)")
 	if o.Kind != EventOrder || o.From != "a -> b" || o.To != "b -> a" || o.Reason != "a down (timeout)" {
 		t.Errorf("OrderEvent = %+v", o)
 	}

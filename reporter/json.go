@@ -7,8 +7,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
-	"github.com/provwatch/provwatch/remediate"
 )
 
 // WriteJSON writes r as SPEC section 4's JSON report: exactly one JSON
@@ -64,8 +64,8 @@ func jsonNormalize(r *Report) *Report {
 	return &out
 }
 
-func jsonOrder(o remediate.Order) remediate.Order {
-	return remediate.Order{Primary: o.Primary, Fallbacks: append([]string{}, o.Fallbacks...)}
+func jsonOrder(o configs.Order) configs.Order {
+	return configs.Order{Primary: o.Primary, Fallbacks: append([]string{}, o.Fallbacks...)}
 }
 
 // jsonMS rounds a millisecond figure to whole nanoseconds: that is all the

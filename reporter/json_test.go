@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
-	"github.com/provwatch/provwatch/remediate"
 )
 
 // updateGolden rewrites the table_* and page_* golden files: go test ./reporter -run 'Golden' -update
@@ -83,9 +83,9 @@ func outSampleReport() *Report {
 			},
 		},
 		Order: OrderReport{
-			Configured: remediate.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{
+			Configured: configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{
 				"anthropic/claude-3-5-sonnet-20241022", "openrouter/google/gemini-flash-1.5", "ollama/llama3.1:8b"}},
-			Effective: remediate.Order{Primary: "anthropic/claude-3-5-sonnet-20241022", Fallbacks: []string{
+			Effective: configs.Order{Primary: "anthropic/claude-3-5-sonnet-20241022", Fallbacks: []string{
 				"openrouter/google/gemini-flash-1.5", "ollama/llama3.1:8b", "ollama/qwen3-coder"}},
 			Changed: true, Written: true,
 		},
@@ -213,7 +213,7 @@ func TestWriteJSONValues(t *testing.T) {
 			Models: []ModelReport{{Ref: "groq/llama-3.3-70b", State: probes.Down, Reason: probes.ReasonAuth,
 				Detail: `401 <html> & "quoted"`, Since: outTimePtr(time.Date(2026, 11, 25, 18, 0, 0, 0, east))}},
 		}},
-		Order: OrderReport{Configured: remediate.Order{Primary: "groq/llama-3.3-70b"}},
+		Order: OrderReport{Configured: configs.Order{Primary: "groq/llama-3.3-70b"}},
 	}
 	var buf bytes.Buffer
 	if err := WriteJSON(&buf, r); err != nil {

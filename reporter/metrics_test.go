@@ -9,7 +9,6 @@ import (
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
-	"github.com/provwatch/provwatch/remediate"
 )
 
 func mtInt(v int) *int           { return &v }
@@ -50,8 +49,8 @@ func mtReport(t0 time.Time) *Report {
 			},
 		},
 		Order: OrderReport{
-			Configured: remediate.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "openrouter/anthropic/claude-3.5-sonnet"}},
-			Effective:  remediate.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"openrouter/anthropic/claude-3.5-sonnet", "ollama/qwen3-coder"}},
+			Configured: configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "openrouter/anthropic/claude-3.5-sonnet"}},
+			Effective:  configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"openrouter/anthropic/claude-3.5-sonnet", "ollama/qwen3-coder"}},
 			Changed:    true,
 		},
 		OrderChanges: 1,

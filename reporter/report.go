@@ -7,8 +7,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
-	"github.com/provwatch/provwatch/remediate"
 )
 
 // Report is SPEC section 4's JSON report. Field names are fixed.
@@ -36,8 +36,8 @@ type AgentOrder struct {
 	Path string // where its model value stands, e.g. agents.list[2].model
 	// Configured is the chain as configured (with what it inherits from
 	// agents.defaults.model), a repeated ref once.
-	Configured remediate.Order
-	Effective  remediate.Order
+	Configured configs.Order
+	Effective  configs.Order
 	// Written is true when this cycle rewrote the agent's own value in the
 	// target (only the openclaw: target holds per-agent chains).
 	Written bool
@@ -80,10 +80,10 @@ type ModelReport struct {
 
 // OrderReport compares the configured and effective orders.
 type OrderReport struct {
-	Configured remediate.Order `json:"configured"`
-	Effective  remediate.Order `json:"effective"`
-	Changed    bool            `json:"changed"`
-	Written    bool            `json:"written"`
+	Configured configs.Order `json:"configured"`
+	Effective  configs.Order `json:"effective"`
+	Changed    bool          `json:"changed"`
+	Written    bool          `json:"written"`
 }
 
 // Sink publishes each cycle's report somewhere.

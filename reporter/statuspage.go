@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
-	"github.com/provwatch/provwatch/remediate"
 )
 
 //go:embed statuspage.html.tmpl
@@ -277,7 +277,7 @@ func pageChains(o OrderReport, states map[string]probes.State) (configured, effe
 		}
 		return "unknown"
 	}
-	refs := func(ord remediate.Order) []string {
+	refs := func(ord configs.Order) []string {
 		out := []string{}
 		if ord.Primary != "" {
 			out = append(out, ord.Primary)
@@ -353,7 +353,7 @@ func pagePendingNote(m ModelReport) string {
 }
 
 // pageChainString shows an order as the sequence OpenClaw tries it in.
-func pageChainString(o remediate.Order) string {
+func pageChainString(o configs.Order) string {
 	s := ChainString(o)
 	if s == "" {
 		return "(empty)"

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
-	"github.com/provwatch/provwatch/remediate"
 )
 
 // pageClock is the status page's "now" in tests: 30 s after the sample cycle.
@@ -150,7 +150,7 @@ func TestStatusPageEscapesHostileText(t *testing.T) {
 				Detail: `500: <script>alert("pwned")</script>`, Hint: `</code><script>x()</script>`,
 			}},
 		}},
-		Order: OrderReport{Configured: remediate.Order{Primary: "evil/<svg onload=alert(1)>"}},
+		Order: OrderReport{Configured: configs.Order{Primary: "evil/<svg onload=alert(1)>"}},
 	}
 	h := NewHistory(0, 0)
 	h.Add(r)
@@ -319,7 +319,7 @@ func TestStatusPageAgentsAndPending(t *testing.T) {
 func TestStatusPageNamesTheAgentOfAnOrderEvent(t *testing.T) {
 	t.Parallel()
 	h := NewHistory(0, 0)
-	ev := OrderEvent(pageClock, remediate.Order{Primary: "a/x", Fallbacks: []string{"b/y"}}, remediate.Order{Primary: "b/y", Fallbacks: []string{"a/x"}}, "agent coder: demoted a/x")
+	ev := OrderEvent(pageClock, configs.Order{Primary: "a/x", Fallbacks: []string{"b/y"}}, configs.Order{Primary: "b/y", Fallbacks: []string{"a/x"}}, "agent coder: demoted a/x")
 	ev.Ref = "agents.list[0].model"
 	h.AddEvent(ev)
 	handler := &statusPageHandler{history: h, last: func() *Report { return nil }, now: func() time.Time { return pageClock }}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/mattn/go-isatty"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
-	"github.com/provwatch/provwatch/remediate"
 )
 
 // TableOptions shape the console table.
@@ -311,7 +311,7 @@ func (t tableWriter) order(o OrderReport, agents []AgentOrder, check bool) {
 func agentLabel(a AgentOrder) string { return "agent " + termClean(a.Name) }
 
 // formatChain shows an order as the sequence OpenClaw tries it in.
-func formatChain(o remediate.Order) string {
+func formatChain(o configs.Order) string {
 	refs := make([]string, 0, 1+len(o.Fallbacks))
 	if o.Primary != "" {
 		refs = append(refs, termClean(o.Primary))

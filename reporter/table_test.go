@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
-	"github.com/provwatch/provwatch/remediate"
 )
 
 func TestWriteTableGolden(t *testing.T) {
@@ -113,7 +113,7 @@ func TestWriteTableAlignsWideAndHostileText(t *testing.T) {
 					Detail: "500: \x1b[2J\x1b]0;pwned\x07 oops\nsecond line \u202Eevil"},
 			},
 		}},
-		Order: OrderReport{Configured: remediate.Order{Primary: "vllm/通义千问"}},
+		Order: OrderReport{Configured: configs.Order{Primary: "vllm/通义千问"}},
 	}
 	var buf bytes.Buffer
 	if err := WriteTable(&buf, r, TableOptions{}); err != nil {
@@ -209,14 +209,14 @@ func agentsPendingReport() *Report {
 	r.Agents = []AgentOrder{
 		{
 			Name: "coder", Path: "agents.list[0].model",
-			Configured: remediate.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"anthropic/claude-3-5-sonnet-20241022"}},
-			Effective:  remediate.Order{Primary: "anthropic/claude-3-5-sonnet-20241022", Fallbacks: []string{"ollama/qwen3-coder"}},
+			Configured: configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"anthropic/claude-3-5-sonnet-20241022"}},
+			Effective:  configs.Order{Primary: "anthropic/claude-3-5-sonnet-20241022", Fallbacks: []string{"ollama/qwen3-coder"}},
 			Written:    true,
 		},
 		{
 			Name: "writer", Path: "agents.entries.writer.model",
-			Configured: remediate.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{}},
-			Effective:  remediate.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{}},
+			Configured: configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{}},
+			Effective:  configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{}},
 		},
 	}
 	return r

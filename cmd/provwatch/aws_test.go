@@ -13,9 +13,9 @@ import (
 	cwtypes "github.com/aws/aws-sdk-go-v2/service/cloudwatch/types"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/awstest"
 	"github.com/provwatch/provwatch/internal/sim"
-	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
 )
 
@@ -37,13 +37,13 @@ func TestOnceWithSSMTargetAndCloudWatchAgainstMoto(t *testing.T) {
 	awsCfg := awstest.Config(t)
 	ssmc := ssm.NewFromConfig(awsCfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(url) })
 	ctx := context.Background()
-	get := func() (remediate.Order, int64, string) {
+	get := func() (configs.Order, int64, string) {
 		t.Helper()
 		out, err := ssmc.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(param)})
 		if err != nil {
 			t.Fatalf("reading %s: %v", param, err)
 		}
-		o, err := remediate.ParseOrder([]byte(*out.Parameter.Value))
+		o, err := configs.ParseOrder([]byte(*out.Parameter.Value))
 		if err != nil {
 			t.Fatalf("%s holds a malformed order: %v", param, err)
 		}
@@ -61,7 +61,7 @@ func TestOnceWithSSMTargetAndCloudWatchAgainstMoto(t *testing.T) {
 			t.Fatalf("once exit %d, want %d; stderr:\n%s", code, wantCode, errOut)
 		}
 	}
-	configured := remediate.OrderOf(f.Chain())
+	configured := f.Chain().Order()
 
 	once(0) // no parameter yet: created with the configured order
 	if o, v, desc := get(); !o.Equal(configured) || v != 1 || desc == "" {

@@ -12,10 +12,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/clock"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/internal/sim"
-	"github.com/provwatch/provwatch/remediate"
 )
 
 // cmdDemo runs the daemon against simulated providers whose health changes
@@ -149,7 +149,7 @@ http:
 	return nil
 }
 
-func orderLine(o remediate.Order) string {
+func orderLine(o configs.Order) string {
 	s := "primary " + o.Primary
 	if len(o.Fallbacks) > 0 {
 		s += ", then " + strings.Join(o.Fallbacks, ", ")

@@ -14,7 +14,6 @@ import (
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/sim"
 	"github.com/provwatch/provwatch/probes"
-	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
 )
 
@@ -113,7 +112,7 @@ func TestOnceReordersAnAgentsOwnChainInTheOpenClawTarget(t *testing.T) {
 		t.Fatalf("%s after once: %s, want down", refs[2], m.State)
 	}
 	coder := agent(rep, "coder")
-	if want := (remediate.Order{Primary: refs[1], Fallbacks: []string{refs[2]}}); !coder.Effective.Equal(want) || !coder.Written {
+	if want := (configs.Order{Primary: refs[1], Fallbacks: []string{refs[2]}}); !coder.Effective.Equal(want) || !coder.Written {
 		t.Fatalf("coder: effective %v written %v, want %v written", coder.Effective, coder.Written, want)
 	}
 	if wr := agent(rep, "writer"); wr.Written || !wr.Effective.Equal(wr.Configured) {

@@ -48,8 +48,8 @@ type Event struct {
 	To      probes.State
 	Reason  probes.Reason
 	Detail  string
-	Before  remediate.Order // Kind "order"
-	After   remediate.Order
+	Before  configs.Order // Kind "order"
+	After   configs.Order
 	Written bool
 	Why     string
 }
@@ -69,7 +69,7 @@ type Engine struct {
 	loaded        bool
 	results       map[string]probes.Result
 	lastGenerate  map[string]time.Time
-	lastEffective *remediate.Order
+	lastEffective *configs.Order
 	last          *reporter.Report
 	// unwritten are the transitions since the target last matched the
 	// effective order, so a write that failed and is retried later still
@@ -433,7 +433,7 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 
 // readAgents returns the per-agent orders the target holds, keyed by path,
 // when it holds any (only the openclaw: target does). Callers hold e.mu.
-func (e *Engine) readAgents(ctx context.Context, agents []reporter.AgentOrder) map[string]remediate.Order {
+func (e *Engine) readAgents(ctx context.Context, agents []reporter.AgentOrder) map[string]configs.Order {
 	at, ok := e.opt.Target.(remediate.AgentTarget)
 	if !ok || len(agents) == 0 {
 		return nil
@@ -449,7 +449,7 @@ func (e *Engine) readAgents(ctx context.Context, agents []reporter.AgentOrder) m
 // writeAgents writes the defaults (when they changed) and every agent's
 // order in one write to an AgentTarget, and reports whether it succeeded.
 // Callers hold e.mu.
-func (e *Engine) writeAgents(ctx context.Context, now time.Time, rep *reporter.Report, held map[string]remediate.Order, effective remediate.Order, why string) bool {
+func (e *Engine) writeAgents(ctx context.Context, now time.Time, rep *reporter.Report, held map[string]configs.Order, effective configs.Order, why string) bool {
 	log := e.opt.Log
 	chains := map[string]configs.Chain{}
 	for _, c := range agentChains(e.opt.OpenClaw) {
@@ -461,7 +461,7 @@ func (e *Engine) writeAgents(ctx context.Context, now time.Time, rep *reporter.R
 			want = append(want, remediate.AgentOrder{Chain: chains[a.Path], Order: a.Effective})
 		}
 	}
-	var defaults *remediate.Order
+	var defaults *configs.Order
 	if rep.Order.Changed {
 		defaults = &effective
 	}
@@ -485,7 +485,7 @@ func (e *Engine) writeAgents(ctx context.Context, now time.Time, rep *reporter.R
 
 // agentWhy is describe for one agent's chain: the transitions of its own
 // refs, prefixed with the agent's name.
-func (e *Engine) agentWhy(now time.Time, a reporter.AgentOrder, before remediate.Order) string {
+func (e *Engine) agentWhy(now time.Time, a reporter.AgentOrder, before configs.Order) string {
 	var mine []remediate.Transition
 	for _, tr := range e.unwritten {
 		if slices.Contains(a.Configured.Refs(), tr.Ref) {
@@ -495,7 +495,7 @@ func (e *Engine) agentWhy(now time.Time, a reporter.AgentOrder, before remediate
 	return "agent " + a.Name + ": " + describe(now, before, a.Effective, mine)
 }
 
-func (e *Engine) agentEvent(a reporter.AgentOrder, before remediate.Order, written bool, why string) {
+func (e *Engine) agentEvent(a reporter.AgentOrder, before configs.Order, written bool, why string) {
 	e.emit(Event{Time: e.opt.Clock.Now(), Kind: "order", Ref: a.Path, Before: before, After: a.Effective, Written: written, Why: why})
 }
 
@@ -520,7 +520,7 @@ func agentOrders(oc *configs.OpenClaw, state func(string) probes.State, dropDown
 	for _, c := range agentChains(oc) {
 		// Configured as OpenClaw tries it: a ref the chain names twice (an
 		// inherited fallback that is also the agent's primary) once.
-		conf := remediate.Effective(remediate.OrderOf(c), func(string) probes.State { return probes.Healthy }, false)
+		conf := remediate.Effective(c.Order(), func(string) probes.State { return probes.Healthy }, false)
 		out = append(out, reporter.AgentOrder{Name: c.Name, Path: c.Path, Configured: conf,
 			Effective: remediate.Effective(conf, state, dropDown)})
 	}
@@ -529,7 +529,7 @@ func agentOrders(oc *configs.OpenClaw, state func(string) probes.State, dropDown
 
 // describe is the one human line stored with a written order (the SSM
 // Description): what changed, why, and when.
-func describe(now time.Time, before, after remediate.Order, changes []remediate.Transition) string {
+func describe(now time.Time, before, after configs.Order, changes []remediate.Transition) string {
 	why := remediate.Describe(before, after, changes)
 	if len(changes) == 0 {
 		why = now.UTC().Format("2006-01-02T15:04Z") + ": " + why
@@ -540,7 +540,7 @@ func describe(now time.Time, before, after remediate.Order, changes []remediate.
 	return why
 }
 
-func (e *Engine) orderEvent(before, after remediate.Order, written bool, why string) {
+func (e *Engine) orderEvent(before, after configs.Order, written bool, why string) {
 	e.emit(Event{Time: e.opt.Clock.Now(), Kind: "order", Before: before, After: after, Written: written, Why: why})
 }
 
@@ -552,21 +552,21 @@ func (e *Engine) emit(ev Event) {
 
 // configuredOrder is the chain the remediation target holds:
 // agents.defaults.model, else the first per-agent chain.
-func configuredOrder(oc *configs.OpenClaw) remediate.Order {
+func configuredOrder(oc *configs.OpenClaw) configs.Order {
 	if c, ok := oc.Defaults(); ok {
-		return remediate.OrderOf(c)
+		return c.Order()
 	}
 	if len(oc.Chains) > 0 {
-		return remediate.OrderOf(oc.Chains[0])
+		return oc.Chains[0].Order()
 	}
-	return remediate.Order{Fallbacks: []string{}}
+	return configs.Order{Fallbacks: []string{}}
 }
 
 // persisted is what the Store keeps between processes.
 type persisted struct {
 	Version   int                  `json:"version"`
 	Tracker   json.RawMessage      `json:"tracker"`
-	Effective *remediate.Order     `json:"effective,omitempty"`
+	Effective *configs.Order       `json:"effective,omitempty"`
 	Generated map[string]time.Time `json:"generated,omitempty"`
 }
 

@@ -70,13 +70,13 @@ func (w *world) engine(t *testing.T) *engine.Engine {
 	})
 }
 
-func (w *world) order(t *testing.T) remediate.Order {
+func (w *world) order(t *testing.T) configs.Order {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(w.dir, "order.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := remediate.ParseOrder(b)
+	o, err := configs.ParseOrder(b)
 	if err != nil {
 		t.Fatalf("target holds a malformed order %q: %v", b, err)
 	}
@@ -100,7 +100,7 @@ func TestOnceDemotesAfterConfirmationAndRestoresAfterHold(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	chain := w.fleet.Chain()
-	configured := remediate.OrderOf(chain)
+	configured := chain.Order()
 	primary := chain.Primary
 
 	// 1. Everything healthy, no target yet: the configured order is written.

@@ -39,8 +39,8 @@ func TestInvalidConfigs(t *testing.T) {
 		"settings-headroom.yaml":           `testdata/invalid/settings-headroom.yaml:2:28: thresholds.min_rate_limit_headroom: must be between 0 and 1, got 10 (0.10 means 10% of the limit left)`,
 		"settings-sink.yaml":               `testdata/invalid/settings-sink.yaml:2:9: metrics.sink: "datadog" is not one of auto, cloudwatch, emf, none`,
 		"settings-probe-mode.yaml":         `testdata/invalid/settings-probe-mode.yaml:2:3: probes.openai.mode: "completion" is not one of list, generate, off`,
-		"settings-target.yaml":             `testdata/invalid/settings-target.yaml:2:11: remediation.target: "ssm:" names no parameter (use ssm:/param/name, file:/path/order.json, openclaw:/path/openclaw.json or none)`,
-		"settings-state.yaml":              `testdata/invalid/settings-state.yaml:1:8: state: "redis://cache:6379" is not a valid spec (use auto, memory, file:/path or ssm:/param/name)`,
+		"settings-target.yaml":             `testdata/invalid/settings-target.yaml:2:11: remediation.target: "ssm:" names no parameter (write ssm:/parameter/name)`,
+		"settings-state.yaml":              `testdata/invalid/settings-state.yaml:1:8: state: "redis://cache:6379" is not one of auto, memory, file:/path, ssm:/parameter/name`,
 	}
 	// Every file in the directory is a rule with an expected message.
 	entries, err := os.ReadDir("testdata/invalid")

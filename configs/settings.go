@@ -46,9 +46,9 @@ var settingsKeys = []setting{
 	{"metrics.dimensions", setDimensions},
 	{"metrics.detail", strSetter(func(s *Settings) *string { return &s.Metrics.Detail })},
 	{"metrics.cloudwatch.protocol", strSetter(func(s *Settings) *string { return &s.Metrics.CloudWatch.Protocol })},
-	{"remediation.target", strSetter(func(s *Settings) *string { return &s.Remediation.Target })},
+	{"remediation.target", locSetter(func(s *Settings) *Location { return &s.Remediation.Target }, TargetSchemes)},
 	{"remediation.drop_down", boolSetter(func(s *Settings) *bool { return &s.Remediation.DropDown })},
-	{"state", strSetter(func(s *Settings) *string { return &s.State })},
+	{"state", locSetter(func(s *Settings) *Location { return &s.State }, StateSchemes)},
 	{"http.listen", strSetter(func(s *Settings) *string { return &s.HTTP.Listen })},
 }
 
@@ -295,6 +295,23 @@ func kindName(n *yaml.Node) string {
 	return "value"
 }
 
+// locSetter parses a place (remediation.target, state) once, here, so a
+// bad value is an error at its line in the file or in its variable.
+func locSetter(field func(*Settings) *Location, schemes []Scheme) func(*Settings, *yaml.Node) error {
+	return func(s *Settings, n *yaml.Node) error {
+		v, err := scalar(n, "a string")
+		if err != nil {
+			return err
+		}
+		loc, err := ParseLocation(v, schemes...)
+		if err != nil {
+			return err
+		}
+		*field(s) = loc
+		return nil
+	}
+}
+
 func strSetter(field func(*Settings) *string) func(*Settings, *yaml.Node) error {
 	return func(s *Settings, n *yaml.Node) error {
 		v, err := scalar(n, "a string")
@@ -519,12 +536,6 @@ func (l *settingsLoader) validate() error {
 	if err := l.enum("metrics.cloudwatch.protocol", s.Metrics.CloudWatch.Protocol, "cbor", "json", "query"); err != nil {
 		return err
 	}
-	if msg := checkSpec(s.Remediation.Target, []string{"none"}, []string{"ssm:", "file:", "openclaw:"}); msg != "" {
-		return l.fail("remediation.target", msg, "use ssm:/param/name, file:/path/order.json, openclaw:/path/openclaw.json or none")
-	}
-	if msg := checkSpec(s.State, []string{"auto", "memory"}, []string{"ssm:", "file:"}); msg != "" {
-		return l.fail("state", msg, "use auto, memory, file:/path or ssm:/param/name")
-	}
 	if _, _, err := net.SplitHostPort(s.HTTP.Listen); err != nil {
 		return l.fail("http.listen", fmt.Sprintf("%q is not a host:port address", s.HTTP.Listen), `e.g. ":9464" or "127.0.0.1:9464"`)
 	}
@@ -538,32 +549,4 @@ func (l *settingsLoader) enum(path, v string, valid ...string) error {
 		}
 	}
 	return l.fail(path, fmt.Sprintf("%q is not one of %s", v, strings.Join(valid, ", ")), "")
-}
-
-// checkSpec validates a target or state spec: one of the words, or a
-// scheme prefix followed by a name. It returns "" when valid.
-func checkSpec(v string, words, schemes []string) string {
-	for _, w := range words {
-		if v == w {
-			return ""
-		}
-	}
-	for _, sc := range schemes {
-		rest, ok := strings.CutPrefix(v, sc)
-		if !ok {
-			continue
-		}
-		if strings.TrimSpace(rest) == "" {
-			return fmt.Sprintf("%q names no %s", v, map[string]string{"ssm:": "parameter", "file:": "file", "openclaw:": "file"}[sc])
-		}
-		if sc == "ssm:" {
-			for _, c := range rest {
-				if !(c == '/' || c == '_' || c == '.' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-					return fmt.Sprintf("%q is not a valid SSM parameter name (letters, digits, _ . - /)", v)
-				}
-			}
-		}
-		return ""
-	}
-	return fmt.Sprintf("%q is not a valid spec", v)
 }

@@ -63,8 +63,8 @@ remediation:
 	want.Probes = map[string]ProbeSettings{"ollama": {Mode: ModeGenerate, GenerateEvery: 10 * time.Minute}}
 	want.Metrics.Dimensions = map[string]string{"Deployment": "prod", "Team": "ml"}
 	want.Metrics.CloudWatch.Protocol = "json"
-	want.Remediation = Remediation{Target: "file:/var/lib/provwatch/order.json", DropDown: true}
-	want.State = "ssm:/provwatch/state"
+	want.Remediation = Remediation{Target: Location{Scheme: SchemeFile, Path: "/var/lib/provwatch/order.json"}, DropDown: true}
+	want.State = Location{Scheme: SchemeSSM, Path: "/provwatch/state"}
 	want.HTTP.Listen = "127.0.0.1:9000"
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("got  %+v\nwant %+v", s, want)
@@ -106,8 +106,8 @@ func TestSettingsEveryKeyHasEnv(t *testing.T) {
 		Health:      Health{FailAfter: 4, RecoverAfter: 6, RecheckInterval: 3 * time.Second, MinHold: time.Minute, MaxHold: 2 * time.Hour},
 		Probes:      map[string]ProbeSettings{"groq": {Mode: ModeOff}},
 		Metrics:     Metrics{Sink: "emf", Namespace: "X/Y", Dimensions: map[string]string{"A": "b"}, Detail: "basic", CloudWatch: CloudWatch{Protocol: "query"}},
-		Remediation: Remediation{Target: "openclaw:/etc/openclaw/openclaw.json", DropDown: true},
-		State:       "file:/var/lib/provwatch/state.json", HTTP: HTTP{Listen: ":8080"},
+		Remediation: Remediation{Target: Location{Scheme: SchemeOpenClaw, Path: "/etc/openclaw/openclaw.json"}, DropDown: true},
+		State:       Location{Scheme: SchemeFile, Path: "/var/lib/provwatch/state.json"}, HTTP: HTTP{Listen: ":8080"},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("got  %+v\nwant %+v", s, want)
@@ -125,7 +125,7 @@ func TestLoadSettingsEnvErrors(t *testing.T) {
 		{map[string]string{"PROVWATCH_TIMEOUT": "10"}, `PROVWATCH_TIMEOUT: timeout: must be a duration such as 10s, 5m or 1h, got "10"`},
 		{map[string]string{"PROVWATCH_METRICS_DIMENSIONS": "{Deployment: "}, `PROVWATCH_METRICS_DIMENSIONS: metrics.dimensions: invalid YAML: did not find expected node content (write inline YAML or JSON, e.g. {Deployment: prod})`},
 		{map[string]string{"PROVWATCH_METRICS_CLOUDWATCH_PROTOCOL": "xml"}, `PROVWATCH_METRICS_CLOUDWATCH_PROTOCOL: metrics.cloudwatch.protocol: "xml" is not one of cbor, json, query`},
-		{map[string]string{"PROVWATCH_REMEDIATION_TARGET": "s3://bucket"}, `PROVWATCH_REMEDIATION_TARGET: remediation.target: "s3://bucket" is not a valid spec (use ssm:/param/name, file:/path/order.json, openclaw:/path/openclaw.json or none)`},
+		{map[string]string{"PROVWATCH_REMEDIATION_TARGET": "s3://bucket"}, `PROVWATCH_REMEDIATION_TARGET: remediation.target: "s3://bucket" is not one of none, ssm:/parameter/name, file:/path, openclaw:/path`},
 		{map[string]string{"PROVWATCH_SCHEDULE": "every minute"}, `PROVWATCH_SCHEDULE: schedule: invalid schedule "every minute": expected exactly 5 fields, found 2: [every minute] (use 5 cron fields ("*/5 * * * *") or a descriptor ("@every 1m", "@hourly"))`},
 	}
 	for _, tt := range tests {

@@ -159,7 +159,7 @@ type Settings struct {
 	Probes      map[string]ProbeSettings `yaml:"probes"`
 	Metrics     Metrics                  `yaml:"metrics"`
 	Remediation Remediation              `yaml:"remediation"`
-	State       string                   `yaml:"state"`
+	State       Location                 `yaml:"state"`
 	HTTP        HTTP                     `yaml:"http"`
 
 	// Path is the file the settings were read from, "" for defaults only.
@@ -213,8 +213,8 @@ type CloudWatch struct {
 
 // Remediation says where the effective order goes.
 type Remediation struct {
-	Target   string `yaml:"target"` // ssm:/param | file:/path | openclaw:/path | none
-	DropDown bool   `yaml:"drop_down"`
+	Target   Location `yaml:"target"` // ssm:/param | file:/path | openclaw:/path | none
+	DropDown bool     `yaml:"drop_down"`
 }
 
 // HTTP configures the daemon's listener.
@@ -256,8 +256,8 @@ func DefaultSettings() Settings {
 			Detail:     "full",
 			CloudWatch: CloudWatch{Protocol: "cbor"},
 		},
-		Remediation: Remediation{Target: "none"},
-		State:       "auto",
+		Remediation: Remediation{Target: Location{Scheme: SchemeNone}},
+		State:       Location{Scheme: SchemeAuto},
 		HTTP:        HTTP{Listen: ":9464"},
 	}
 }

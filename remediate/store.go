@@ -2,17 +2,17 @@ package remediate
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
+
+	"github.com/provwatch/provwatch/configs"
 )
 
-// OpenStore resolves the `state` setting. spec is memory, file:PATH,
-// ssm:NAME or auto (""); cmd is the command being run (run, once, …) and
-// target the remediation.target setting, both used only by auto:
+// OpenStore opens the `state` setting: memory, file:PATH, ssm:NAME or
+// auto. cmd is the command being run (run, once, …) and target the
+// remediation.target, both used only by auto:
 //   - run (and every command but once): memory, the daemon keeps it;
 //   - once: beside the target — ssm:/p → ssm:/p-state, file:/x →
 //     file:/x.state, openclaw:/x → file:/x.provwatch-state — or, with no
@@ -20,50 +20,42 @@ import (
 //     temp dir when there is no cache dir, as under Lambda).
 //
 // ssm is needed only for ssm: stores.
-func OpenStore(spec string, cmd string, target string, ssm SSMAPI) (Store, error) {
-	spec = strings.TrimSpace(spec)
-	if spec == "" || spec == "auto" {
-		spec = autoStore(cmd, strings.TrimSpace(target))
+func OpenStore(state configs.Location, cmd string, target configs.Location, ssm SSMAPI) (Store, error) {
+	if state.Is(configs.SchemeAuto, "") {
+		state = AutoState(cmd, target)
 	}
-	switch {
-	case spec == "memory":
+	switch state.Scheme {
+	case configs.SchemeMemory:
 		return &memoryStore{}, nil
-	case strings.HasPrefix(spec, "file:"):
-		p := strings.TrimPrefix(spec, "file:")
-		if p == "" {
-			return nil, errors.New("state: file: needs a path, e.g. file:/var/lib/provwatch/state.json")
-		}
-		return &fileStore{path: p}, nil
-	case strings.HasPrefix(spec, "ssm:"):
-		name := strings.TrimPrefix(spec, "ssm:")
-		if name == "" {
-			return nil, errors.New("state: ssm: needs a parameter name, e.g. ssm:/openclaw/provwatch-state")
-		}
+	case configs.SchemeFile:
+		return &fileStore{path: state.Path}, nil
+	case configs.SchemeSSM:
 		if ssm == nil {
-			return nil, fmt.Errorf("state %s: no SSM client (configure an AWS region)", spec)
+			return nil, fmt.Errorf("state %s: no SSM client (configure an AWS region)", state)
 		}
-		return &ssmStore{name: name, client: ssm}, nil
+		return &ssmStore{name: state.Path, client: ssm}, nil
 	}
-	return nil, fmt.Errorf("state %q: not one of memory, file:PATH, ssm:NAME, auto", spec)
+	return nil, fmt.Errorf("state %q: not one of memory, file:PATH, ssm:NAME, auto", state)
 }
 
-func autoStore(cmd, target string) string {
+// AutoState is where `state: auto` keeps the state for a command.
+func AutoState(cmd string, target configs.Location) configs.Location {
 	if cmd != "once" {
-		return "memory"
+		return configs.Location{Scheme: configs.SchemeMemory}
 	}
-	switch {
-	case strings.HasPrefix(target, "ssm:") && len(target) > len("ssm:"):
-		return target + "-state"
-	case strings.HasPrefix(target, "file:") && len(target) > len("file:"):
-		return target + ".state"
-	case strings.HasPrefix(target, "openclaw:") && len(target) > len("openclaw:"):
-		return "file:" + strings.TrimPrefix(target, "openclaw:") + ".provwatch-state"
+	switch target.Scheme {
+	case configs.SchemeSSM:
+		return configs.Location{Scheme: configs.SchemeSSM, Path: target.Path + "-state"}
+	case configs.SchemeFile:
+		return configs.Location{Scheme: configs.SchemeFile, Path: target.Path + ".state"}
+	case configs.SchemeOpenClaw:
+		return configs.Location{Scheme: configs.SchemeFile, Path: target.Path + ".provwatch-state"}
 	}
 	dir, err := os.UserCacheDir()
 	if err != nil {
 		dir = os.TempDir()
 	}
-	return "file:" + filepath.Join(dir, "provwatch", "state.json")
+	return configs.Location{Scheme: configs.SchemeFile, Path: filepath.Join(dir, "provwatch", "state.json")}
 }
 
 // memoryStore keeps the state for the life of the process (run).

@@ -31,19 +31,26 @@ func TestOpenStoreResolvesAuto(t *testing.T) {
 		{"ssm:/pw/state", "run", "", "ssm:/pw/state"},
 	}
 	for _, tc := range tests {
-		st, err := OpenStore(tc.spec, tc.cmd, tc.target, fake)
+		st, err := OpenStore(loc(tc.spec), tc.cmd, loc(tc.target), fake)
 		if err != nil || st.String() != tc.want {
 			t.Errorf("OpenStore(%q, %q, %q) = %v, %v; want %s", tc.spec, tc.cmd, tc.target, st, err, tc.want)
 		}
 	}
-	for _, bad := range []string{"redis://x", "file:", "ssm:"} {
-		if _, err := OpenStore(bad, "once", "", fake); err == nil {
-			t.Errorf("OpenStore(%q) accepted", bad)
-		}
-	}
-	if _, err := OpenStore("ssm:/x", "once", "", nil); err == nil {
+	if _, err := OpenStore(loc("ssm:/x"), "once", loc(""), nil); err == nil {
 		t.Error("ssm: store without a client accepted")
 	}
+}
+
+// loc parses a target or state spec as the settings do; "" is the zero Location.
+func loc(s string) configs.Location {
+	if s == "" {
+		return configs.Location{}
+	}
+	l, err := configs.ParseLocation(s, configs.SchemeNone, configs.SchemeAuto, configs.SchemeMemory, configs.SchemeSSM, configs.SchemeFile, configs.SchemeOpenClaw)
+	if err != nil {
+		panic(err)
+	}
+	return l
 }
 
 // fakeSSMAPI is only for resolution tests: it is never called.
@@ -53,7 +60,7 @@ func TestFileStore(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "nested", "state.json")
-	st, _ := OpenStore("file:"+path, "run", "", nil)
+	st, _ := OpenStore(loc("file:"+path), "run", loc(""), nil)
 	if b, err := st.Load(ctx); b != nil || err != nil {
 		t.Fatalf("Load before any save = %q, %v", b, err)
 	}
@@ -70,7 +77,7 @@ func TestFileStore(t *testing.T) {
 	if len(ents) != 1 {
 		t.Fatalf("directory holds %d entries", len(ents))
 	}
-	mem, _ := OpenStore("memory", "run", "", nil)
+	mem, _ := OpenStore(loc("memory"), "run", loc(""), nil)
 	mem.Save(ctx, []byte("x"))
 	if b, _ := mem.Load(ctx); string(b) != "x" {
 		t.Fatalf("memory Load = %q", b)
@@ -82,7 +89,7 @@ func TestFileTarget(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	path := filepath.Join(dir, "order.json")
-	tg, err := OpenTarget("file:"+path, nil)
+	tg, err := OpenTarget(loc("file:"+path), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,20 +126,15 @@ func TestFileTarget(t *testing.T) {
 func TestOpenTarget(t *testing.T) {
 	t.Parallel()
 	for spec, want := range map[string]string{"": "none", "none": "none", "file:/x/o.json": "file:/x/o.json", "openclaw:/x/openclaw.json": "openclaw:/x/openclaw.json", "ssm:/openclaw/model": "ssm:/openclaw/model"} {
-		tg, err := OpenTarget(spec, fakeSSMAPI{})
+		tg, err := OpenTarget(loc(spec), fakeSSMAPI{})
 		if err != nil || tg.String() != want {
 			t.Errorf("OpenTarget(%q) = %v, %v", spec, tg, err)
 		}
 	}
-	for _, bad := range []string{"s3://bucket/x", "file:", "ssm:", "openclaw:"} {
-		if _, err := OpenTarget(bad, fakeSSMAPI{}); err == nil {
-			t.Errorf("OpenTarget(%q) accepted", bad)
-		}
-	}
-	if _, err := OpenTarget("ssm:/x", nil); err == nil {
+	if _, err := OpenTarget(loc("ssm:/x"), nil); err == nil {
 		t.Error("ssm: target without a client accepted")
 	}
-	none, _ := OpenTarget("none", nil)
+	none, _ := OpenTarget(loc("none"), nil)
 	if _, exists, err := none.Read(context.Background()); exists || err != nil || !IsNone(none) {
 		t.Fatal("none target")
 	}

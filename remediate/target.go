@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/rs/zerolog"
 
@@ -40,29 +39,27 @@ func WithMaxAttempts(n int) TargetOption {
 	}
 }
 
-// OpenTarget resolves the remediation.target setting: none, file:PATH,
+// OpenTarget opens the remediation.target setting: none, file:PATH,
 // ssm:NAME or openclaw:PATH. ssm is needed only for ssm: targets.
-func OpenTarget(spec string, ssm SSMAPI, opts ...TargetOption) (Target, error) {
+func OpenTarget(loc configs.Location, ssm SSMAPI, opts ...TargetOption) (Target, error) {
 	o := targetOptions{log: zerolog.Nop(), maxAttempts: defaultMaxAttempts}
 	for _, fn := range opts {
 		fn(&o)
 	}
-	spec = strings.TrimSpace(spec)
-	kind, arg, _ := strings.Cut(spec, ":")
-	switch {
-	case spec == "" || spec == "none":
+	switch loc.Scheme {
+	case configs.SchemeNone, "":
 		return noneTarget{}, nil
-	case kind == "file" && arg != "":
-		return &fileTarget{path: arg}, nil
-	case kind == "openclaw" && arg != "":
-		return &openclawTarget{path: arg}, nil
-	case kind == "ssm" && arg != "":
+	case configs.SchemeFile:
+		return &fileTarget{path: loc.Path}, nil
+	case configs.SchemeOpenClaw:
+		return &openclawTarget{path: loc.Path}, nil
+	case configs.SchemeSSM:
 		if ssm == nil {
-			return nil, fmt.Errorf("remediation.target %s: no SSM client (configure an AWS region)", spec)
+			return nil, fmt.Errorf("remediation.target %s: no SSM client (configure an AWS region)", loc)
 		}
-		return &ssmTarget{name: arg, client: ssm, log: o.log, maxAttempts: o.maxAttempts}, nil
+		return &ssmTarget{name: loc.Path, client: ssm, log: o.log, maxAttempts: o.maxAttempts}, nil
 	}
-	return nil, fmt.Errorf("remediation.target %q: not one of none, ssm:/param/name, file:/path/order.json, openclaw:/path/openclaw.json", spec)
+	return nil, fmt.Errorf("remediation.target %q: not one of none, ssm:/param/name, file:/path/order.json, openclaw:/path/openclaw.json", loc)
 }
 
 // noneTarget holds nothing: provwatch only reports. The engine never

@@ -142,7 +142,7 @@ func TestOpenClawTargetAgents(t *testing.T) {
 			for _, c := range chains {
 				all = append(all, c)
 			}
-			tg, err := OpenTarget("openclaw:"+path, nil)
+			tg, err := OpenTarget(loc("openclaw:"+path), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -253,7 +253,7 @@ func TestOpenClawTargetAgentsRefuse(t *testing.T) {
 		path := filepath.Join(dir, "agents-list.json5")
 		c := agentChains(t, path)["coder"]
 		c.Name = "someone-else" // the list was merged from several files
-		tg, _ := OpenTarget("openclaw:"+path, nil)
+		tg, _ := OpenTarget(loc("openclaw:"+path), nil)
 		at := tg.(AgentTarget)
 		if got, err := at.ReadAgents(ctx, []configs.Chain{c}); err != nil || len(got) != 0 {
 			t.Fatalf("ReadAgents = %v, %v; want nothing", got, err)
@@ -268,7 +268,7 @@ func TestOpenClawTargetAgentsRefuse(t *testing.T) {
 		dir := copyFixtures(t)
 		path := filepath.Join(dir, "agents-list.json5")
 		c := agentChains(t, path)["coder"]
-		tg, _ := OpenTarget("openclaw:"+path, nil)
+		tg, _ := OpenTarget(loc("openclaw:"+path), nil)
 		at := tg.(AgentTarget)
 		if _, _, err := tg.Read(ctx); err != nil {
 			t.Fatal(err)
@@ -292,7 +292,7 @@ func TestOpenClawTargetAgentsRefuse(t *testing.T) {
 		dir := copyFixtures(t)
 		path := filepath.Join(dir, "agents-list.json5")
 		c := agentChains(t, path)["coder"]
-		tg, _ := OpenTarget("openclaw:"+path, nil)
+		tg, _ := OpenTarget(loc("openclaw:"+path), nil)
 		if _, err := tg.(AgentTarget).WriteAgents(ctx, nil, []AgentOrder{{c, configs.Order{}}}, ""); err == nil || !strings.Contains(err.Error(), c.Path) {
 			t.Fatalf("WriteAgents of an empty order = %v", err)
 		}

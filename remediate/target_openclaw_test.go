@@ -92,7 +92,7 @@ func TestOpenClawTargetRewritesInPlace(t *testing.T) {
 					others[e.Name()], _ = os.ReadFile(filepath.Join(dir, e.Name()))
 				}
 			}
-			tg, err := OpenTarget("openclaw:"+path, nil)
+			tg, err := OpenTarget(loc("openclaw:"+path), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -167,7 +167,7 @@ func TestOpenClawTargetRefuses(t *testing.T) {
 		dir := copyFixtures(t)
 		path := filepath.Join(dir, "include-model.json5")
 		orig, _ := os.ReadFile(path)
-		tg, _ := OpenTarget("openclaw:"+path, nil)
+		tg, _ := OpenTarget(loc("openclaw:"+path), nil)
 		_, _, err := tg.Read(ctx)
 		inc := filepath.Join(dir, "agents.json5")
 		if err == nil || !strings.Contains(err.Error(), "$include file "+inc) || !strings.Contains(err.Error(), "included under agents") {
@@ -185,14 +185,14 @@ func TestOpenClawTargetRefuses(t *testing.T) {
 		t.Parallel()
 		dir := copyFixtures(t)
 		path := filepath.Join(dir, "include-root.json5")
-		tg, _ := OpenTarget("openclaw:"+path, nil)
+		tg, _ := OpenTarget(loc("openclaw:"+path), nil)
 		_, _, err := tg.Read(ctx)
 		inc := filepath.Join(dir, "model.json5")
 		if err == nil || !strings.Contains(err.Error(), "set remediation.target to openclaw:"+inc) {
 			t.Fatalf("Read = %v, want it to point at %s", err, inc)
 		}
 		// Following the advice works.
-		there, _ := OpenTarget("openclaw:"+inc, nil)
+		there, _ := OpenTarget(loc("openclaw:"+inc), nil)
 		if o, exists, err := there.Read(ctx); err != nil || !exists || o.Primary != "ollama/qwen3-coder" {
 			t.Fatalf("Read of the included file = %v %v %v", o, exists, err)
 		}
@@ -205,7 +205,7 @@ func TestOpenClawTargetRefuses(t *testing.T) {
 		t.Parallel()
 		dir := copyFixtures(t)
 		path := filepath.Join(dir, "commented.json5")
-		tg, _ := OpenTarget("openclaw:"+path, nil)
+		tg, _ := OpenTarget(loc("openclaw:"+path), nil)
 		if _, _, err := tg.Read(ctx); err != nil {
 			t.Fatal(err)
 		}
@@ -229,7 +229,7 @@ func TestOpenClawTargetRefuses(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(t.TempDir(), "openclaw.json")
 		os.WriteFile(path, []byte("{\n  agents: { defaults: { model: 42 } },\n}\n"), 0o600)
-		tg, _ := OpenTarget("openclaw:"+path, nil)
+		tg, _ := OpenTarget(loc("openclaw:"+path), nil)
 		_, exists, err := tg.Read(ctx)
 		if err == nil || !exists || !strings.Contains(err.Error(), "openclaw:"+path+":2:") || !strings.Contains(err.Error(), "a number") {
 			t.Fatalf("Read = %v %v", exists, err)
@@ -245,7 +245,7 @@ func TestOpenClawTargetRefuses(t *testing.T) {
 	t.Run("syntax error and missing file", func(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(t.TempDir(), "openclaw.json")
-		tg, _ := OpenTarget("openclaw:"+path, nil)
+		tg, _ := OpenTarget(loc("openclaw:"+path), nil)
 		if _, _, err := tg.Read(ctx); err == nil || !strings.Contains(err.Error(), "does not exist") {
 			t.Fatalf("Read of a missing file = %v", err)
 		}

@@ -28,7 +28,7 @@ func paramName(t *testing.T) string {
 
 func openSSMTarget(t *testing.T, client SSMAPI, name string, log *bytes.Buffer) Target {
 	t.Helper()
-	tg, err := OpenTarget("ssm:"+name, client, WithLogger(zerolog.New(log)))
+	tg, err := OpenTarget(loc("ssm:"+name), client, WithLogger(zerolog.New(log)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +190,7 @@ func TestSSMStore(t *testing.T) {
 	client := newSSM(t, moto.URL(t))
 	ctx := context.Background()
 	name := paramName(t)
-	st, err := OpenStore("ssm:"+name, "once", "none", client)
+	st, err := OpenStore(loc("ssm:"+name), "once", loc("none"), client)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestSSMStore(t *testing.T) {
 	if err != nil || got.Parameter.Version != 1 {
 		t.Fatalf("state parameter = %+v, %v", got, err)
 	}
-	st2, _ := OpenStore("ssm:"+name, "once", "none", client)
+	st2, _ := OpenStore(loc("ssm:"+name), "once", loc("none"), client)
 	b, err := st2.Load(ctx)
 	if err != nil || !bytes.Equal(b, data) {
 		t.Fatalf("Load = %q, %v", b, err)
@@ -238,7 +238,7 @@ func TestSSMStore(t *testing.T) {
 	if v := *raw.Parameter.Value; !strings.HasPrefix(v, "gz:") || len(v) > 4096 {
 		t.Fatalf("large state stored as %d bytes starting %.10q, want packed under 4096", len(v), v)
 	}
-	st3, _ := OpenStore("ssm:"+name, "once", "none", client)
+	st3, _ := OpenStore(loc("ssm:"+name), "once", loc("none"), client)
 	if b, err := st3.Load(ctx); err != nil || !bytes.Equal(b, bigData) {
 		t.Fatalf("packed state did not read back: %v", err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -38,14 +37,14 @@ func configsWriteSummary(w io.Writer, e *env) error {
 	return reporter.WriteCostSummary(w, e.oc, s)
 }
 
-// ssmFor returns an SSM client when spec needs one, else nil.
-func (e *env) ssmFor(ctx context.Context, what, spec string) (remediate.SSMAPI, error) {
-	if !strings.HasPrefix(spec, "ssm:") {
+// ssmFor returns an SSM client when loc needs one, else nil.
+func (e *env) ssmFor(ctx context.Context, what string, loc configs.Location) (remediate.SSMAPI, error) {
+	if loc.Scheme != configs.SchemeSSM {
 		return nil, nil
 	}
 	cli, err := e.ssm(ctx)
 	if err != nil {
-		return nil, &configs.Error{File: e.settings.Path, Path: what, Msg: "needs AWS for " + spec + ": " + err.Error(),
+		return nil, &configs.Error{File: e.settings.Path, Path: what, Msg: "needs AWS for " + loc.String() + ": " + err.Error(),
 			Hint: "set AWS_REGION and credentials", Err: err}
 	}
 	return cli, nil
@@ -56,7 +55,7 @@ func (e *env) engineOptions(ctx context.Context, cmd string, stdout io.Writer, d
 	s := e.settings
 	opt := engine.Options{OpenClaw: e.oc, Settings: s, Prober: e.prober(), Log: e.log, DryRun: dryRun}
 
-	if s.Remediation.Target != "" && s.Remediation.Target != "none" {
+	if !s.Remediation.Target.Is(configs.SchemeNone, "") {
 		cli, err := e.ssmFor(ctx, "remediation.target", s.Remediation.Target)
 		if err != nil {
 			return opt, nil, err
@@ -67,16 +66,15 @@ func (e *env) engineOptions(ctx context.Context, cmd string, stdout io.Writer, d
 		}
 		opt.Target = t
 	}
-	// auto state for once lives beside an ssm: target, so it may need SSM too.
-	stateSSM := s.State
-	if s.State == "auto" && cmd == "once" {
-		stateSSM = s.Remediation.Target
+	state := s.State
+	if state.Is(configs.SchemeAuto) {
+		state = remediate.AutoState(cmd, s.Remediation.Target)
 	}
-	cli, err := e.ssmFor(ctx, "state", stateSSM)
+	cli, err := e.ssmFor(ctx, "state", state)
 	if err != nil {
 		return opt, nil, err
 	}
-	store, err := remediate.OpenStore(s.State, cmd, s.Remediation.Target, cli)
+	store, err := remediate.OpenStore(state, cmd, s.Remediation.Target, cli)
 	if err != nil {
 		return opt, nil, err
 	}

@@ -164,8 +164,8 @@ func loadSettingsFrom(t *testing.T, env map[string]string) {
 		t.Skip("configs.LoadSettings does not apply PROVWATCH_* variables yet; values not compared")
 	}
 	checks := []struct{ name, got string }{
-		{"PROVWATCH_REMEDIATION_TARGET", s.Remediation.Target},
-		{"PROVWATCH_STATE", s.State},
+		{"PROVWATCH_REMEDIATION_TARGET", s.Remediation.Target.String()},
+		{"PROVWATCH_STATE", s.State.String()},
 		{"PROVWATCH_METRICS_SINK", s.Metrics.Sink},
 		{"PROVWATCH_METRICS_NAMESPACE", s.Metrics.Namespace},
 		{"PROVWATCH_HTTP_LISTEN", s.HTTP.Listen},

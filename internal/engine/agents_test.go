@@ -70,7 +70,7 @@ func TestOnceReordersAnAgentsOwnChainInTheOpenClawTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.oc = oc
-	w.s.Remediation.Target = "openclaw:" + path
+	w.s.Remediation.Target = configs.Location{Scheme: configs.SchemeOpenClaw, Path: path}
 	orig := []byte(text)
 	agent := func(rep *reporter.Report, name string) reporter.AgentOrder {
 		t.Helper()

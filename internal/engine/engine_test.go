@@ -41,8 +41,8 @@ func newWorld(t *testing.T) *world {
 	dir := t.TempDir()
 	s := configs.DefaultSettings()
 	s.Timeout = 5 * time.Second
-	s.Remediation.Target = "file:" + filepath.Join(dir, "order.json")
-	s.State = "file:" + filepath.Join(dir, "state.json")
+	s.Remediation.Target = configs.Location{Scheme: configs.SchemeFile, Path: filepath.Join(dir, "order.json")}
+	s.State = configs.Location{Scheme: configs.SchemeFile, Path: filepath.Join(dir, "state.json")}
 	return &world{
 		fleet: f,
 		oc:    &configs.OpenClaw{Path: "sim", Providers: f.Providers(), Chains: []configs.Chain{f.Chain()}},

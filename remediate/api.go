@@ -1,10 +1,9 @@
-// Package remediate turns observations into health with hysteresis, orders
-// the fallback chain by health, and writes the order to its target.
+// Package remediate orders the fallback chains by health and writes the
+// order to its target: the stage after health tracking (package health).
 //
-// The pieces, one file each: health.go (the Tracker state machine),
-// order.go (the ordering policy and the SSM Description line), store_*.go
-// (where the Tracker's state survives between cycles), target_*.go (where
-// the effective order goes).
+// The pieces, one file each: order.go (the ordering policy and the SSM
+// Description line), store_*.go (where the state survives between cycles),
+// target_*.go (where the effective order goes).
 package remediate
 
 import (

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/health"
+	"github.com/provwatch/provwatch/internal/text"
 	"github.com/provwatch/provwatch/probes"
 )
 
@@ -68,7 +69,7 @@ func Effective(configured configs.Order, state func(ref string) probes.State, dr
 // new primary. It names refs and reason words only (never a probe's detail,
 // which may quote a provider's answer), and is at most MaxDescription
 // characters.
-func Describe(before, after configs.Order, changed []Transition) string {
+func Describe(before, after configs.Order, changed []health.Transition) string {
 	var parts []string
 	var at time.Time
 	for _, t := range changed {
@@ -103,14 +104,5 @@ func Describe(before, after configs.Order, changed []Transition) string {
 	if !at.IsZero() {
 		line = at.UTC().Format("2006-01-02T15:04Z") + ": " + line
 	}
-	return truncateChars(line, MaxDescription)
-}
-
-// truncateChars cuts s to at most n characters (runes), marking the cut.
-func truncateChars(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return string(r[:n-1]) + "…"
+	return text.Truncate(line, MaxDescription)
 }

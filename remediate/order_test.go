@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/health"
 	"github.com/provwatch/provwatch/probes"
 )
 
@@ -126,7 +127,7 @@ func TestDescribe(t *testing.T) {
 	before := configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5"}}
 	after := configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"ollama/qwen3-coder"}}
 	at := time.Date(2026, 11, 25, 10, 0, 30, 0, time.UTC)
-	got := Describe(before, after, []Transition{{Ref: "ollama/qwen3-coder", From: H, To: X, Reason: probes.ReasonNoModel, Detail: "sk-secret-in-detail", At: at}})
+	got := Describe(before, after, []health.Transition{{Ref: "ollama/qwen3-coder", From: H, To: X, Reason: probes.ReasonNoModel, Detail: "sk-secret-in-detail", At: at}})
 	want := "2026-11-25T10:00Z: demoted ollama/qwen3-coder to down (no_model); primary now openrouter/google/gemini-flash-1.5 (was ollama/qwen3-coder); fallbacks ollama/qwen3-coder"
 	if got != want {
 		t.Fatalf("Describe =\n%s\nwant\n%s", got, want)
@@ -134,16 +135,16 @@ func TestDescribe(t *testing.T) {
 	if strings.Contains(got, "secret") {
 		t.Fatal("a probe detail leaked into the description")
 	}
-	restored := Describe(after, before, []Transition{{Ref: "ollama/qwen3-coder", From: X, To: H, Reason: probes.ReasonOK, At: at}})
+	restored := Describe(after, before, []health.Transition{{Ref: "ollama/qwen3-coder", From: X, To: H, Reason: probes.ReasonOK, At: at}})
 	if !strings.Contains(restored, "restored ollama/qwen3-coder to healthy (ok)") {
 		t.Fatalf("restore description %q", restored)
 	}
 	// Many transitions stay within the SSM limit, cut on a character boundary.
-	var many []Transition
+	var many []health.Transition
 	var fb []string
 	for i := 0; i < 100; i++ {
 		ref := "provider/modèle-" + strings.Repeat("é", i%7) + string(rune('a'+i%26))
-		many = append(many, Transition{Ref: ref, From: H, To: D, Reason: probes.ReasonSlow, At: at})
+		many = append(many, health.Transition{Ref: ref, From: H, To: D, Reason: probes.ReasonSlow, At: at})
 		fb = append(fb, ref)
 	}
 	long := Describe(before, configs.Order{Primary: "x/y", Fallbacks: fb}, many)

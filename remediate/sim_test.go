@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/health"
 	"github.com/provwatch/provwatch/probes"
 )
 
@@ -35,13 +36,13 @@ type simRun struct {
 
 func (s simRun) run(t *testing.T, start time.Time, d time.Duration) []write {
 	t.Helper()
-	tr := NewTracker(s.cfg)
+	tr := health.NewTracker(s.cfg)
 	configured := configs.Order{Primary: primary, Fallbacks: []string{fallback}}
 	held := configured // what the target holds
 	var writes []write
 	n := 0
 	round := func(now time.Time) {
-		var changed []Transition
+		var changed []health.Transition
 		if c := tr.Observe(now, probes.ModelResult{Ref: primary, State: s.primaryAt(n, now), Reason: probes.ReasonUnreachable}); c != nil {
 			changed = append(changed, *c)
 		}

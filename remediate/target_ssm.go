@@ -13,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // defaultMaxAttempts bounds one SSM call under throttling: PutParameter
@@ -101,7 +102,7 @@ func (s *ssmTarget) Write(ctx context.Context, o configs.Order, why string) erro
 		Overwrite: aws.Bool(s.exists),
 	}
 	if why != "" {
-		in.Description = aws.String(truncateChars(why, MaxDescription))
+		in.Description = aws.String(text.Truncate(why, MaxDescription))
 	}
 	readVersion := s.version
 	out, err := s.client.PutParameter(ctx, in, ssmRetry(s.maxAttempts))

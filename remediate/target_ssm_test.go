@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/health"
 )
 
 func paramName(t *testing.T) string {
@@ -197,7 +198,7 @@ func TestSSMStore(t *testing.T) {
 	if b, err := st.Load(ctx); err != nil || b != nil {
 		t.Fatalf("Load of a missing state = %q, %v", b, err)
 	}
-	tr := NewTracker(defaultHealth())
+	tr := health.NewTracker(defaultHealth())
 	tr.Observe(t0, mr("ollama/qwen3-coder", X, "no_model"))
 	data, _ := json.Marshal(tr)
 	for i := 0; i < 2; i++ { // the second, unchanged save must not make a version
@@ -214,7 +215,7 @@ func TestSSMStore(t *testing.T) {
 	if err != nil || !bytes.Equal(b, data) {
 		t.Fatalf("Load = %q, %v", b, err)
 	}
-	back := NewTracker(defaultHealth())
+	back := health.NewTracker(defaultHealth())
 	if err := json.Unmarshal(b, back); err != nil {
 		t.Fatal(err)
 	}
@@ -222,7 +223,7 @@ func TestSSMStore(t *testing.T) {
 		t.Fatalf("restored %+v", h)
 	}
 	// A state over 4 KB is stored packed, and reads back as it was.
-	big := NewTracker(defaultHealth())
+	big := health.NewTracker(defaultHealth())
 	for i := 0; i < 24; i++ {
 		big.Observe(t0, mr(fmt.Sprintf("openrouter/vendor-%02d/some-long-model-name-%02d", i, i), X,
 			"no_model"))

@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/health"
 	"github.com/provwatch/provwatch/probes"
-	"github.com/provwatch/provwatch/remediate"
 )
 
 // Default bounds of a History: two hours of one-minute cycles per series,
@@ -182,7 +182,7 @@ func (h *History) Publish(_ context.Context, r *Report) error {
 func (h *History) Close(context.Context) error { return nil }
 
 // TransitionEvent turns a confirmed state change into an Event.
-func TransitionEvent(t remediate.Transition) Event {
+func TransitionEvent(t health.Transition) Event {
 	return Event{
 		Time: t.At, Kind: EventState, Ref: t.Ref,
 		From: t.From.String(), To: t.To.String(),
@@ -208,7 +208,7 @@ func ChainString(o configs.Order) string {
 
 // Changes returns the events between two consecutive reports: each ref
 // whose state differs, and the effective order when it differs. It is for
-// callers that have no remediate.Transition at hand (a replay, a demo);
+// callers that have no health.Transition at hand (a replay, a demo);
 // with prev nil there is nothing to compare and it returns nil.
 func Changes(prev, cur *Report) []Event {
 	if prev == nil || cur == nil {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/health"
 	"github.com/provwatch/provwatch/probes"
-	"github.com/provwatch/provwatch/remediate"
 )
 
 // outCycle is a one-provider report at minute i with latency i ms.
@@ -175,7 +175,7 @@ func TestChanges(t *testing.T) {
 func TestTransitionAndOrderEvents(t *testing.T) {
 	t.Parallel()
 	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	e := TransitionEvent(remediate.Transition{Ref: "groq/llama", From: probes.Healthy, To: probes.Degraded,
+	e := TransitionEvent(health.Transition{Ref: "groq/llama", From: probes.Healthy, To: probes.Degraded,
 		Reason: probes.ReasonSlow, Detail: "5.2 s", At: at})
 	if e != (Event{Time: at, Kind: EventState, Ref: "groq/llama", From: "healthy", To: "degraded", Reason: "slow", Detail: "5.2 s"}) {
 		t.Errorf("TransitionEvent = %+v", e)

@@ -10,9 +10,9 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/provwatch/provwatch/health"
 	"github.com/provwatch/provwatch/internal/daemon"
 	"github.com/provwatch/provwatch/internal/engine"
-	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
 )
 
@@ -93,5 +93,5 @@ func historyEvent(ev engine.Event) reporter.Event {
 		oe.Ref = ev.Ref // an agent's chain names its config path; the defaults' order has none
 		return oe
 	}
-	return reporter.TransitionEvent(remediate.Transition{Ref: ev.Ref, From: ev.From, To: ev.To, Reason: ev.Reason, Detail: ev.Detail, At: ev.Time})
+	return reporter.TransitionEvent(health.Transition{Ref: ev.Ref, From: ev.From, To: ev.To, Reason: ev.Reason, Detail: ev.Detail, At: ev.Time})
 }

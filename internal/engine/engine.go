@@ -15,6 +15,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/health"
 	"github.com/provwatch/provwatch/internal/clock"
 	"github.com/provwatch/provwatch/probes"
 	"github.com/provwatch/provwatch/remediate"
@@ -65,7 +66,7 @@ type Engine struct {
 	wants map[string][]probes.Want
 
 	mu            sync.Mutex // serialises rounds and guards the fields below
-	tracker       *remediate.Tracker
+	tracker       *health.Tracker
 	loaded        bool
 	results       map[string]probes.Result
 	lastGenerate  map[string]time.Time
@@ -74,7 +75,7 @@ type Engine struct {
 	// unwritten are the transitions since the target last matched the
 	// effective order, so a write that failed and is retried later still
 	// says why it happens.
-	unwritten []remediate.Transition
+	unwritten []health.Transition
 }
 
 // New returns an Engine; state is loaded from the Store on the first round.
@@ -85,7 +86,7 @@ func New(opt Options) *Engine {
 	return &Engine{
 		opt:          opt,
 		wants:        wantsByProvider(opt.OpenClaw),
-		tracker:      remediate.NewTracker(opt.Settings.Health),
+		tracker:      health.NewTracker(opt.Settings.Health),
 		results:      map[string]probes.Result{},
 		lastGenerate: map[string]time.Time{},
 	}
@@ -230,7 +231,7 @@ func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, er
 		return nil, fmt.Errorf("cycle cancelled: %w", err)
 	}
 
-	var changes []remediate.Transition
+	var changes []health.Transition
 	for _, r := range results {
 		e.results[r.ProviderID] = r
 		for _, m := range r.Models {
@@ -343,7 +344,7 @@ func (e *Engine) stateOf(ref string) probes.State {
 
 // remediate computes the effective order and writes it when it differs
 // from what the target holds. Callers hold e.mu.
-func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Report, changes []remediate.Transition) {
+func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Report, changes []health.Transition) {
 	log := e.opt.Log
 	configured := configuredOrder(e.opt.OpenClaw)
 	effective := remediate.Effective(configured, e.stateOf, e.opt.Settings.Remediation.DropDown)
@@ -486,7 +487,7 @@ func (e *Engine) writeAgents(ctx context.Context, now time.Time, rep *reporter.R
 // agentWhy is describe for one agent's chain: the transitions of its own
 // refs, prefixed with the agent's name.
 func (e *Engine) agentWhy(now time.Time, a reporter.AgentOrder, before configs.Order) string {
-	var mine []remediate.Transition
+	var mine []health.Transition
 	for _, tr := range e.unwritten {
 		if slices.Contains(a.Configured.Refs(), tr.Ref) {
 			mine = append(mine, tr)
@@ -529,7 +530,7 @@ func agentOrders(oc *configs.OpenClaw, state func(string) probes.State, dropDown
 
 // describe is the one human line stored with a written order (the SSM
 // Description): what changed, why, and when.
-func describe(now time.Time, before, after configs.Order, changes []remediate.Transition) string {
+func describe(now time.Time, before, after configs.Order, changes []health.Transition) string {
 	why := remediate.Describe(before, after, changes)
 	if len(changes) == 0 {
 		why = now.UTC().Format("2006-01-02T15:04Z") + ": " + why
@@ -586,7 +587,7 @@ func (e *Engine) restore(data []byte) error {
 	if p.Version != 1 {
 		return fmt.Errorf("state has version %d, this provwatch reads version 1", p.Version)
 	}
-	t := remediate.NewTracker(e.opt.Settings.Health)
+	t := health.NewTracker(e.opt.Settings.Health)
 	if err := t.UnmarshalJSON(p.Tracker); err != nil {
 		return err
 	}

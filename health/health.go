@@ -1,4 +1,7 @@
-package remediate
+// Package health turns a model's observations into its evaluated state,
+// with hysteresis: the stage between the probes' results and everything
+// that acts on health (the order, the report, metrics, notifications).
+package health
 
 import (
 	"sort"

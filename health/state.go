@@ -1,4 +1,4 @@
-package remediate
+package health
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/provwatch/provwatch/internal/text"
 	"github.com/provwatch/provwatch/probes"
 )
 
@@ -61,7 +62,7 @@ func (t *Tracker) MarshalJSON() ([]byte, error) {
 		}
 		sr := savedRef{
 			State: rs.health.State, Reason: rs.health.Reason,
-			Detail: truncateChars(rs.health.Detail, maxSavedDetail),
+			Detail: text.Truncate(rs.health.Detail, maxSavedDetail),
 			Since:  rs.health.Since, Recent: string(recent), LastAt: rs.lastAt,
 			Level: rs.level,
 		}
@@ -74,7 +75,7 @@ func (t *Tracker) MarshalJSON() ([]byte, error) {
 			if sr.Latest == nil {
 				sr.Latest = map[probes.State]savedWhy{}
 			}
-			sr.Latest[probes.State(s)] = savedWhy{w.Reason, truncateChars(w.Detail, maxSavedDetail/2)}
+			sr.Latest[probes.State(s)] = savedWhy{w.Reason, text.Truncate(w.Detail, maxSavedDetail/2)}
 		}
 		if rs.hold > 0 {
 			sr.Hold = rs.hold.String()

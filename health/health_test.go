@@ -1,4 +1,4 @@
-package remediate
+package health
 
 import (
 	"encoding/json"

@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"fmt"
 	"net/url"
 	"sort"
 	"strings"
@@ -46,6 +47,16 @@ func builtinProvider(id string, getenv func(string) string) *Provider {
 	p := &Provider{ID: id, BaseURL: b.BaseURL, Flavour: b.Flavour, Builtin: true, Source: "built-in"}
 	p.APIKey, p.KeyEnv = keyFromEnv(b.KeyEnvs, getenv)
 	return p
+}
+
+// unprobedProvider is a provider a chain names that has no models.providers
+// entry and no built-in defaults here: one OpenClaw ships as a plugin
+// (minimax, huggingface, nvidia, …) or one provwatch does not know.
+// OpenClaw accepts it, so it is watched and reported as unknown.
+func unprobedProvider(id string) *Provider {
+	return &Provider{ID: id, Flavour: FlavourOpenAICompatible, Builtin: true, Source: "not configured",
+		Unprobed: fmt.Sprintf("provwatch has no probe for %s: it has no models.providers entry and no built-in address here (OpenClaw may serve it through a plugin)", id),
+		Hint:     "add models.providers." + id + " with a baseUrl (and apiKey) to have it probed"}
 }
 
 func keyFromEnv(names []string, getenv func(string) string) (key, env string) {

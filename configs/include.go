@@ -17,37 +17,13 @@ const (
 	maxIncludeDepth = 10
 )
 
-// doc is a parsed config tree plus the file each node came from, so an
-// error deep inside an included file names that file, not the root one.
-type doc struct {
-	root   *json5.Node
-	origin map[*json5.Node]string
-}
-
-func (d *doc) fileOf(n *json5.Node, fallback string) string {
-	if f, ok := d.origin[n]; ok {
-		return f
-	}
-	return fallback
-}
-
-func (d *doc) record(n *json5.Node, file string) {
-	d.origin[n] = file
-	for _, it := range n.Items {
-		d.record(it, file)
-	}
-	for _, f := range n.Fields {
-		d.record(f.Value, file)
-	}
-}
-
 // includer resolves $include the way OpenClaw does: at any object level,
 // a string or an array of strings, paths relative to the including file and
 // confined to the root config's directory; several files are deep-merged in
 // order (objects recursively, arrays concatenated, anything else: later
 // wins); sibling keys are merged over the included content.
 type includer struct {
-	d       *doc
+	d       *Doc
 	rootDir string
 	readFn  func(string) ([]byte, error)
 }

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/provwatch/provwatch/configs/json5"
 )
 
 // TestInvalidConfigs loads one file per validation rule from
@@ -18,16 +16,12 @@ func TestInvalidConfigs(t *testing.T) {
 	t.Parallel()
 	tests := map[string]string{
 		"malformed-json5.json5":            `testdata/invalid/malformed-json5.json5:9:1: invalid JSON5: unexpected '}' after the end of the document`,
-		"missing-var.json5":                `testdata/invalid/missing-var.json5:4:53: models.providers.lab.apiKey: ${LAB_API_KEY} is not set or empty (export LAB_API_KEY where provwatch runs)`,
 		"include-cycle.json5":              `testdata/invalid/parts/cycle-b.json5:2:13: $include: circular $include: testdata/invalid/include-cycle.json5 -> testdata/invalid/parts/cycle-b.json5 -> testdata/invalid/include-cycle.json5 (remove one of these includes)`,
 		"include-depth.json5":              `testdata/invalid/deep/d10.json5:1:13: $include: $include nested deeper than 10 files: testdata/invalid/include-depth.json5 -> testdata/invalid/deep/d01.json5 -> testdata/invalid/deep/d02.json5 -> testdata/invalid/deep/d03.json5 -> testdata/invalid/deep/d04.json5 -> testdata/invalid/deep/d05.json5 -> testdata/invalid/deep/d06.json5 -> testdata/invalid/deep/d07.json5 -> testdata/invalid/deep/d08.json5 -> testdata/invalid/deep/d09.json5 -> testdata/invalid/deep/d10.json5 -> testdata/invalid/deep/d11.json5 (flatten the includes)`,
 		"include-missing.json5":            `testdata/invalid/include-missing.json5:3:15: models.$include: $include "./parts/providers.json5": file testdata/invalid/parts/providers.json5 does not exist (paths are relative to the including file)`,
 		"include-escape.json5":             `testdata/invalid/include-escape.json5:1:13: $include: $include "../openclaw-elsewhere.json5" leaves the config directory testdata/invalid (OpenClaw refuses includes outside the main config's directory; move the file next to it)`,
 		"unknown-api.json5":                `testdata/invalid/unknown-api.json5:4:52: models.providers.corp.api: unknown api "openai-chat" (use one of: anthropic-messages, azure-openai-responses, bedrock-converse-stream, github-copilot, google-generative-ai, google-vertex, mistral-conversations, ollama, openai-chatgpt-responses, openai-codex-responses, openai-completions, openai-responses)`,
-		"unknown-provider.json5":           `testdata/invalid/unknown-provider.json5:4:59: agents.defaults.model.fallbacks[0]: provider "myproxy" of "myproxy/llama-3.1-70b" is not configured in models.providers and is not built in (add models.providers.myproxy with a baseUrl)`,
-		"malformed-ref.json5":              `testdata/invalid/malformed-ref.json5:4:28: agents.list[0].model: model ref "gpt-4o-mini" is not of the form provider/model (write provider/model, e.g. ollama/qwen3-coder)`,
 		"duplicate-model.json5":            `testdata/invalid/duplicate-model.json5:8:17: models.providers.ollama.models[1].id: duplicate model id "qwen3-coder" in provider ollama (first at 7:17) (remove one of them)`,
-		"no-baseurl.json5":                 `testdata/invalid/no-baseurl.json5:3:32: agents.defaults.model: provider "lab" of "lab/qwen" has no baseUrl (set models.providers.lab.baseUrl)`,
 		"settings-unknown-key.yaml":        `testdata/invalid/settings-unknown-key.yaml:2:1: helth: unknown key "helth" (did you mean "health"?)`,
 		"settings-unknown-nested-key.yaml": `testdata/invalid/settings-unknown-nested-key.yaml:3:3: metrics.namspace: unknown key "namspace" (did you mean "namespace"?)`,
 		"settings-yaml-syntax.yaml":        `testdata/invalid/settings-yaml-syntax.yaml:3: invalid YAML: did not find expected key`,
@@ -88,14 +82,11 @@ func FuzzLoadOpenClaw(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		root, err := json5.Parse([]byte(src))
+		d, err := ParseDoc("fuzz.json5", map[string][]byte{"fuzz.json5": []byte(src)}, envOf(map[string]string{"X": "http://x"}))
 		if err != nil {
 			return
 		}
-		d := &doc{origin: map[*json5.Node]string{}}
-		d.record(root, "fuzz.json5")
-		r := &resolver{d: d, file: "fuzz.json5", getenv: envOf(map[string]string{"X": "http://x"}), providers: map[string]*Provider{}}
-		oc, err := r.resolve(root)
+		oc, err := d.Resolve()
 		if err != nil {
 			var ce *Error
 			if !errors.As(err, &ce) || ce.File != "fuzz.json5" {

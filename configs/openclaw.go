@@ -2,162 +2,42 @@ package configs
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"math"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
-
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/provwatch/provwatch/configs/json5"
 )
 
-const ssmPrefix = "ssm:"
-
-// resolvePath applies SPEC 2a's lookup order for an empty Source.Path.
-// PROVWATCH_OPENCLAW_CONFIG is honoured here too, so callers that pass ""
-// still get the documented precedence.
-func resolvePath(src Source, getenv func(string) string) (string, error) {
-	p := src.Path
-	if p == "" {
-		p = getenv("PROVWATCH_OPENCLAW_CONFIG")
-	}
-	if p == "" {
-		p = getenv("OPENCLAW_CONFIG_PATH")
-	}
-	if p != "" {
-		return expandHome(p, getenv), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
-	if home == "" {
-		return "", nil
-	}
-	def := filepath.Join(home, ".openclaw", "openclaw.json")
-	if _, err := os.Stat(def); err != nil {
-		return "", nil // no config at all: the caller discovers
-	}
-	return def, nil
-}
-
-func expandHome(p string, getenv func(string) string) string {
-	if p != "~" && !strings.HasPrefix(p, "~/") {
-		return p
-	}
-	home := getenv("HOME")
-	if home == "" {
-		home, _ = os.UserHomeDir()
-	}
-	return filepath.Join(home, strings.TrimPrefix(p, "~"))
-}
-
 func loadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
-	getenv := src.Getenv
-	if getenv == nil {
-		getenv = defaultGetenv
-	}
-	path, err := resolvePath(src, getenv)
+	d, err := ReadDoc(ctx, src)
 	if err != nil {
 		return nil, err
 	}
-	if path == "" {
+	if d.Path == "" {
 		return &OpenClaw{}, nil
 	}
-	data, err := readSource(ctx, path, src.SSM)
-	if err != nil {
-		return nil, err
-	}
-	root, err := json5.Parse(data)
-	if err != nil {
-		return nil, syntaxErr(path, err)
-	}
-	d := &doc{origin: map[*json5.Node]string{}}
-	d.record(root, path)
-	if strings.HasPrefix(path, ssmPrefix) {
-		if n := findInclude(root); n != nil {
-			return nil, &Error{File: path, Path: includeKey, Line: n.Line, Col: n.Col,
-				Msg:  "$include cannot be resolved in a config read from SSM (there is no directory to resolve it against)",
-				Hint: "store the merged config in the parameter"}
-		}
-	} else {
-		in := &includer{d: d, rootDir: filepath.Dir(filepath.Clean(path)), readFn: readFile}
-		clean := filepath.Clean(path)
-		root, err = in.process(root, includeFrame{file: path, chain: []string{clean}})
-		if err != nil {
-			return nil, err
-		}
-	}
-	r := &resolver{d: d, file: path, getenv: getenv, providers: map[string]*Provider{}}
-	return r.resolve(root)
+	return d.Resolve()
 }
 
-func findInclude(n *json5.Node) *json5.Node {
-	if v := n.Get(includeKey); v != nil {
-		return v
-	}
-	for _, it := range n.Items {
-		if v := findInclude(it); v != nil {
-			return v
-		}
-	}
-	for _, f := range n.Fields {
-		if v := findInclude(f.Value); v != nil {
-			return v
-		}
-	}
-	return nil
-}
-
-func readSource(ctx context.Context, path string, client SSMGetter) ([]byte, error) {
-	if !strings.HasPrefix(path, ssmPrefix) {
-		data, err := os.ReadFile(path)
-		if err != nil {
-			hint := "check --openclaw-config, PROVWATCH_OPENCLAW_CONFIG or OPENCLAW_CONFIG_PATH"
-			msg := "cannot read the OpenClaw config: " + err.Error()
-			if errors.Is(err, fs.ErrNotExist) {
-				msg = "the OpenClaw config file does not exist"
-			}
-			return nil, &Error{File: path, Msg: msg, Hint: hint, Err: err}
-		}
-		return data, nil
-	}
-	name := strings.TrimPrefix(path, ssmPrefix)
-	if name == "" || name == "/" {
-		return nil, &Error{File: path, Msg: "ssm: needs a parameter name", Hint: "write ssm:/parameter/name"}
-	}
-	if client == nil {
-		return nil, &Error{File: path, Msg: "no SSM client is configured to read " + name, Hint: "configure AWS credentials and a region"}
-	}
-	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
-	if err != nil {
-		var nf *ssmtypes.ParameterNotFound
-		if errors.As(err, &nf) {
-			return nil, &Error{File: path, Msg: "SSM parameter " + name + " does not exist", Hint: "create it, or point --openclaw-config elsewhere", Err: err}
-		}
-		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read SSM parameter %s: %v", name, err),
-			Hint: "check the region, credentials and ssm:GetParameter/kms:Decrypt permissions", Err: err}
-	}
-	if out.Parameter == nil || out.Parameter.Value == nil {
-		return nil, &Error{File: path, Msg: "SSM parameter " + name + " has no value"}
-	}
-	return []byte(*out.Parameter.Value), nil
+// Resolve reads the providers and the chains to watch from the merged
+// config, as OpenClaw reads them. It is the one place that knows
+// OpenClaw's rules for model refs, aliases and agent chains: the loader,
+// the openclaw: target and `follow` all go through it.
+func (d *Doc) Resolve() (*OpenClaw, error) {
+	r := &resolver{d: d, file: d.Path, getenv: d.getenv, providers: map[string]*Provider{}}
+	return r.resolve(d.root)
 }
 
 // resolver turns the merged tree into providers and chains.
 type resolver struct {
-	d         *doc
+	d         *Doc
 	file      string
 	getenv    func(string) string
 	providers map[string]*Provider
-	aliases   map[string]string // agents.defaults.models alias -> ref
+	aliases   map[string]string // agents.defaults.models alias (lower-cased) -> ref
+	warnings  []Warning
 }
 
 func (r *resolver) errAt(n *json5.Node, path, msg, hint string) *Error {
@@ -168,7 +48,23 @@ func (r *resolver) errAt(n *json5.Node, path, msg, hint string) *Error {
 	return e
 }
 
+// warn records what OpenClaw accepts with a warning of its own, or what
+// makes one provider unusable without making the file invalid.
+func (r *resolver) warn(n *json5.Node, path, msg, hint string) {
+	r.warnings = append(r.warnings, Warning(*r.errAt(n, path, msg, hint)))
+}
+
+// missingVar is a ${VAR} that is not set: OpenClaw 2026.9.x warns and goes
+// on, so the file stays valid and only what uses the value is affected.
+type missingVar struct {
+	name string
+	err  *Error
+}
+
+func (m *missingVar) Error() string { return m.err.Error() }
+
 // str reads a string value with ${VAR} substituted; nil node gives "".
+// A variable that is not set is a *missingVar.
 func (r *resolver) str(n *json5.Node, path string) (string, error) {
 	if n == nil {
 		return "", nil
@@ -178,9 +74,19 @@ func (r *resolver) str(n *json5.Node, path string) (string, error) {
 	}
 	s, name, err := substitute(n.Str, r.getenv)
 	if err != nil {
-		return "", r.errAt(n, path, fmt.Sprintf("${%s} is not set or empty", name), "export "+name+" where provwatch runs")
+		return "", &missingVar{name: name, err: r.errAt(n, path, fmt.Sprintf("${%s} is not set or empty", name), "export "+name+" where provwatch runs")}
 	}
 	return s, nil
+}
+
+// strict is str where a missing variable is a configuration error: a
+// value provwatch cannot do without.
+func (r *resolver) strict(n *json5.Node, path string) (string, error) {
+	v, err := r.str(n, path)
+	if mv, ok := err.(*missingVar); ok {
+		return "", mv.err
+	}
+	return v, err
 }
 
 func (r *resolver) object(n *json5.Node, path string) error {
@@ -208,6 +114,7 @@ func (r *resolver) resolve(root *json5.Node) (*OpenClaw, error) {
 		oc.Providers = append(oc.Providers, p)
 	}
 	sort.Slice(oc.Providers, func(i, j int) bool { return oc.Providers[i].ID < oc.Providers[j].ID })
+	oc.Warnings = r.warnings
 	return oc, nil
 }
 
@@ -233,6 +140,27 @@ func (r *resolver) readProviders(root *json5.Node) error {
 	return nil
 }
 
+// unusable marks a provider the config leaves without a value it needs (a
+// ${VAR} that is not set): its models are down with reason config, and the
+// rest of the file is read as usual.
+func (r *resolver) unusable(p *Provider, mv *missingVar) {
+	if p.ConfigError == "" {
+		p.ConfigError = mv.err.Error()
+	}
+	r.warnings = append(r.warnings, Warning(*mv.err))
+}
+
+// soft is str for a provider's own values: a missing variable makes the
+// provider unusable instead of the file invalid.
+func (r *resolver) soft(p *Provider, n *json5.Node, path string) (string, error) {
+	v, err := r.str(n, path)
+	if mv, ok := err.(*missingVar); ok {
+		r.unusable(p, mv)
+		return "", nil
+	}
+	return v, err
+}
+
 func (r *resolver) readProvider(key string, n *json5.Node, path string) (*Provider, error) {
 	if err := r.object(n, path); err != nil {
 		return nil, err
@@ -240,12 +168,12 @@ func (r *resolver) readProvider(key string, n *json5.Node, path string) (*Provid
 	id := strings.ToLower(key)
 	p := &Provider{ID: id, Source: "file:" + r.d.fileOf(n, r.file)}
 	var err error
-	if p.BaseURL, err = r.str(n.Get("baseUrl"), path+".baseUrl"); err != nil {
+	if p.BaseURL, err = r.soft(p, n.Get("baseUrl"), path+".baseUrl"); err != nil {
 		return nil, err
 	}
 	p.BaseURL = strings.TrimRight(strings.TrimSpace(p.BaseURL), "/")
 	b, isBuiltin := builtins[id]
-	if p.BaseURL == "" && isBuiltin {
+	if p.BaseURL == "" && isBuiltin && p.ConfigError == "" {
 		p.BaseURL = b.BaseURL
 	}
 	if err := r.readKey(p, n.Get("apiKey"), path+".apiKey"); err != nil {
@@ -255,7 +183,7 @@ func (r *resolver) readProvider(key string, n *json5.Node, path string) (*Provid
 		p.APIKey, p.KeyEnv = keyFromEnv(b.KeyEnvs, r.getenv)
 	}
 	apiNode := n.Get("api")
-	if p.API, err = r.str(apiNode, path+".api"); err != nil {
+	if p.API, err = r.soft(p, apiNode, path+".api"); err != nil {
 		return nil, err
 	}
 	if p.API != "" && !isKnownAPI(p.API) {
@@ -269,7 +197,7 @@ func (r *resolver) readProvider(key string, n *json5.Node, path string) (*Provid
 			if hf.Value.Kind != json5.KindString {
 				continue // a secret reference object: OpenClaw resolves it, provwatch cannot
 			}
-			v, err := r.str(hf.Value, path+".headers."+hf.Key)
+			v, err := r.soft(p, hf.Value, path+".headers."+hf.Key)
 			if err != nil {
 				return nil, err
 			}
@@ -289,6 +217,10 @@ func (r *resolver) readProvider(key string, n *json5.Node, path string) (*Provid
 		return nil, err
 	}
 	p.Flavour = DecideFlavour(p.ID, p.BaseURL, p.API)
+	if p.BaseURL == "" && p.ConfigError == "" {
+		p.Unprobed = fmt.Sprintf("%s has no baseUrl in the config and provwatch knows no default address for it", id)
+		p.Hint = "set models.providers." + id + ".baseUrl to have it probed"
+	}
 	return p, nil
 }
 
@@ -316,7 +248,7 @@ func (r *resolver) readKey(p *Provider, n *json5.Node, path string) error {
 			}
 		}
 	}
-	v, err := r.str(n, path)
+	v, err := r.soft(p, n, path)
 	if err != nil {
 		return err
 	}
@@ -338,7 +270,7 @@ func (r *resolver) readModels(p *Provider, n *json5.Node, path string) error {
 			return err
 		}
 		idNode := it.Get("id")
-		id, err := r.str(idNode, ip+".id")
+		id, err := r.strict(idNode, ip+".id")
 		if err != nil {
 			return err
 		}
@@ -350,7 +282,7 @@ func (r *resolver) readModels(p *Provider, n *json5.Node, path string) error {
 		}
 		seen[id] = idNode
 		m := Model{ID: id}
-		if m.Name, err = r.str(it.Get("name"), ip+".name"); err != nil {
+		if m.Name, err = r.soft(p, it.Get("name"), ip+".name"); err != nil {
 			return err
 		}
 		if m.ContextWindow, err = r.intField(it.Get("contextWindow"), ip+".contextWindow"); err != nil {
@@ -375,9 +307,12 @@ func (r *resolver) intField(n *json5.Node, path string) (*int, error) {
 	return &v, nil
 }
 
-// readChains collects agents.defaults.model and every per-agent model.
-// An agent's model may be a plain string or {primary, fallbacks}; what it
-// leaves out is taken from the defaults, as OpenClaw does.
+// readChains collects agents.defaults.model and every per-agent model, as
+// OpenClaw 2026.9.x resolves them (docs/configuration.md, "How provwatch
+// reads OpenClaw's config"): an agent's model replaces the defaults' whole
+// chain; a string or an object without fallbacks has no fallbacks, so such a
+// chain is watched but never moved; an agent without a model runs on the
+// defaults' chain and has none of its own.
 func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 	agents := root.Get("agents")
 	if err := r.object(agents, "agents"); err != nil {
@@ -393,7 +328,7 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 	var chains []Chain
 	var def *Chain
 	if m := defaults.Get("model"); m != nil {
-		c, err := r.readChain(m, "agents.defaults.model", "defaults", nil)
+		c, err := r.readChain(m, "agents.defaults.model", DefaultsChain, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -420,7 +355,7 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 			if m == nil {
 				continue
 			}
-			name, err := r.str(a.Get("id"), ap+".id")
+			name, err := r.strict(a.Get("id"), ap+".id")
 			if err != nil {
 				return nil, err
 			}
@@ -478,39 +413,41 @@ func (r *resolver) readAliases(n *json5.Node) error {
 	return nil
 }
 
+// readChain reads one model value. def is the defaults' chain an agent's
+// object without a primary takes its primary from (nil for the defaults).
 func (r *resolver) readChain(m *json5.Node, path, name string, def *Chain) (Chain, error) {
-	c := Chain{Name: name, Path: path}
-	if def != nil {
-		c.Primary = def.Primary
-		c.Fallbacks = append([]string(nil), def.Fallbacks...)
-	}
+	// An agent's chain is Fixed until its model lists its own fallbacks.
+	c := Chain{Name: name, Path: path, Fallbacks: []string{}, Fixed: name != DefaultsChain, File: r.d.fileOf(m, r.file), Line: m.Line, Col: m.Col, model: m, spelled: map[string]string{}}
 	switch m.Kind {
 	case json5.KindString:
-		ref, err := r.ref(m, path)
+		ref, err := r.ref(m, path, c.spelled)
 		if err != nil {
 			return c, err
 		}
 		c.Primary = ref
 	case json5.KindObject:
-		if pn := m.Get("primary"); pn != nil {
-			ref, err := r.ref(pn, path+".primary")
+		pn := m.Get("primary")
+		if pn != nil {
+			ref, err := r.ref(pn, path+".primary", c.spelled)
 			if err != nil {
 				return c, err
 			}
 			c.Primary = ref
+		} else if def != nil {
+			c.Primary = def.Primary
 		}
 		if fn := m.Get("fallbacks"); fn != nil {
 			if fn.Kind != json5.KindArray {
 				return c, r.errAt(fn, path+".fallbacks", "must be an array of model refs, got a "+fn.Kind.String(), "")
 			}
-			c.Fallbacks = nil
 			for i, it := range fn.Items {
-				ref, err := r.ref(it, fmt.Sprintf("%s.fallbacks[%d]", path, i))
+				ref, err := r.ref(it, fmt.Sprintf("%s.fallbacks[%d]", path, i), c.spelled)
 				if err != nil {
 					return c, err
 				}
 				c.Fallbacks = append(c.Fallbacks, ref)
 			}
+			c.Fixed = false
 		}
 	default:
 		return c, r.errAt(m, path, "must be a model ref string or {primary, fallbacks}, got a "+m.Kind.String(), "")
@@ -521,34 +458,39 @@ func (r *resolver) readChain(m *json5.Node, path, name string, def *Chain) (Chai
 	return c, nil
 }
 
-// ref validates one model ref, resolves an alias, and makes sure its
-// provider exists (configured, or built in and then added).
-func (r *resolver) ref(n *json5.Node, path string) (string, error) {
-	s, err := r.str(n, path)
+// ref reads one model ref as OpenClaw does: an alias from
+// agents.defaults.models, else provider/model split on the first '/', the
+// provider lower-cased; a bare id is OpenAI's, with a warning. The ref's
+// provider is made known: configured, built in, or (for a provider that
+// OpenClaw ships as a plugin, or one provwatch does not know) unprobed.
+// spelled records how the file writes the ref, so a rewrite keeps it.
+func (r *resolver) ref(n *json5.Node, path string, spelled map[string]string) (string, error) {
+	s, err := r.strict(n, path)
 	if err != nil {
 		return "", err
 	}
+	written := s
 	s = strings.TrimSpace(s)
 	if !strings.Contains(s, "/") {
 		if full, ok := r.aliases[strings.ToLower(s)]; ok {
 			s = full
+		} else if s != "" {
+			r.warn(n, path, fmt.Sprintf("%q has no provider; OpenClaw reads it as openai/%s", s, s),
+				"write the provider, e.g. openai/"+s)
+			s = "openai/" + s
 		}
 	}
 	ref, err := ParseRef(s)
 	if err != nil {
 		return "", r.errAt(n, path, err.Error(), "write provider/model, e.g. ollama/qwen3-coder")
 	}
-	if p, ok := r.providers[ref.Provider]; ok && p.BaseURL == "" {
-		return "", r.errAt(n, path, fmt.Sprintf("provider %q of %q has no baseUrl", ref.Provider, s),
-			"set models.providers."+ref.Provider+".baseUrl")
-	}
 	if _, ok := r.providers[ref.Provider]; !ok {
 		p := builtinProvider(ref.Provider, r.getenv)
 		if p == nil {
-			return "", r.errAt(n, path, fmt.Sprintf("provider %q of %q is not configured in models.providers and is not built in", ref.Provider, s),
-				"add models.providers."+ref.Provider+" with a baseUrl")
+			p = unprobedProvider(ref.Provider)
 		}
 		r.providers[ref.Provider] = p
 	}
+	spelled[ref.String()] = written
 	return ref.String(), nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 )
 
 // Order is exactly the shape of OpenClaw's agents.defaults.model.
@@ -116,4 +118,38 @@ func QuoteSnippet(b []byte) string {
 // Order returns the chain's order: primary then fallbacks.
 func (c Chain) Order() Order {
 	return Order{Primary: c.Primary, Fallbacks: append([]string{}, c.Fallbacks...)}
+}
+
+// Distinct lists the order's refs once each, first place kept, empty refs
+// left out.
+func (o Order) Distinct() []string {
+	seen := make(map[string]bool, len(o.Fallbacks)+1)
+	out := make([]string, 0, len(o.Fallbacks)+1)
+	for _, r := range o.Refs() {
+		if r == "" || seen[r] {
+			continue
+		}
+		seen[r] = true
+		out = append(out, r)
+	}
+	return out
+}
+
+// OrderOf makes an order of refs: the first is the primary.
+func OrderOf(refs []string) Order {
+	if len(refs) == 0 {
+		return Order{Fallbacks: []string{}}
+	}
+	return Order{Primary: refs[0], Fallbacks: append([]string{}, refs[1:]...)}
+}
+
+// Text is the order as people read it, in the sequence OpenClaw tries it:
+// "a -> b -> c" ("(empty)" for an order with no ref). The table, the
+// status page, the demo and logs all show orders this way.
+func (o Order) Text() string {
+	refs := slices.DeleteFunc(o.Refs(), func(r string) bool { return r == "" })
+	if len(refs) == 0 {
+		return "(empty)"
+	}
+	return strings.Join(refs, " -> ")
 }

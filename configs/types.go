@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/provwatch/provwatch/configs/json5"
 )
 
 // Flavour names the provider API a probe speaks. It is decided from the
@@ -55,6 +57,17 @@ type Provider struct {
 	Models     []Model
 	Builtin    bool   // true when no models.providers entry exists
 	Source     string // "file:path" where it was defined, for messages
+
+	// Unprobed, when set, says why provwatch cannot probe this provider (one
+	// OpenClaw ships as a plugin, or one with no address provwatch knows):
+	// its models are reported as unknown (reason unprobed) and keep their
+	// place in the order. Hint says what would make it probed.
+	Unprobed string
+	Hint     string
+	// ConfigError, when set, is why the config leaves this provider
+	// unusable (a ${VAR} that is not set): its models are down with reason
+	// config, and nothing is sent to it.
+	ConfigError string
 }
 
 // Model returns the configured model with this id, or nil.
@@ -93,12 +106,30 @@ func ParseRef(s string) (Ref, error) {
 
 func (r Ref) String() string { return r.Provider + "/" + r.Model }
 
+// DefaultsChain is the Name of agents.defaults.model's chain.
+const DefaultsChain = "defaults"
+
 // Chain is one model chain to watch: agents.defaults.model or an agent's own.
 type Chain struct {
-	Name      string // "defaults" or the agent's id
+	Name      string // DefaultsChain or the agent's id
 	Path      string // key path in the config, e.g. agents.defaults.model
-	Primary   string // a ref
+	Primary   string // a ref, as ParseRef spells it
 	Fallbacks []string
+	// Fixed marks a chain provwatch never reorders: an agent whose model is
+	// a string or lists no fallbacks of its own runs on its primary alone
+	// (OpenClaw 2026.9.x), so it is watched and reported, never moved (a
+	// local-only agent is never sent elsewhere). agents.defaults.model, and
+	// an agent's model with its own fallbacks, may be reordered.
+	Fixed bool
+	// File, Line and Col say where the value is written (an $include's file
+	// when it comes from one), for messages.
+	File      string
+	Line, Col int
+
+	model *json5.Node // the value in its Doc's merged tree
+	// spelled maps each ref to the text the file writes for it (an alias,
+	// an upper-case provider), so a rewrite keeps the person's spelling.
+	spelled map[string]string
 }
 
 // Refs lists primary then fallbacks.
@@ -111,7 +142,16 @@ type OpenClaw struct {
 	Path      string      // file path or ssm:/name it was read from; "" when none was found
 	Providers []*Provider // sorted by ID; only providers that are named by a watched ref or configured
 	Chains    []Chain     // Chains[0] is agents.defaults.model when present
+	// Warnings are what OpenClaw accepts but a person should fix (a bare
+	// model id, a ${VAR} that is not set); validate lists them.
+	Warnings []Warning
 }
+
+// Warning is a configuration problem that does not make the file invalid.
+// It says where and what to do, like Error.
+type Warning Error
+
+func (w Warning) String() string { e := Error(w); return e.Error() }
 
 // Provider returns the provider with this id, or nil.
 func (o *OpenClaw) Provider(id string) *Provider {
@@ -126,7 +166,7 @@ func (o *OpenClaw) Provider(id string) *Provider {
 // Defaults returns the agents.defaults.model chain, if configured.
 func (o *OpenClaw) Defaults() (Chain, bool) {
 	for _, c := range o.Chains {
-		if c.Name == "defaults" {
+		if c.Name == DefaultsChain {
 			return c, true
 		}
 	}

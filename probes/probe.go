@@ -146,6 +146,17 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 		scrub(&res, prov)
 	}()
 
+	if prov.Unprobed != "" {
+		// Nothing to ask: its models are unknown and keep their place.
+		res.API = "unprobed"
+		res.Models = make([]ModelResult, len(wants))
+		for i, w := range wants {
+			res.Models[i] = ModelResult{Ref: w.Ref, Model: w.Model, State: Unknown, Reason: ReasonUnprobed,
+				Detail: prov.Unprobed, Hint: prov.Hint, ConfiguredContextWindow: w.ConfiguredContextWindow}
+		}
+		return res
+	}
+
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
 	s := &session{p: p, ctx: ctx, prov: prov, flavour: fl, maxBody: p.maxBody()}
@@ -193,6 +204,9 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 // no usable base URL, or no key where the API needs one.
 func precheck(s *session) *verdict {
 	prov := s.prov
+	if prov.ConfigError != "" {
+		return down(ReasonConfig, prov.ConfigError+" (no request sent)", "fix the OpenClaw config: "+prov.ConfigError)
+	}
 	u, err := url.Parse(strings.TrimRight(prov.BaseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return down(ReasonUnreachable, fmt.Sprintf("%s: baseUrl %q is not an http(s) URL", prov.ID, displayURL(prov.BaseURL)),

@@ -11,11 +11,14 @@ import (
 // State is a model's health.
 type State int
 
-// The three states, ordered from best to worst (also the HealthState metric value).
+// The three states, ordered from best to worst (also the HealthState metric
+// value), and Unknown: a model provwatch has no probe for. Unknown is not
+// an observation: it is never tracked, counted or published as a metric.
 const (
 	Healthy State = iota
 	Degraded
 	Down
+	Unknown
 )
 
 func (s State) String() string {
@@ -26,6 +29,8 @@ func (s State) String() string {
 		return "degraded"
 	case Down:
 		return "down"
+	case Unknown:
+		return "unknown"
 	}
 	return fmt.Sprintf("State(%d)", int(s))
 }
@@ -42,6 +47,8 @@ func (s *State) UnmarshalText(b []byte) error {
 		*s = Degraded
 	case "down":
 		*s = Down
+	case "unknown":
+		*s = Unknown
 	default:
 		return fmt.Errorf("unknown health state %q", b)
 	}
@@ -65,6 +72,11 @@ const (
 	ReasonContextWindow Reason = "context_window"
 	ReasonSlow          Reason = "slow"
 	ReasonFormat        Reason = "format"
+	// ReasonConfig: the OpenClaw config leaves the provider unusable (a
+	// ${VAR} that is not set); nothing was sent.
+	ReasonConfig Reason = "config"
+	// ReasonUnprobed: provwatch has no probe for the provider (state Unknown).
+	ReasonUnprobed Reason = "unprobed"
 )
 
 // MinUsableContext is the context below which OpenClaw refuses to run a model.

@@ -10,8 +10,6 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
-	"github.com/provwatch/provwatch/configs"
 )
 
 // SSMAPI is the part of the SSM client targets and stores use.
@@ -25,15 +23,5 @@ type Store interface {
 	// Load returns the saved bytes, or nil and no error when nothing was saved.
 	Load(ctx context.Context) ([]byte, error)
 	Save(ctx context.Context, data []byte) error
-	String() string
-}
-
-// Target holds the effective order OpenClaw reads.
-type Target interface {
-	// Read returns the order the target holds now; exists is false when the
-	// target does not exist yet (no parameter, no file).
-	Read(ctx context.Context) (o configs.Order, exists bool, err error)
-	// Write stores the order; why is one human line (the SSM Description).
-	Write(ctx context.Context, o configs.Order, why string) error
 	String() string
 }

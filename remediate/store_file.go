@@ -27,7 +27,7 @@ func (f *fileStore) Save(_ context.Context, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(f.path), 0o755); err != nil {
 		return fmt.Errorf("state %s: creating its directory: %w", f, err)
 	}
-	if err := writeFileAtomic(f.path, data, 0o644); err != nil {
+	if err := writeFileAtomic(f.path, data, 0o644, nil); err != nil {
 		return fmt.Errorf("state %s: %w", f, err)
 	}
 	return nil

@@ -93,32 +93,32 @@ func TestFileTarget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, exists, err := tg.Read(ctx); exists || err != nil {
+	if _, exists, err := readDefaults(ctx, tg); exists || err != nil {
 		t.Fatalf("Read of a missing file = %v, %v", exists, err)
 	}
 	o := configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"ollama/qwen3-coder"}}
-	if err := tg.Write(ctx, o, "why"); err != nil {
+	if err := writeDefaults(ctx, tg, o, "why"); err != nil {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(path)
 	if string(b) != `{"primary":"openrouter/google/gemini-flash-1.5","fallbacks":["ollama/qwen3-coder"]}`+"\n" {
 		t.Fatalf("file holds %q", b)
 	}
-	if got, exists, err := tg.Read(ctx); !exists || err != nil || !got.Equal(o) {
+	if got, exists, err := readDefaults(ctx, tg); !exists || err != nil || !got.Equal(o) {
 		t.Fatalf("Read = %v %v %v", got, exists, err)
 	}
 	os.Chmod(path, 0o600)
-	if err := tg.Write(ctx, configs.Order{Primary: "a/b"}, ""); err != nil {
+	if err := writeDefaults(ctx, tg, configs.Order{Primary: "a/b"}, ""); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := os.Stat(path); st.Mode().Perm() != 0o600 {
 		t.Fatalf("rewrite changed permissions to %v", st.Mode())
 	}
-	if err := tg.Write(ctx, configs.Order{}, ""); err == nil {
+	if err := writeDefaults(ctx, tg, configs.Order{}, ""); err == nil {
 		t.Fatal("an empty order was written")
 	}
 	os.WriteFile(path, []byte("primary: a/b\n"), 0o644)
-	if _, _, err := tg.Read(ctx); err == nil || !strings.Contains(err.Error(), "file:"+path) || !strings.Contains(err.Error(), "primary: a/b") {
+	if _, _, err := readDefaults(ctx, tg); err == nil || !strings.Contains(err.Error(), "file:"+path) || !strings.Contains(err.Error(), "primary: a/b") {
 		t.Fatalf("Read of a malformed file = %v", err)
 	}
 }
@@ -135,10 +135,10 @@ func TestOpenTarget(t *testing.T) {
 		t.Error("ssm: target without a client accepted")
 	}
 	none, _ := OpenTarget(loc("none"), nil)
-	if _, exists, err := none.Read(context.Background()); exists || err != nil || !IsNone(none) {
+	if _, exists, err := readDefaults(context.Background(), none); exists || err != nil || !IsNone(none) {
 		t.Fatal("none target")
 	}
-	if err := none.Write(context.Background(), configs.Order{Primary: "a/b"}, ""); err != nil {
+	if err := writeDefaults(context.Background(), none, configs.Order{Primary: "a/b"}, ""); err != nil {
 		t.Fatal(err)
 	}
 }

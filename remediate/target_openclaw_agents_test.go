@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -22,9 +23,10 @@ const (
 	refMini   = "openai/gpt-4o-mini"
 )
 
-// agentChains loads path as provwatch does and returns its per-agent
-// chains, so the target is tested against the loader's own Paths and Names.
-func agentChains(t *testing.T, path string) map[string]configs.Chain {
+// chainsOf loads path as provwatch (and OpenClaw) reads it and returns
+// every chain by name, so the target is tested against the loader's own
+// reading.
+func chainsOf(t *testing.T, path string) map[string]configs.Chain {
 	t.Helper()
 	oc, err := configs.LoadOpenClaw(context.Background(), configs.Source{Path: path, Getenv: func(string) string { return "" }})
 	if err != nil {
@@ -32,10 +34,23 @@ func agentChains(t *testing.T, path string) map[string]configs.Chain {
 	}
 	out := map[string]configs.Chain{}
 	for _, c := range oc.Chains {
-		if c.Path != "agents.defaults.model" {
-			out[c.Name] = c
-		}
+		out[c.Name] = c
 	}
+	return out
+}
+
+// plans are the ChainPlans that ask for these orders, by chain name.
+func plans(t *testing.T, chains map[string]configs.Chain, orders map[string]configs.Order) []ChainPlan {
+	t.Helper()
+	var out []ChainPlan
+	for name, o := range orders {
+		c, ok := chains[name]
+		if !ok {
+			c = configs.Chain{Name: name, Path: "agents.entries." + name + ".model"}
+		}
+		out = append(out, ChainPlan{Name: name, Path: c.Path, Fixed: c.Fixed, Preferred: c.Order(), Effective: o, Why: "why"})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
@@ -44,27 +59,26 @@ func TestOpenClawTargetAgents(t *testing.T) {
 	tests := []struct {
 		name string
 		file string
-		// held is what ReadAgents must return, by agent name (absent: not
-		// rewritable in this file).
-		held     map[string]configs.Order
-		defaults *configs.Order
-		write    map[string]configs.Order // agent name → order to write
+		// held is what Read must return, by chain name.
+		held  map[string]configs.Order
+		apply map[string]configs.Order // chain name → order to apply
 		// values are the exact new text of every value that changes, by
-		// "defaults" or agent name; every other byte must stay.
-		values map[string]string
+		// chain name; every other byte must stay.
+		values  map[string]string
+		skipped []string
 	}{
 		{
-			name: "list: the coder's own primary is down",
+			name: "list: the coder's own chain is reordered; agents without fallbacks are never moved",
 			file: "agents-list.json5",
 			held: map[string]configs.Order{
-				"coder":  ord(refSonnet, refGroq, refOllama),
-				"writer": ord(refGemini, refSonnet), // inherited, the repeated primary once
-				"pinned": ord(refGroq, refGemini, refSonnet),
+				"defaults": ord(refOllama, refGemini, refSonnet),
+				"coder":    ord(refSonnet, refGroq, refOllama),
+				"writer":   ord(refGemini), // a string: no fallbacks (OpenClaw 2026.9.x)
+				"pinned":   ord(refGroq),
 			},
-			write: map[string]configs.Order{
+			apply: map[string]configs.Order{
 				"coder":  ord(refGroq, refOllama, refSonnet),
-				"writer": ord(refGemini, refSonnet),
-				"pinned": ord(refGroq, refGemini, refSonnet),
+				"writer": ord(refSonnet, refGemini), // asked, but the writer has no fallbacks to reorder
 			},
 			values: map[string]string{"coder": `{
           primary: "groq/llama-3.1-8b-instant", // best at diffs
@@ -73,62 +87,68 @@ func TestOpenClawTargetAgents(t *testing.T) {
             "anthropic/claude-3-5-sonnet-20241022",
           ],
         }`},
+			skipped: []string{"writer"},
 		},
 		{
-			name:     "list: defaults reordered, inheriting agents keep their own order",
-			file:     "agents-list.json5",
-			defaults: ptr(ord(refGemini, refSonnet, refOllama)),
-			write: map[string]configs.Order{
-				"coder":  ord(refSonnet, refGroq, refOllama),
-				"writer": ord(refGemini, refSonnet),
-				"pinned": ord(refGroq, refGemini, refSonnet),
+			name: "list: defaults reordered, agents untouched",
+			file: "agents-list.json5",
+			apply: map[string]configs.Order{
+				"defaults": ord(refGemini, refSonnet, refOllama),
+				"coder":    ord(refSonnet, refGroq, refOllama),
 			},
 			values: map[string]string{
 				"defaults": `{
         primary: "openrouter/google/gemini-flash-1.5",
         fallbacks: ["anthropic/claude-3-5-sonnet-20241022", "ollama/qwen3-coder"],
       }`,
-				"writer": `{'primary': 'openrouter/google/gemini-flash-1.5', 'fallbacks': ['anthropic/claude-3-5-sonnet-20241022']}`,
-				"pinned": `{"primary": "groq/llama-3.1-8b-instant", "fallbacks": ["openrouter/google/gemini-flash-1.5", "anthropic/claude-3-5-sonnet-20241022"]}`,
 			},
 		},
 		{
-			name: "entries: aliases, string and primary-only forms",
+			name: "entries: an alias keeps its spelling; string and primary-only forms stay",
 			file: "agents-entries.json5",
 			held: map[string]configs.Order{
+				"defaults": ord(refOllama),
 				"ops":      ord(refGroq),
 				"research": ord(refSonnet, refGroq),
 				"quick":    ord(refMini),
 			},
-			write: map[string]configs.Order{
-				"ops":      ord("openai/gpt-4o"), // no fallbacks configured: stays a string
+			apply: map[string]configs.Order{
+				"ops":      ord("openai/gpt-4o"),
 				"research": ord(refGroq, refSonnet),
 				"quick":    ord(refGroq, refMini),
 			},
 			values: map[string]string{
-				"ops":      `"openai/gpt-4o"`,
-				"research": `{ "primary": "groq/llama-3.1-8b-instant", "fallbacks": ["anthropic/claude-3-5-sonnet-20241022"] }`,
-				"quick":    `{ "primary": "groq/llama-3.1-8b-instant", "fallbacks": ["openai/gpt-4o-mini"] }`,
+				"research": `{ "primary": "groq/llama-3.1-8b-instant", "fallbacks": ["sonnet"] }`,
 			},
+			skipped: []string{"ops", "quick"},
 		},
 		{
 			name: "entries: nothing differs, nothing is written",
 			file: "agents-entries.json5",
-			write: map[string]configs.Order{
-				"ops":      ord(refGroq),
+			apply: map[string]configs.Order{
 				"research": ord(refSonnet, refGroq),
-				"quick":    ord(refMini),
 			},
 		},
 		{
-			name: "an agent an $include merges into is left alone",
+			name: "an agent whose fallbacks an $include merges into is left alone",
 			file: "agents-include.json5",
-			held: map[string]configs.Order{"local": ord(refOllama, refGroq)},
-			write: map[string]configs.Order{
+			held: map[string]configs.Order{
+				"defaults": ord(refOllama, refGroq),
+				"local":    ord(refOllama, refGroq),
+				"shared":   ord(refGroq, refMini, refOllama), // the include's fallbacks, then the file's
+			},
+			apply: map[string]configs.Order{
 				"local":  ord(refGroq, refOllama),
 				"shared": ord(refMini, refGroq, refOllama),
 			},
-			values: map[string]string{"local": `{ primary: "groq/llama-3.1-8b-instant", fallbacks: ["ollama/qwen3-coder"] }`},
+			values:  map[string]string{"local": `{ primary: "groq/llama-3.1-8b-instant", fallbacks: ["ollama/qwen3-coder"] }`},
+			skipped: []string{"shared"},
+		},
+		{
+			name:    "an order with other refs than the chain's is refused for an agent",
+			file:    "agents-list.json5",
+			apply:   map[string]configs.Order{"coder": ord(refMini, refSonnet)},
+			skipped: []string{"coder"},
 		},
 	}
 	for _, tc := range tests {
@@ -137,166 +157,122 @@ func TestOpenClawTargetAgents(t *testing.T) {
 			dir := copyFixtures(t)
 			path := filepath.Join(dir, tc.file)
 			orig := []byte(mustRead(t, path))
-			chains := agentChains(t, path)
-			var all []configs.Chain
-			for _, c := range chains {
-				all = append(all, c)
-			}
+			chains := chainsOf(t, path)
 			tg, err := OpenTarget(loc("openclaw:"+path), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			at := tg.(AgentTarget)
 			ctx := context.Background()
-			if _, _, err := tg.Read(ctx); err != nil {
+			held, err := tg.Read(ctx)
+			if err != nil {
 				t.Fatal(err)
 			}
+			if !held.Config {
+				t.Error("an openclaw: target must say it holds the operator's config")
+			}
 			if tc.held != nil {
-				got, err := at.ReadAgents(ctx, all)
-				if err != nil {
-					t.Fatal(err)
+				if len(held.Orders) != len(tc.held) {
+					t.Fatalf("Read = %v, want %v", held.Orders, tc.held)
 				}
-				want := map[string]configs.Order{}
 				for name, o := range tc.held {
-					want[chains[name].Path] = o
-				}
-				if len(got) != len(want) {
-					t.Fatalf("ReadAgents = %v, want %v", got, want)
-				}
-				for p, o := range want {
-					if !got[p].Equal(o) {
-						t.Fatalf("ReadAgents[%s] = %v, want %v", p, got[p], o)
+					if got := configs.Dedupe(held.Orders[name]); !got.Equal(o) {
+						t.Fatalf("Read[%s] = %v, want %v", name, got, o)
 					}
 				}
 			}
-			var agents []AgentOrder
-			for name, o := range tc.write {
-				c, ok := chains[name]
-				if !ok {
-					t.Fatalf("the loader found no chain of agent %s", name)
-				}
-				agents = append(agents, AgentOrder{Chain: c, Order: o})
-			}
-			sort.Slice(agents, func(i, j int) bool { return agents[i].Chain.Path < agents[j].Chain.Path })
-			written, err := at.WriteAgents(ctx, tc.defaults, agents, "why")
+			applied, err := tg.Apply(ctx, plans(t, chains, tc.apply))
 			if err != nil {
 				t.Fatal(err)
 			}
 			var wantWritten []string
 			for name := range tc.values {
-				if name != "defaults" {
-					wantWritten = append(wantWritten, chains[name].Path)
-				}
+				wantWritten = append(wantWritten, name)
 			}
+			written := slices.Clone(applied.Written)
 			slices.Sort(written)
 			slices.Sort(wantWritten)
 			if !slices.Equal(written, wantWritten) {
-				t.Fatalf("rewrote %v, want %v", written, wantWritten)
+				t.Fatalf("wrote %v, want %v", written, wantWritten)
+			}
+			var skipped []string
+			for name, why := range applied.Skipped {
+				if why == "" {
+					t.Errorf("%s skipped without a reason", name)
+				}
+				skipped = append(skipped, name)
+			}
+			slices.Sort(skipped)
+			if !slices.Equal(skipped, tc.skipped) {
+				t.Fatalf("skipped %v (%v), want %v", skipped, applied.Skipped, tc.skipped)
 			}
 			out := []byte(mustRead(t, path))
 			if len(tc.values) == 0 {
 				if !bytes.Equal(out, orig) {
-					t.Fatalf("nothing differed but the file changed:\n%s", out)
+					t.Fatalf("nothing was written but the file changed:\n%s", out)
 				}
 				if _, err := os.Stat(path + ".bak"); !os.IsNotExist(err) {
-					t.Fatalf("nothing differed but a .bak was made (%v)", err)
+					t.Fatalf("nothing was written but a .bak was made (%v)", err)
 				}
 				return
 			}
 			// The expected file is the original with exactly these values replaced.
-			root, err := json5.Parse(orig)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var edits []edit
+			var edits []json5.Edit
 			for name, text := range tc.values {
-				var n *json5.Node
-				if name == "defaults" {
-					n = root.Find(modelPath...)
-				} else {
-					n = (&openclawTarget{path: path}).agentNode(root, chains[name])
-				}
-				edits = append(edits, edit{n.Start, n.End, text})
+				n := valueNode(t, orig, chains[name].Path)
+				edits = append(edits, json5.Edit{Start: n.Start, End: n.End, Text: text})
 			}
-			if want := applyEdits(orig, edits); !bytes.Equal(out, want) {
+			if want := json5.Apply(orig, edits); !bytes.Equal(out, want) {
 				t.Fatalf("result\n%s\nwant\n%s", out, want)
 			}
 			if bak := mustRead(t, path+".bak"); bak != string(orig) {
 				t.Fatal(".bak does not hold the previous content")
 			}
-			// OpenClaw reads the result as the orders written.
-			got := agentChains(t, path)
-			for name, o := range tc.write {
-				if !slices.Contains(written, chains[name].Path) {
-					continue
+			// OpenClaw reads the result as the orders written, and every
+			// other chain as it was.
+			got := chainsOf(t, path)
+			for name, c := range chains {
+				want := configs.Dedupe(c.Order())
+				if slices.Contains(applied.Written, name) {
+					want = tc.apply[name]
 				}
-				if c := got[name]; !orderFrom(dedupe(c.Order())).Equal(o) {
-					t.Errorf("%s reads back as %v, want %v", name, c.Order(), o)
-				}
-			}
-			if tc.defaults != nil {
-				if o, exists, err := tg.Read(ctx); err != nil || !exists || !o.Equal(*tc.defaults) {
-					t.Errorf("defaults read back as %v %v %v", o, exists, err)
+				if g := configs.Dedupe(got[name].Order()); !g.Equal(want) {
+					t.Errorf("%s reads back as %v, want %v", name, g, want)
 				}
 			}
 		})
 	}
 }
 
-func TestOpenClawTargetAgentsRefuse(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-
-	t.Run("an agents.list entry that is not the chain's agent", func(t *testing.T) {
-		t.Parallel()
-		dir := copyFixtures(t)
-		path := filepath.Join(dir, "agents-list.json5")
-		c := agentChains(t, path)["coder"]
-		c.Name = "someone-else" // the list was merged from several files
-		tg, _ := OpenTarget(loc("openclaw:"+path), nil)
-		at := tg.(AgentTarget)
-		if got, err := at.ReadAgents(ctx, []configs.Chain{c}); err != nil || len(got) != 0 {
-			t.Fatalf("ReadAgents = %v, %v; want nothing", got, err)
+// valueNode finds the value at a chain's path (agents.defaults.model,
+// agents.list[N].model, agents.entries.ID.model) in one file's own tree.
+func valueNode(t *testing.T, src []byte, path string) *json5.Node {
+	t.Helper()
+	root, err := json5.Parse(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := root
+	for _, part := range strings.Split(path, ".") {
+		key, idx, isList := strings.Cut(part, "[")
+		n = n.Get(key)
+		if isList {
+			i, _ := strconv.Atoi(strings.TrimSuffix(idx, "]"))
+			n = n.Items[i]
 		}
-		if w, err := at.WriteAgents(ctx, nil, []AgentOrder{{c, ord(refGroq, refSonnet)}}, ""); err != nil || len(w) != 0 {
-			t.Fatalf("WriteAgents = %v, %v; want nothing written", w, err)
+		if n == nil {
+			t.Fatalf("no %s in the file", path)
 		}
-	})
-
-	t.Run("file changed between read and write", func(t *testing.T) {
-		t.Parallel()
-		dir := copyFixtures(t)
-		path := filepath.Join(dir, "agents-list.json5")
-		c := agentChains(t, path)["coder"]
-		tg, _ := OpenTarget(loc("openclaw:"+path), nil)
-		at := tg.(AgentTarget)
-		if _, _, err := tg.Read(ctx); err != nil {
-			t.Fatal(err)
-		}
-		edited := strings.Replace(mustRead(t, path), "~/scratch", "~/tmp", 1)
-		os.WriteFile(path, []byte(edited), 0o640)
-		if _, err := at.ReadAgents(ctx, []configs.Chain{c}); err != nil {
-			t.Fatal(err)
-		}
-		_, err := at.WriteAgents(ctx, nil, []AgentOrder{{c, ord(refGroq, refSonnet)}}, "")
-		if err == nil || !strings.Contains(err.Error(), "changed since provwatch read it") {
-			t.Fatalf("WriteAgents over a concurrent edit = %v", err)
-		}
-		if mustRead(t, path) != edited {
-			t.Fatal("the person's edit was overwritten")
-		}
-	})
-
-	t.Run("an invalid order is refused before reading", func(t *testing.T) {
-		t.Parallel()
-		dir := copyFixtures(t)
-		path := filepath.Join(dir, "agents-list.json5")
-		c := agentChains(t, path)["coder"]
-		tg, _ := OpenTarget(loc("openclaw:"+path), nil)
-		if _, err := tg.(AgentTarget).WriteAgents(ctx, nil, []AgentOrder{{c, configs.Order{}}}, ""); err == nil || !strings.Contains(err.Error(), c.Path) {
-			t.Fatalf("WriteAgents of an empty order = %v", err)
-		}
-	})
+	}
+	return n
 }
 
-func ptr[T any](v T) *T { return &v }
+func TestOpenClawTargetRefusesAnInvalidOrder(t *testing.T) {
+	t.Parallel()
+	dir := copyFixtures(t)
+	path := filepath.Join(dir, "agents-list.json5")
+	tg, _ := OpenTarget(loc("openclaw:"+path), nil)
+	_, err := tg.Apply(context.Background(), []ChainPlan{{Name: "coder", Path: "agents.list[0].model", Effective: configs.Order{}}})
+	if err == nil || !strings.Contains(err.Error(), "agent coder") {
+		t.Fatalf("Apply of an empty order = %v", err)
+	}
+}

@@ -47,21 +47,41 @@ type ssmTarget struct {
 	read    bool
 	exists  bool
 	version int64
+	// secure is set when the parameter is a SecureString: it stays one (an
+	// operator who encrypted it never finds it downgraded to plain text).
+	secure bool
 }
 
 func (s *ssmTarget) String() string { return "ssm:" + s.name }
 
-func (s *ssmTarget) Read(ctx context.Context) (configs.Order, bool, error) {
+// Read returns the order the parameter holds. A value that is not an
+// order (hand-written junk, a StringList) is Malformed: the next Apply
+// replaces it.
+func (s *ssmTarget) Read(ctx context.Context) (Held, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.readLocked(ctx)
+	o, exists, err := s.readLocked(ctx)
+	var bad *malformedValue
+	if errors.As(err, &bad) {
+		return heldOne(o, true, err), nil
+	}
+	if err != nil {
+		return Held{}, err
+	}
+	return heldOne(o, exists, nil), nil
 }
+
+// malformedValue is a parameter that exists but does not hold an order.
+type malformedValue struct{ err error }
+
+func (m *malformedValue) Error() string { return m.err.Error() }
+func (m *malformedValue) Unwrap() error { return m.err }
 
 func (s *ssmTarget) readLocked(ctx context.Context) (configs.Order, bool, error) {
 	out, err := s.client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(s.name), WithDecryption: aws.Bool(true)}, ssmRetry(s.maxAttempts))
 	var nf *types.ParameterNotFound
 	if errors.As(err, &nf) {
-		s.read, s.exists, s.version = true, false, 0
+		s.read, s.exists, s.version, s.secure = true, false, 0, false
 		return configs.Order{}, false, nil
 	}
 	if err != nil {
@@ -72,17 +92,45 @@ func (s *ssmTarget) readLocked(ctx context.Context) (configs.Order, bool, error)
 		return configs.Order{}, false, fmt.Errorf("target %s: GetParameter answered without a value", s)
 	}
 	s.read, s.exists, s.version = true, true, p.Version
+	s.secure = p.Type == types.ParameterTypeSecureString
+	if p.Type == types.ParameterTypeStringList {
+		return configs.Order{}, true, &malformedValue{fmt.Errorf("target %s (version %d) is a StringList, not a String holding an agents.defaults.model value", s, p.Version)}
+	}
 	o, err := configs.ParseOrder([]byte(*p.Value))
 	if err != nil {
-		return configs.Order{}, true, fmt.Errorf("target %s (version %d) holds %q, which is not an agents.defaults.model value: %w (provwatch overwrites it on the next change)", s, p.Version, configs.QuoteSnippet([]byte(*p.Value)), err)
+		return configs.Order{}, true, &malformedValue{fmt.Errorf("target %s (version %d) holds %q, which is not an agents.defaults.model value: %w", s, p.Version, configs.QuoteSnippet([]byte(*p.Value)), err)}
 	}
 	return o, true, nil
 }
 
-// Write puts the order: created without Overwrite when the last read found
-// no parameter (so a concurrent creator is noticed), overwritten otherwise.
-// Description is why, cut to SSM's 1024 characters.
-func (s *ssmTarget) Write(ctx context.Context, o configs.Order, why string) error {
+// Apply puts agents.defaults.model's order: created without Overwrite
+// when the last read found no parameter (so a concurrent creator is
+// noticed), overwritten otherwise. The Description is the plan's why, cut
+// to SSM's 1024 characters.
+func (s *ssmTarget) Apply(ctx context.Context, chains []ChainPlan) (Applied, error) {
+	def, a := single(chains)
+	if def == nil {
+		return a, nil
+	}
+	if err := s.write(ctx, def.Effective, def.Why); err != nil {
+		return a, err
+	}
+	a.Written = []string{def.Name}
+	return a, nil
+}
+
+// paramType is String, or SecureString for a parameter that is one. A
+// SecureString is re-encrypted with the account's default SSM key
+// (aws/ssm): PutParameter cannot say "the key it has", and provwatch asks
+// for no kms:DescribeKey permission to find it (docs/remediation.md).
+func (s *ssmTarget) paramType() types.ParameterType {
+	if s.secure {
+		return types.ParameterTypeSecureString
+	}
+	return types.ParameterTypeString
+}
+
+func (s *ssmTarget) write(ctx context.Context, o configs.Order, why string) error {
 	if err := o.Validate(); err != nil {
 		return fmt.Errorf("target %s: refusing to write: %w", s, err)
 	}
@@ -97,7 +145,7 @@ func (s *ssmTarget) Write(ctx context.Context, o configs.Order, why string) erro
 	in := &ssm.PutParameterInput{
 		Name:      aws.String(s.name),
 		Value:     aws.String(string(value)),
-		Type:      types.ParameterTypeString,
+		Type:      s.paramType(),
 		Tier:      types.ParameterTierStandard,
 		Overwrite: aws.Bool(s.exists),
 	}

@@ -44,12 +44,12 @@ func TestSSMTargetCreateThenOverwrite(t *testing.T) {
 	var log bytes.Buffer
 	tg := openSSMTarget(t, client, name, &log)
 
-	if _, exists, err := tg.Read(ctx); err != nil || exists {
+	if _, exists, err := readDefaults(ctx, tg); err != nil || exists {
 		t.Fatalf("Read of a missing parameter = exists %v, %v", exists, err)
 	}
 	first := configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"ollama/qwen3-coder"}}
 	why := "2026-11-25T10:00Z: demoted ollama/qwen3-coder to down (no_model); primary now openrouter/google/gemini-flash-1.5"
-	if err := tg.Write(ctx, first, why); err != nil {
+	if err := writeDefaults(ctx, tg, first, why); err != nil {
 		t.Fatal(err)
 	}
 	got, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
@@ -64,13 +64,13 @@ func TestSSMTargetCreateThenOverwrite(t *testing.T) {
 		t.Fatalf("description %q tier %s", aws.ToString(desc.Description), desc.Tier)
 	}
 
-	o, exists, err := tg.Read(ctx)
+	o, exists, err := readDefaults(ctx, tg)
 	if err != nil || !exists || !o.Equal(first) {
 		t.Fatalf("Read = %v %v %v", o, exists, err)
 	}
 	second := configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5"}}
 	long := strings.Repeat("restored ollama/qwen3-coder é; ", 80)
-	if err := tg.Write(ctx, second, long); err != nil {
+	if err := writeDefaults(ctx, tg, second, long); err != nil {
 		t.Fatal(err)
 	}
 	got, _ = client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
@@ -83,7 +83,7 @@ func TestSSMTargetCreateThenOverwrite(t *testing.T) {
 	if log.Len() != 0 {
 		t.Fatalf("an unraced write logged: %s", log.String())
 	}
-	if err := tg.Write(ctx, configs.Order{}, ""); err == nil {
+	if err := writeDefaults(ctx, tg, configs.Order{}, ""); err == nil {
 		t.Fatal("an empty order was written")
 	}
 }
@@ -106,17 +106,17 @@ func TestSSMTargetDetectsRacedOverwrite(t *testing.T) {
 	name := paramName(t)
 	var log bytes.Buffer
 	tg := openSSMTarget(t, client, name, &log)
-	if err := tg.Write(ctx, configs.Order{Primary: "a/one", Fallbacks: []string{"b/two"}}, "first"); err != nil {
+	if err := writeDefaults(ctx, tg, configs.Order{Primary: "a/one", Fallbacks: []string{"b/two"}}, "first"); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := tg.Read(ctx); err != nil { // version 1
+	if _, _, err := readDefaults(ctx, tg); err != nil { // version 1
 		t.Fatal(err)
 	}
 	// Another writer (a person, a second provwatch) bumps the version.
 	if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(`{"primary":"b/two","fallbacks":[]}`), Type: types.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
-	if err := tg.Write(ctx, configs.Order{Primary: "b/two", Fallbacks: []string{"a/one"}}, "second"); err != nil {
+	if err := writeDefaults(ctx, tg, configs.Order{Primary: "b/two", Fallbacks: []string{"a/one"}}, "second"); err != nil {
 		t.Fatal(err)
 	}
 	var line struct {
@@ -142,7 +142,7 @@ func TestSSMTargetCreateRace(t *testing.T) {
 		name := fmt.Sprintf("%s-%v", paramName(t), same)
 		var log bytes.Buffer
 		tg := openSSMTarget(t, client, name, &log)
-		if _, exists, err := tg.Read(ctx); err != nil || exists {
+		if _, exists, err := readDefaults(ctx, tg); err != nil || exists {
 			t.Fatal(exists, err)
 		}
 		ours := configs.Order{Primary: "a/one", Fallbacks: []string{"b/two"}}
@@ -154,7 +154,7 @@ func TestSSMTargetCreateRace(t *testing.T) {
 		if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(string(v)), Type: types.ParameterTypeString}); err != nil {
 			t.Fatal(err)
 		}
-		err := tg.Write(ctx, ours, "create")
+		err := writeDefaults(ctx, tg, ours, "create")
 		if same && err != nil {
 			t.Fatalf("the other writer created our value, Write = %v", err)
 		}
@@ -176,12 +176,12 @@ func TestSSMTargetMalformedValue(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg := openSSMTarget(t, client, name, &bytes.Buffer{})
-	_, exists, err := tg.Read(ctx)
+	_, exists, err := readDefaults(ctx, tg)
 	if err == nil || !exists || !strings.Contains(err.Error(), "ssm:"+name) || !strings.Contains(err.Error(), "ollama/qwen3-coder,openrouter/x") {
 		t.Fatalf("Read of a malformed value = %v, %v", exists, err)
 	}
 	// It can still be replaced with a valid order.
-	if err := tg.Write(ctx, configs.Order{Primary: "a/b"}, "fix"); err != nil {
+	if err := writeDefaults(ctx, tg, configs.Order{Primary: "a/b"}, "fix"); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -299,7 +299,7 @@ func TestSSMTargetRetries(t *testing.T) {
 			srv, puts := fakeSSM(t, tc.code, tc.fails)
 			var log bytes.Buffer
 			tg := openSSMTarget(t, newSSM(t, srv.URL), "/p", &log)
-			err := tg.Write(context.Background(), configs.Order{Primary: "b/two", Fallbacks: []string{"a/one"}}, "why")
+			err := writeDefaults(context.Background(), tg, configs.Order{Primary: "b/two", Fallbacks: []string{"a/one"}}, "why")
 			if (err == nil) != tc.ok {
 				t.Fatalf("Write = %v", err)
 			}

@@ -2,13 +2,11 @@ package reporter
 
 import (
 	"context"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/provwatch/provwatch/configs"
-	"github.com/provwatch/provwatch/health"
 	"github.com/provwatch/provwatch/probes"
+	"github.com/provwatch/provwatch/remediate"
 )
 
 // Default bounds of a History: two hours of one-minute cycles per series,
@@ -20,25 +18,6 @@ const (
 	// so a daemon whose config keeps changing does not grow without end.
 	maxHistorySeries = 256
 )
-
-// Event kinds.
-const (
-	EventState = "state" // a model's confirmed state changed
-	EventOrder = "order" // the effective order was rewritten
-)
-
-// Event is one change worth showing a person on the status page.
-type Event struct {
-	Time time.Time `json:"time"`
-	Kind string    `json:"kind"` // EventState or EventOrder
-	Ref  string    `json:"ref,omitempty"`
-	// From and To are state words for EventState and chains
-	// ("a -> b -> c") for EventOrder.
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Reason string `json:"reason,omitempty"`
-	Detail string `json:"detail,omitempty"`
-}
 
 // LatencyPoint is one probe of a provider.
 type LatencyPoint struct {
@@ -69,10 +48,10 @@ type RefSeries struct {
 
 // HistorySnapshot is a copy of a History, safe to read while it changes.
 type HistorySnapshot struct {
-	Providers []ProviderSeries `json:"providers"` // in order of first appearance
-	Refs      []RefSeries      `json:"refs"`      // in order of first appearance
-	Events    []Event          `json:"events"`    // oldest first
-	Cycles    int              `json:"cycles"`    // reports added since start
+	Providers []ProviderSeries  `json:"providers"` // in order of first appearance
+	Refs      []RefSeries       `json:"refs"`      // in order of first appearance
+	Events    []remediate.Event `json:"events"`    // oldest first
+	Cycles    int               `json:"cycles"`    // reports added since start
 }
 
 // History keeps recent cycles and changes in memory for the status page.
@@ -88,7 +67,7 @@ type History struct {
 	provOrder   []string
 	refs        map[string]*histSeries[StatePoint]
 	refOrder    []string
-	events      histRing[Event]
+	events      histRing[remediate.Event]
 	initialized bool
 }
 
@@ -114,13 +93,12 @@ func (h *History) init() {
 	}
 	h.providers = map[string]*histSeries[LatencyPoint]{}
 	h.refs = map[string]*histSeries[StatePoint]{}
-	h.events = histRing[Event]{max: h.maxEvents}
+	h.events = histRing[remediate.Event]{max: h.maxEvents}
 	h.initialized = true
 }
 
 // Add records a finished cycle: each provider's probe latency and each
-// model ref's state. It does not derive events; record those with AddEvent
-// (see TransitionEvent, OrderEvent and Changes).
+// model ref's state. It does not derive events; record those with AddEvent.
 func (h *History) Add(r *Report) {
 	if r == nil {
 		return
@@ -144,7 +122,7 @@ func (h *History) Add(r *Report) {
 }
 
 // AddEvent records a change; events beyond the bound drop the oldest.
-func (h *History) AddEvent(e Event) {
+func (h *History) AddEvent(e remediate.Event) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.init()
@@ -180,65 +158,6 @@ func (h *History) Publish(_ context.Context, r *Report) error {
 
 // Close does nothing: a History holds nothing to flush.
 func (h *History) Close(context.Context) error { return nil }
-
-// TransitionEvent turns a confirmed state change into an Event.
-func TransitionEvent(t health.Transition) Event {
-	return Event{
-		Time: t.At, Kind: EventState, Ref: t.Ref,
-		From: t.From.String(), To: t.To.String(),
-		Reason: string(t.Reason), Detail: t.Detail,
-	}
-}
-
-// OrderEvent turns an effective-order rewrite into an Event; why says what
-// caused it in one line (the SSM description, for instance).
-func OrderEvent(at time.Time, from, to configs.Order, why string) Event {
-	return Event{Time: at, Kind: EventOrder, From: ChainString(from), To: ChainString(to), Reason: why}
-}
-
-// ChainString shows an order as the sequence OpenClaw tries: "a -> b -> c".
-func ChainString(o configs.Order) string {
-	refs := make([]string, 0, 1+len(o.Fallbacks))
-	if o.Primary != "" {
-		refs = append(refs, o.Primary)
-	}
-	refs = append(refs, o.Fallbacks...)
-	return strings.Join(refs, " -> ")
-}
-
-// Changes returns the events between two consecutive reports: each ref
-// whose state differs, and the effective order when it differs. It is for
-// callers that have no health.Transition at hand (a replay, a demo);
-// with prev nil there is nothing to compare and it returns nil.
-func Changes(prev, cur *Report) []Event {
-	if prev == nil || cur == nil {
-		return nil
-	}
-	before := map[string]probes.State{}
-	for _, p := range prev.Providers {
-		for _, m := range p.Models {
-			before[m.Ref] = m.State
-		}
-	}
-	var out []Event
-	for _, p := range cur.Providers {
-		for _, m := range p.Models {
-			was, ok := before[m.Ref]
-			if !ok || was == m.State {
-				continue
-			}
-			out = append(out, Event{
-				Time: cur.Time, Kind: EventState, Ref: m.Ref,
-				From: was.String(), To: m.State.String(),
-				Reason: string(m.Reason), Detail: m.Detail,
-			})
-		}
-	}
-	if a, b := ChainString(prev.Order.Effective), ChainString(cur.Order.Effective); a != b {
-		out = append(out, Event{Time: cur.Time, Kind: EventOrder, From: a, To: b})
-	}
-	return out
-}
 
 // histSeries is one provider's or ref's ring of points.
 type histSeries[T any] struct {

@@ -7,9 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/provwatch/provwatch/configs"
-	"github.com/provwatch/provwatch/health"
 	"github.com/provwatch/provwatch/probes"
+	"github.com/provwatch/provwatch/remediate"
 )
 
 // outCycle is a one-provider report at minute i with latency i ms.
@@ -70,7 +69,7 @@ func TestHistoryEventsBoundedOldestFirst(t *testing.T) {
 	h := NewHistory(0, 3)
 	base := time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("CET", 3600))
 	for i := range 5 {
-		h.AddEvent(Event{Time: base.Add(time.Duration(i) * time.Minute), Kind: EventState, Ref: fmt.Sprintf("p/m%d", i)})
+		h.AddEvent(remediate.Event{Time: base.Add(time.Duration(i) * time.Minute), Kind: remediate.EventState, Ref: fmt.Sprintf("p/m%d", i)})
 	}
 	ev := h.Snapshot().Events
 	if len(ev) != 3 {
@@ -90,12 +89,12 @@ func TestHistorySnapshotIsACopy(t *testing.T) {
 	t.Parallel()
 	h := NewHistory(4, 4)
 	h.Add(outCycle(1, probes.Healthy))
-	h.AddEvent(Event{Kind: EventOrder, From: "a", To: "b"})
+	h.AddEvent(remediate.Event{Kind: remediate.EventState, Ref: "a/b", To: probes.Down})
 	snap := h.Snapshot()
 	snap.Providers[0].Points[0].LatencyMS = 999
-	snap.Events[0].To = "mutated"
+	snap.Events[0].To = probes.Healthy
 	again := h.Snapshot()
-	if again.Providers[0].Points[0].LatencyMS != 1 || again.Events[0].To != "b" {
+	if again.Providers[0].Points[0].LatencyMS != 1 || again.Events[0].To != probes.Down {
 		t.Errorf("changing a snapshot changed the history: %+v", again)
 	}
 }
@@ -130,7 +129,7 @@ func TestHistoryConcurrentUse(t *testing.T) {
 				case 0:
 					h.Add(outCycle(i%60, probes.Healthy))
 				case 1:
-					h.AddEvent(Event{Kind: EventState, Ref: "x"})
+					h.AddEvent(remediate.Event{Kind: remediate.EventState, Ref: "x"})
 				case 2:
 					_ = h.Publish(context.Background(), outCycle(i%60, probes.Down))
 				default:
@@ -144,44 +143,5 @@ func TestHistoryConcurrentUse(t *testing.T) {
 	if snap.Cycles != 100 || len(snap.Events) != 10 || len(snap.Providers[0].Points) != 10 {
 		t.Errorf("after concurrent use: %d cycles, %d events, %d points; want 100, 10, 10",
 			snap.Cycles, len(snap.Events), len(snap.Providers[0].Points))
-	}
-}
-
-func TestChanges(t *testing.T) {
-	t.Parallel()
-	prev := outCycle(1, probes.Healthy)
-	prev.Order.Effective = configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/x"}}
-	cur := outCycle(2, probes.Down)
-	cur.Providers[0].Models[0].Reason = probes.ReasonNoModel
-	cur.Providers[0].Models[0].Detail = "not pulled"
-	cur.Order.Effective = configs.Order{Primary: "openrouter/x", Fallbacks: []string{"ollama/qwen3-coder"}}
-
-	got := Changes(prev, cur)
-	want := []Event{
-		{Time: cur.Time, Kind: EventState, Ref: "ollama/qwen3-coder", From: "healthy", To: "down", Reason: "no_model", Detail: "not pulled"},
-		{Time: cur.Time, Kind: EventOrder, From: "ollama/qwen3-coder -> openrouter/x", To: "openrouter/x -> ollama/qwen3-coder"},
-	}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("Changes =\n%+v\nwant\n%+v", got, want)
-	}
-	if got := Changes(cur, cur); len(got) != 0 {
-		t.Errorf("Changes of a report with itself = %+v, want none", got)
-	}
-	if got := Changes(nil, cur); got != nil {
-		t.Errorf("Changes with no previous report = %+v, want nil", got)
-	}
-}
-
-func TestTransitionAndOrderEvents(t *testing.T) {
-	t.Parallel()
-	at := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
-	e := TransitionEvent(health.Transition{Ref: "groq/llama", From: probes.Healthy, To: probes.Degraded,
-		Reason: probes.ReasonSlow, Detail: "5.2 s", At: at})
-	if e != (Event{Time: at, Kind: EventState, Ref: "groq/llama", From: "healthy", To: "degraded", Reason: "slow", Detail: "5.2 s"}) {
-		t.Errorf("TransitionEvent = %+v", e)
-	}
-	o := OrderEvent(at, configs.Order{Primary: "a", Fallbacks: []string{"b"}}, configs.Order{Primary: "b", Fallbacks: []string{"a"}}, "a down (timeout)")
-	if o.Kind != EventOrder || o.From != "a -> b" || o.To != "b -> a" || o.Reason != "a down (timeout)" {
-		t.Errorf("OrderEvent = %+v", o)
 	}
 }

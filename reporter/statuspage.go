@@ -16,6 +16,7 @@ import (
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
+	"github.com/provwatch/provwatch/remediate"
 )
 
 //go:embed statuspage.html.tmpl
@@ -167,14 +168,27 @@ type pageEvent struct {
 	Detail string
 }
 
+// newPageEvent shows an event: a state change with its reason and detail,
+// an order with the chains before and after and its one-line why (an
+// agent's chain names its config path).
+func newPageEvent(e remediate.Event) pageEvent {
+	pe := pageEvent{Time: e.Time.UTC().Format("Jan 02 15:04:05"), Kind: string(e.Kind)}
+	switch e.Kind {
+	case remediate.EventState:
+		pe.Ref, pe.From, pe.To, pe.Reason, pe.Detail = e.Ref, e.From.String(), e.To.String(), string(e.Reason), e.Detail
+	default:
+		pe.From, pe.To, pe.Reason = e.Before.Text(), e.After.Text(), e.Why
+		if e.Chain != configs.DefaultsChain {
+			pe.Ref = e.Path
+		}
+	}
+	return pe
+}
+
 func buildPageView(r *Report, snap HistorySnapshot, now time.Time) pageView {
 	v := pageView{Refresh: StatusPageRefresh, Cycles: snap.Cycles, Title: "provwatch", Overall: "unknown"}
 	for i := len(snap.Events) - 1; i >= 0; i-- { // newest first
-		e := snap.Events[i]
-		v.Events = append(v.Events, pageEvent{
-			Time: e.Time.UTC().Format("Jan 02 15:04:05"), Kind: e.Kind, Ref: e.Ref,
-			From: e.From, To: e.To, Reason: e.Reason, Detail: e.Detail,
-		})
+		v.Events = append(v.Events, newPageEvent(snap.Events[i]))
 	}
 	if r == nil {
 		v.Headline = "No cycle has finished yet"
@@ -354,11 +368,7 @@ func pagePendingNote(m ModelReport) string {
 
 // pageChainString shows an order as the sequence OpenClaw tries it in.
 func pageChainString(o configs.Order) string {
-	s := ChainString(o)
-	if s == "" {
-		return "(empty)"
-	}
-	return strings.ReplaceAll(s, " -> ", " → ")
+	return strings.ReplaceAll(o.Text(), " -> ", " → ")
 }
 
 // pageURL shows where a provider is without anything that could be a

@@ -11,6 +11,7 @@ import (
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
+	"github.com/provwatch/provwatch/remediate"
 )
 
 // pageClock is the status page's "now" in tests: 30 s after the sample cycle.
@@ -39,11 +40,12 @@ func pageFixture() (*History, *Report) {
 		}
 		h.Add(c)
 	}
-	h.AddEvent(Event{Time: r.Time.Add(-50 * time.Minute), Kind: EventState, Ref: "ollama/llama3.1:8b",
-		From: "healthy", To: "degraded", Reason: "context_window", Detail: "served context 8192 is below the 64000 the config declares"})
-	h.AddEvent(Event{Time: r.Time.Add(-2 * time.Minute), Kind: EventState, Ref: "ollama/qwen3-coder",
-		From: "healthy", To: "down", Reason: "no_model", Detail: "qwen3-coder is not pulled on this server (available: llama3.1:8b)"})
-	h.AddEvent(OrderEvent(r.Time.Add(-2*time.Minute), r.Order.Configured, r.Order.Effective, "ollama/qwen3-coder down (no_model)"))
+	h.AddEvent(remediate.Event{Time: r.Time.Add(-50 * time.Minute), Kind: remediate.EventState, Ref: "ollama/llama3.1:8b",
+		From: probes.Healthy, To: probes.Degraded, Reason: "context_window", Detail: "served context 8192 is below the 64000 the config declares"})
+	h.AddEvent(remediate.Event{Time: r.Time.Add(-2 * time.Minute), Kind: remediate.EventState, Ref: "ollama/qwen3-coder",
+		From: probes.Healthy, To: probes.Down, Reason: "no_model", Detail: "qwen3-coder is not pulled on this server (available: llama3.1:8b)"})
+	h.AddEvent(remediate.Event{Time: r.Time.Add(-2 * time.Minute), Kind: remediate.EventOrder, Chain: configs.DefaultsChain,
+		Before: r.Order.Configured, After: r.Order.Effective, Written: true, Why: "ollama/qwen3-coder down (no_model)"})
 	return h, r
 }
 
@@ -154,7 +156,7 @@ func TestStatusPageEscapesHostileText(t *testing.T) {
 	}
 	h := NewHistory(0, 0)
 	h.Add(r)
-	h.AddEvent(Event{Time: pageClock, Kind: EventState, Ref: "<i>x</i>", From: "healthy", To: `down"><script>`, Detail: "<script>e()</script>"})
+	h.AddEvent(remediate.Event{Time: pageClock, Kind: remediate.EventState, Ref: "<i>x</i>", From: probes.Healthy, To: probes.Down, Reason: `down"><script>`, Detail: "<script>e()</script>"})
 	handler := &statusPageHandler{history: h, last: func() *Report { return r }, now: func() time.Time { return pageClock }}
 	page := pageBody(t, pageGet(t, handler, http.MethodGet, "/"))
 
@@ -319,9 +321,8 @@ func TestStatusPageAgentsAndPending(t *testing.T) {
 func TestStatusPageNamesTheAgentOfAnOrderEvent(t *testing.T) {
 	t.Parallel()
 	h := NewHistory(0, 0)
-	ev := OrderEvent(pageClock, configs.Order{Primary: "a/x", Fallbacks: []string{"b/y"}}, configs.Order{Primary: "b/y", Fallbacks: []string{"a/x"}}, "agent coder: demoted a/x")
-	ev.Ref = "agents.list[0].model"
-	h.AddEvent(ev)
+	h.AddEvent(remediate.Event{Time: pageClock, Kind: remediate.EventOrder, Chain: "coder", Path: "agents.list[0].model",
+		Before: configs.Order{Primary: "a/x", Fallbacks: []string{"b/y"}}, After: configs.Order{Primary: "b/y", Fallbacks: []string{"a/x"}}, Written: true, Why: "agent coder: demoted a/x"})
 	handler := &statusPageHandler{history: h, last: func() *Report { return nil }, now: func() time.Time { return pageClock }}
 	page := pageBody(t, pageGet(t, handler, http.MethodGet, "/"))
 	if want := `Order of <span class="mono">agents.list[0].model</span> rewritten: agent coder: demoted a/x`; !strings.Contains(page, want) {

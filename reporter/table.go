@@ -312,17 +312,7 @@ func agentLabel(a AgentOrder) string { return "agent " + termClean(a.Name) }
 
 // formatChain shows an order as the sequence OpenClaw tries it in.
 func formatChain(o configs.Order) string {
-	refs := make([]string, 0, 1+len(o.Fallbacks))
-	if o.Primary != "" {
-		refs = append(refs, termClean(o.Primary))
-	}
-	for _, f := range o.Fallbacks {
-		refs = append(refs, termClean(f))
-	}
-	if len(refs) == 0 {
-		return "(empty)"
-	}
-	return strings.Join(refs, " -> ")
+	return termClean(o.Text())
 }
 
 func (t tableWriter) hints(r *Report) {

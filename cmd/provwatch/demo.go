@@ -14,8 +14,8 @@ import (
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/clock"
-	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/internal/sim"
+	"github.com/provwatch/provwatch/remediate"
 )
 
 // cmdDemo runs the daemon against simulated providers whose health changes
@@ -93,7 +93,7 @@ http:
 	chain := fleet.Chain()
 	fmt.Fprintf(stdout, "provwatch demo: three simulated providers on loopback; ends by itself in about %s (Ctrl-C stops it)\n",
 		scale(sim.DemoDuration).Round(time.Second))
-	fmt.Fprintf(stdout, "  chain:  %s\n", strings.Join(chain.Refs(), " -> "))
+	fmt.Fprintf(stdout, "  chain:  %s\n", chain.Order().Text())
 	fmt.Fprintf(stdout, "  order:  written to %s\n", orderPath)
 
 	steps := []sim.Step{
@@ -116,16 +116,16 @@ http:
 	go func() { _ = script.Run(ctx, clock.Real{}, 50*time.Millisecond) }()
 
 	var changes, rewrites int
-	onEvent := func(ev engine.Event) {
+	onEvent := func(ev remediate.Event) {
 		switch ev.Kind {
-		case "state":
+		case remediate.EventState:
 			changes++
 			why := string(ev.Reason)
 			if ev.Detail != "" {
 				why += ": " + ev.Detail
 			}
 			say("%s: %s -> %s (%s)", ev.Ref, ev.From, ev.To, why)
-		case "order":
+		case remediate.EventOrder:
 			rewrites++
 			if ev.Before.Equal(ev.After) {
 				say("order written (the target did not exist yet): %s", orderLine(ev.After))

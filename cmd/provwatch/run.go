@@ -10,9 +10,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"github.com/provwatch/provwatch/health"
 	"github.com/provwatch/provwatch/internal/daemon"
 	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
 )
 
@@ -43,7 +43,7 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 // runDaemon builds the engine and serves until ctx ends. onListen and
 // onEvent let the demo print the address and each change.
 func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr io.Writer,
-	hangup <-chan struct{}, onListen func(string), onEvent func(engine.Event)) error {
+	hangup <-chan struct{}, onListen func(string), onEvent func(remediate.Event)) error {
 	prom := reporter.NewPrometheus()
 	history := reporter.NewHistory(0, 0)
 	var closers []func()
@@ -60,8 +60,8 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 		}
 		closers = append(closers, closeSinks)
 		opt.Sinks = append(opt.Sinks, prom)
-		opt.OnEvent = func(ev engine.Event) {
-			history.AddEvent(historyEvent(ev))
+		opt.OnEvent = func(ev remediate.Event) {
+			history.AddEvent(ev)
 			if onEvent != nil {
 				onEvent(ev)
 			}
@@ -84,14 +84,4 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 		},
 	})
 	return d.Run(ctx)
-}
-
-// historyEvent turns an engine event into a status-page event.
-func historyEvent(ev engine.Event) reporter.Event {
-	if ev.Kind == "order" {
-		oe := reporter.OrderEvent(ev.Time, ev.Before, ev.After, ev.Why)
-		oe.Ref = ev.Ref // an agent's chain names its config path; the defaults' order has none
-		return oe
-	}
-	return reporter.TransitionEvent(health.Transition{Ref: ev.Ref, From: ev.From, To: ev.To, Reason: ev.Reason, Detail: ev.Detail, At: ev.Time})
 }

@@ -326,7 +326,7 @@ func TestSettingsEnvMatchesSettings(t *testing.T) {
 			}
 			name := prefix + "_" + strings.ToUpper(tag)
 			switch {
-			case f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Duration]():
+			case f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Duration]() && f.Type != reflect.TypeFor[configs.Location]():
 				walk(f.Type, name)
 			case f.Type.Kind() == reflect.Map:
 				// probes.<id>, metrics.dimensions: keyed by the user.

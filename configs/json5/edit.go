@@ -179,7 +179,10 @@ func Array(src []byte, old *Node, items []string) string {
 // member (or comment) as its separator, so the new member has its
 // neighbours' indentation and line ending. value is already rendered.
 func InsertMember(src []byte, obj *Node, st Style, key, value string) Edit {
-	member := st.Key(key) + ": " + value
+	return insertFirst(src, obj, st.Key(key)+": "+value)
+}
+
+func insertFirst(src []byte, obj *Node, member string) Edit {
 	ws := LeadingSpace(src[obj.Start+1 : obj.End])
 	at := obj.Start + 1 + len(ws)
 	text := member
@@ -193,33 +196,42 @@ func InsertMember(src []byte, obj *Node, st Style, key, value string) Edit {
 	return Edit{Start: at, End: at, Text: text}
 }
 
-// AppendMember returns the edit that adds "key: value" as the last member
-// of obj: on a line of its own with the last member's indentation when that
-// member stands on its own line, else on the same line; keeping a trailing
-// comma style (a comma after the new member when the old last one had one).
-func AppendMember(src []byte, obj *Node, st Style, key, value string) Edit {
+// AppendMembers returns the edit that adds each "keys[i]: values[i]" after
+// obj's last member: on lines of their own with the last member's
+// indentation when that member stands on its own line, else on the same
+// line; keeping a trailing comma style (a comma after the new members when
+// the old last one had one). values are already rendered.
+func AppendMembers(src []byte, obj *Node, st Style, keys, values []string) Edit {
+	members := make([]string, len(keys))
+	for i := range keys {
+		members[i] = st.Key(keys[i]) + ": " + values[i]
+	}
 	if len(obj.Fields) == 0 {
-		return InsertMember(src, obj, st, key, value)
+		return insertFirst(src, obj, strings.Join(members, ", "))
 	}
 	last := obj.Fields[len(obj.Fields)-1]
-	member := st.Key(key) + ": " + value
 	ind := IndentBefore(src, last.KeyStart)
 	ownLine := ind != "" || last.KeyStart == 0 || src[last.KeyStart-1] == '\n' || src[last.KeyStart-1] == '\r'
 	nl := "\n"
 	if bytes.Contains(src[obj.Start:obj.End], []byte("\r\n")) {
 		nl = "\r\n"
 	}
+	sep := ", "
+	if ownLine {
+		sep = "," + nl + ind
+	}
 	rest := src[last.Value.End : obj.End-1]
 	c := commaOffset(rest)
-	if c == len(rest) { // no trailing comma: add one, then the member
+	if c == len(rest) { // no trailing comma: add one, then the members
+		lead := ", "
 		if ownLine {
-			return Edit{Start: last.Value.End, End: last.Value.End, Text: "," + nl + ind + member}
+			lead = "," + nl + ind
 		}
-		return Edit{Start: last.Value.End, End: last.Value.End, Text: ", " + member}
+		return Edit{Start: last.Value.End, End: last.Value.End, Text: lead + strings.Join(members, sep)}
 	}
 	at := last.Value.End + c + 1
 	if !ownLine {
-		return Edit{Start: at, End: at, Text: " " + member + ","}
+		return Edit{Start: at, End: at, Text: " " + strings.Join(members, sep) + ","}
 	}
 	// After the comma, keep a comment on the same line with its member.
 	for at < obj.End-1 && (src[at] == ' ' || src[at] == '\t') {
@@ -232,7 +244,7 @@ func AppendMember(src []byte, obj *Node, st Style, key, value string) Edit {
 	} else {
 		at = last.Value.End + c + 1
 	}
-	return Edit{Start: at, End: at, Text: nl + ind + member + ","}
+	return Edit{Start: at, End: at, Text: nl + ind + strings.Join(members, sep) + ","}
 }
 
 // commaOffset is the offset of the first comma in b outside comments, or

@@ -66,7 +66,7 @@ func TestMemberEdits(t *testing.T) {
 		}
 		var e Edit
 		if tc.appendIt {
-			e = AppendMember([]byte(tc.src), root, st, "k", "1")
+			e = AppendMembers([]byte(tc.src), root, st, []string{"k"}, []string{"1"})
 		} else {
 			e = InsertMember([]byte(tc.src), root, st, "k", "1")
 		}
@@ -76,6 +76,22 @@ func TestMemberEdits(t *testing.T) {
 		}
 		if _, err := Parse([]byte(got)); err != nil {
 			t.Errorf("%s: result does not parse: %v", tc.name, err)
+		}
+	}
+}
+
+func TestAppendSeveralMembers(t *testing.T) {
+	t.Parallel()
+	st := Style{Quote: '"', QuoteKeys: true}
+	for _, tc := range []struct{ src, want string }{
+		{"{\n  \"a/b\": {},\n}", "{\n  \"a/b\": {},\n  \"c/d\": {},\n  \"e/f\": {},\n}"},
+		{`{"a/b": {}}`, `{"a/b": {}, "c/d": {}, "e/f": {}}`},
+		{`{}`, `{"c/d": {}, "e/f": {}}`},
+	} {
+		root, _ := Parse([]byte(tc.src))
+		e := AppendMembers([]byte(tc.src), root, st, []string{"c/d", "e/f"}, []string{"{}", "{}"})
+		if got := string(Apply([]byte(tc.src), []Edit{e})); got != tc.want {
+			t.Errorf("got %q, want %q", got, tc.want)
 		}
 	}
 }

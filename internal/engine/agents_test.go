@@ -14,6 +14,7 @@ import (
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/sim"
 	"github.com/provwatch/provwatch/probes"
+	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
 )
 
@@ -132,8 +133,8 @@ func TestOnceReordersAnAgentsOwnChainInTheOpenClawTarget(t *testing.T) {
 	}
 	var agentEvents []string
 	for _, ev := range w.events {
-		if ev.Kind == "order" {
-			agentEvents = append(agentEvents, ev.Ref)
+		if ev.Kind == remediate.EventOrder {
+			agentEvents = append(agentEvents, ev.Path)
 			if !ev.Written || !strings.HasPrefix(ev.Why, "agent coder: ") {
 				t.Fatalf("order event %+v", ev)
 			}

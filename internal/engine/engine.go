@@ -1,12 +1,11 @@
 // Package engine runs provwatch's cycle: probe the watched providers,
-// evaluate health, build the report, remediate the order, publish metrics
-// and persist state. Data flows one way through it; the commands in
-// cmd/provwatch only wire it up.
+// track health, plan each chain's order, report, write the plan to its
+// target, publish, and persist state. Data flows one way through it
+// (docs/architecture.md); the commands in cmd/provwatch only wire it up.
 package engine
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"sync"
@@ -35,29 +34,18 @@ type Options struct {
 	DryRun   bool
 	// Providers limits probing to these provider ids (--provider); empty: all.
 	Providers []string
-	// OnEvent, when set, is told of every confirmed state change and order rewrite.
-	OnEvent func(Event)
+	// OnEvent, when set, is told of every confirmed state change, order
+	// rewrite and recognised operator edit, as it happens.
+	OnEvent func(remediate.Event)
+	// OnRound, when set, is called at the end of every round with its
+	// report and the round's events (none when nothing changed), so a
+	// consumer can treat one round's changes as one burst.
+	OnRound func(*reporter.Report, []remediate.Event)
 }
 
-// Event is a confirmed state change or an order rewrite, for people (the
-// demo, the status page) and logs.
-type Event struct {
-	Time    time.Time
-	Kind    string // "state" or "order"
-	Ref     string
-	From    probes.State
-	To      probes.State
-	Reason  probes.Reason
-	Detail  string
-	Before  configs.Order // Kind "order"
-	After   configs.Order
-	Written bool
-	Why     string
-}
-
-// Engine keeps what one cycle hands the next: health, the last results and
-// the last effective order. Its methods are safe for concurrent use; rounds
-// run one at a time.
+// Engine keeps what one round hands the next: health, the last results,
+// each chain's preferred and last written order. Its methods are safe for
+// concurrent use; rounds run one at a time.
 type Engine struct {
 	opt Options
 	// wants are each provider's watched models, worked out once: the
@@ -65,16 +53,18 @@ type Engine struct {
 	// 1000 providers must not rescan every chain per provider.
 	wants map[string][]probes.Want
 
-	mu            sync.Mutex // serialises rounds and guards the fields below
-	tracker       *health.Tracker
-	loaded        bool
-	results       map[string]probes.Result
-	lastGenerate  map[string]time.Time
+	mu           sync.Mutex // serialises rounds and guards the fields below
+	tracker      *health.Tracker
+	loaded       bool
+	results      map[string]probes.Result
+	lastGenerate map[string]time.Time
+	chains       map[string]*chainState
+	// lastEffective is the report's chain's effective order after the
+	// previous round: OrderChanges, and `changed` with target none.
 	lastEffective *configs.Order
 	last          *reporter.Report
-	// unwritten are the transitions since the target last matched the
-	// effective order, so a write that failed and is retried later still
-	// says why it happens.
+	// unwritten are the transitions since the target last held the plan,
+	// so a write that failed and is retried later still says why.
 	unwritten []health.Transition
 }
 
@@ -89,6 +79,7 @@ func New(opt Options) *Engine {
 		tracker:      health.NewTracker(opt.Settings.Health),
 		results:      map[string]probes.Result{},
 		lastGenerate: map[string]time.Time{},
+		chains:       map[string]*chainState{},
 	}
 }
 
@@ -101,30 +92,6 @@ func (e *Engine) Last() *reporter.Report {
 
 // Settings returns the settings the engine runs with.
 func (e *Engine) Settings() configs.Settings { return e.opt.Settings }
-
-// Adopt takes over another engine's in-memory health and history, so a
-// configuration reload keeps hysteresis instead of starting over.
-func (e *Engine) Adopt(old *Engine) {
-	if old == nil || old == e {
-		return
-	}
-	old.mu.Lock()
-	data, err := old.stateJSON()
-	lastEff := old.lastEffective
-	old.mu.Unlock()
-	if err != nil {
-		return
-	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if err := e.restore(data); err == nil {
-		e.loaded = true
-	}
-	if lastEff != nil {
-		o := *lastEff
-		e.lastEffective = &o
-	}
-}
 
 // Cycle is one scheduled round: every watched provider is probed.
 func (e *Engine) Cycle(ctx context.Context) (*reporter.Report, error) {
@@ -176,6 +143,85 @@ func (e *Engine) Once(ctx context.Context) (*reporter.Report, error) {
 	return rep, nil
 }
 
+// round is one pass down the pipeline: probe → health → plan → report,
+// target, sinks → state.
+func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.loaded {
+		e.loaded = true
+		e.load(ctx)
+	}
+	now := e.opt.Clock.Now()
+	results := e.opt.Prober.ProbeAll(ctx, e.jobs(now, only), e.opt.Settings.Concurrency)
+	if err := ctx.Err(); err != nil {
+		// Results cut short by shutdown are not observations of the providers.
+		return nil, fmt.Errorf("cycle cancelled: %w", err)
+	}
+	events := e.observe(now, results)
+	rep := e.report(now)
+	events = append(events, e.remediate(ctx, now, rep)...)
+	e.publish(ctx, rep, events)
+	if !e.opt.DryRun { // --dry-run writes nothing, state included
+		e.save(ctx)
+	}
+	e.last = rep
+	return rep, nil
+}
+
+// jobs are this round's probes: every watched provider, or only these.
+func (e *Engine) jobs(now time.Time, only []string) []probes.Job {
+	var jobs []probes.Job
+	for _, p := range e.watched() {
+		if only == nil || slices.Contains(only, p.ID) {
+			jobs = append(jobs, e.job(p, now))
+		}
+	}
+	return jobs
+}
+
+// observe feeds the results to health tracking and returns the confirmed
+// state changes as events.
+func (e *Engine) observe(now time.Time, results []probes.Result) []remediate.Event {
+	var events []remediate.Event
+	for _, r := range results {
+		e.results[r.ProviderID] = r
+		for _, m := range r.Models {
+			if m.State == probes.Unknown {
+				continue // nothing was observed
+			}
+			tr := e.tracker.Observe(now, m)
+			if tr == nil {
+				continue
+			}
+			e.unwritten = append(e.unwritten, *tr)
+			e.opt.Log.Info().Str("ref", tr.Ref).Str("from", tr.From.String()).Str("to", tr.To.String()).
+				Str("reason", string(tr.Reason)).Str("detail", tr.Detail).Msg("model state changed")
+			events = append(events, e.emit(remediate.StateEvent(*tr, m.Hint)))
+		}
+	}
+	return events
+}
+
+// publish hands the round to every sink and to OnRound.
+func (e *Engine) publish(ctx context.Context, rep *reporter.Report, events []remediate.Event) {
+	for _, s := range e.opt.Sinks {
+		if err := s.Publish(ctx, rep); err != nil {
+			e.opt.Log.Warn().Err(err).Msg("publishing metrics failed; the sink keeps what it can and retries")
+		}
+	}
+	if e.opt.OnRound != nil {
+		e.opt.OnRound(rep, events)
+	}
+}
+
+func (e *Engine) emit(ev remediate.Event) remediate.Event {
+	if e.opt.OnEvent != nil {
+		e.opt.OnEvent(ev)
+	}
+	return ev
+}
+
 // unconfirmedProviders lists providers with a model whose latest
 // observation differs from its state. Callers hold e.mu.
 func (e *Engine) unconfirmedProviders() []string {
@@ -206,56 +252,6 @@ func (e *Engine) watched() []*configs.Provider {
 		out = append(out, p)
 	}
 	return out
-}
-
-func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	log := e.opt.Log
-	if !e.loaded {
-		e.loaded = true
-		e.load(ctx)
-	}
-	now := e.opt.Clock.Now()
-
-	var jobs []probes.Job
-	for _, p := range e.watched() {
-		if only != nil && !slices.Contains(only, p.ID) {
-			continue
-		}
-		jobs = append(jobs, e.job(p, now))
-	}
-	results := e.opt.Prober.ProbeAll(ctx, jobs, e.opt.Settings.Concurrency)
-	if err := ctx.Err(); err != nil {
-		// Results cut short by shutdown are not observations of the providers.
-		return nil, fmt.Errorf("cycle cancelled: %w", err)
-	}
-
-	var changes []health.Transition
-	for _, r := range results {
-		e.results[r.ProviderID] = r
-		for _, m := range r.Models {
-			if tr := e.tracker.Observe(now, m); tr != nil {
-				changes = append(changes, *tr)
-				log.Info().Str("ref", tr.Ref).Str("from", tr.From.String()).Str("to", tr.To.String()).
-					Str("reason", string(tr.Reason)).Str("detail", tr.Detail).Msg("model state changed")
-				e.emit(Event{Time: tr.At, Kind: "state", Ref: tr.Ref, From: tr.From, To: tr.To, Reason: tr.Reason, Detail: tr.Detail})
-			}
-		}
-	}
-
-	rep := e.report(now)
-	e.remediate(ctx, now, rep, changes)
-	for _, s := range e.opt.Sinks {
-		if err := s.Publish(ctx, rep); err != nil {
-			log.Warn().Err(err).Msg("publishing metrics failed; the sink keeps what it can and retries")
-		}
-	}
-	if !e.opt.DryRun { // --dry-run writes nothing, state included
-		e.save(ctx)
-	}
-	e.last = rep
-	return rep, nil
 }
 
 func (e *Engine) job(p *configs.Provider, now time.Time) probes.Job {
@@ -300,333 +296,11 @@ func wantsByProvider(oc *configs.OpenClaw) map[string][]probes.Want {
 	return out
 }
 
-// report builds the report from the latest results and evaluated health.
-// Callers hold e.mu.
-func (e *Engine) report(now time.Time) *reporter.Report {
-	rep := &reporter.Report{Time: now.UTC(), Providers: []reporter.ProviderReport{}}
-	for _, p := range e.watched() {
-		r, ok := e.results[p.ID]
-		if !ok {
-			continue
-		}
-		pr := providerReport(r)
-		for _, m := range r.Models {
-			mr := modelReport(m)
-			if h, ok := e.tracker.Get(m.Ref); ok {
-				mr.State, mr.Reason, mr.Detail = h.State, h.Reason, h.Detail
-				since := h.Since.UTC()
-				mr.Since = &since
-				mr.Pending = mr.Observed != h.State
-				if mr.Pending && mr.Observed < h.State {
-					if until, waiting := e.tracker.HeldUntil(m.Ref); waiting {
-						u := until.UTC()
-						mr.HeldUntil = &u
-					}
-				}
-				if h.State == probes.Healthy {
-					mr.Hint = ""
-				}
-			}
-			pr.Models = append(pr.Models, mr)
-		}
-		rep.Providers = append(rep.Providers, pr)
-	}
-	count(rep)
-	return rep
-}
-
+// stateOf is a ref's health for the plan: a ref with no observation (off,
+// filtered, unprobed) is no reason to move it.
 func (e *Engine) stateOf(ref string) probes.State {
 	if h, ok := e.tracker.Get(ref); ok {
 		return h.State
 	}
-	return probes.Healthy // not probed (off, filtered): no reason to move it
-}
-
-// remediate computes the effective order and writes it when it differs
-// from what the target holds. Callers hold e.mu.
-func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Report, changes []health.Transition) {
-	log := e.opt.Log
-	configured := configuredOrder(e.opt.OpenClaw)
-	effective := remediate.Effective(configured, e.stateOf, e.opt.Settings.Remediation.DropDown)
-	rep.Order = reporter.OrderReport{Configured: configured, Effective: effective}
-	rep.Agents = agentOrders(e.opt.OpenClaw, e.stateOf, e.opt.Settings.Remediation.DropDown)
-
-	if e.lastEffective != nil && !e.lastEffective.Equal(effective) {
-		rep.OrderChanges = 1
-	}
-	before := configured
-	if e.lastEffective != nil {
-		before = *e.lastEffective
-	}
-	e.lastEffective = &effective
-
-	if configured.Primary == "" {
-		return // no chain to keep in order
-	}
-	if len(e.opt.Providers) > 0 {
-		// Models of providers left out by --provider were not probed: an
-		// order built on them is a guess, so it is reported, never written.
-		rep.Order.Changed = !before.Equal(effective)
-		log.Info().Strs("providers", e.opt.Providers).Msg("--provider given: the order is reported but not written, since not every model was probed")
-		return
-	}
-	if e.opt.Target == nil {
-		rep.Order.Changed = !before.Equal(effective)
-		if rep.OrderChanges > 0 {
-			e.orderEvent(before, effective, false, describe(now, before, effective, changes))
-		}
-		return
-	}
-	e.unwritten = append(e.unwritten, changes...)
-	held, exists, err := e.opt.Target.Read(ctx)
-	if err != nil {
-		log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("cannot read the remediation target; not writing this cycle")
-		rep.Order.Changed = !before.Equal(effective)
-		return
-	}
-	heldAgents := e.readAgents(ctx, rep.Agents)
-	if exists {
-		before = held
-	}
-	rep.Order.Changed = !exists || !held.Equal(effective)
-	agentsDiffer := false
-	for _, a := range rep.Agents {
-		if h, ok := heldAgents[a.Path]; ok && !h.Equal(a.Effective) {
-			agentsDiffer = true
-		}
-	}
-	if !rep.Order.Changed && !agentsDiffer {
-		e.unwritten = nil
-		return
-	}
-	why := describe(now, before, effective, e.unwritten)
-	if e.opt.DryRun {
-		if rep.Order.Changed {
-			log.Info().Str("target", e.opt.Target.String()).Interface("order", effective).Str("why", why).Msg("dry run: would rewrite the fallback order")
-			e.orderEvent(before, effective, false, why)
-		}
-		for _, a := range rep.Agents {
-			if h, ok := heldAgents[a.Path]; ok && !h.Equal(a.Effective) {
-				awhy := e.agentWhy(now, a, h)
-				log.Info().Str("target", e.opt.Target.String()).Str("agent", a.Name).Interface("order", a.Effective).Str("why", awhy).Msg("dry run: would rewrite an agent's fallback order")
-				e.agentEvent(a, h, false, awhy)
-			}
-		}
-		return
-	}
-	if len(heldAgents) == 0 {
-		if err := e.opt.Target.Write(ctx, effective, why); err != nil {
-			log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("writing the fallback order failed; will retry next cycle")
-			return
-		}
-	} else if !e.writeAgents(ctx, now, rep, heldAgents, effective, why) {
-		return
-	}
-	e.unwritten = nil
-	if !rep.Order.Changed {
-		return
-	}
-	rep.Order.Written = true
-	log.Info().Str("target", e.opt.Target.String()).Str("primary", effective.Primary).
-		Strs("fallbacks", effective.Fallbacks).Str("why", why).Msg("fallback order rewritten")
-	e.orderEvent(before, effective, true, why)
-}
-
-// readAgents returns the per-agent orders the target holds, keyed by path,
-// when it holds any (only the openclaw: target does). Callers hold e.mu.
-func (e *Engine) readAgents(ctx context.Context, agents []reporter.AgentOrder) map[string]configs.Order {
-	at, ok := e.opt.Target.(remediate.AgentTarget)
-	if !ok || len(agents) == 0 {
-		return nil
-	}
-	held, err := at.ReadAgents(ctx, agentChains(e.opt.OpenClaw))
-	if err != nil {
-		e.opt.Log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("cannot read the agents' chains in the remediation target; not rewriting them this cycle")
-		return nil
-	}
-	return held
-}
-
-// writeAgents writes the defaults (when they changed) and every agent's
-// order in one write to an AgentTarget, and reports whether it succeeded.
-// Callers hold e.mu.
-func (e *Engine) writeAgents(ctx context.Context, now time.Time, rep *reporter.Report, held map[string]configs.Order, effective configs.Order, why string) bool {
-	log := e.opt.Log
-	chains := map[string]configs.Chain{}
-	for _, c := range agentChains(e.opt.OpenClaw) {
-		chains[c.Path] = c
-	}
-	var want []remediate.AgentOrder
-	for _, a := range rep.Agents {
-		if _, ok := held[a.Path]; ok {
-			want = append(want, remediate.AgentOrder{Chain: chains[a.Path], Order: a.Effective})
-		}
-	}
-	var defaults *configs.Order
-	if rep.Order.Changed {
-		defaults = &effective
-	}
-	written, err := e.opt.Target.(remediate.AgentTarget).WriteAgents(ctx, defaults, want, why)
-	if err != nil {
-		log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("writing the fallback orders failed; will retry next cycle")
-		return false
-	}
-	for i, a := range rep.Agents {
-		if !slices.Contains(written, a.Path) {
-			continue
-		}
-		rep.Agents[i].Written = true
-		awhy := e.agentWhy(now, a, held[a.Path])
-		log.Info().Str("target", e.opt.Target.String()).Str("agent", a.Name).Str("path", a.Path).
-			Str("primary", a.Effective.Primary).Strs("fallbacks", a.Effective.Fallbacks).Str("why", awhy).Msg("agent fallback order rewritten")
-		e.agentEvent(a, held[a.Path], true, awhy)
-	}
-	return true
-}
-
-// agentWhy is describe for one agent's chain: the transitions of its own
-// refs, prefixed with the agent's name.
-func (e *Engine) agentWhy(now time.Time, a reporter.AgentOrder, before configs.Order) string {
-	var mine []health.Transition
-	for _, tr := range e.unwritten {
-		if slices.Contains(a.Configured.Refs(), tr.Ref) {
-			mine = append(mine, tr)
-		}
-	}
-	return "agent " + a.Name + ": " + describe(now, before, a.Effective, mine)
-}
-
-func (e *Engine) agentEvent(a reporter.AgentOrder, before configs.Order, written bool, why string) {
-	e.emit(Event{Time: e.opt.Clock.Now(), Kind: "order", Ref: a.Path, Before: before, After: a.Effective, Written: written, Why: why})
-}
-
-// agentChains are the per-agent chains: every chain but agents.defaults.model.
-func agentChains(oc *configs.OpenClaw) []configs.Chain {
-	var out []configs.Chain
-	for _, c := range oc.Chains {
-		if c.Path != defaultsPath {
-			out = append(out, c)
-		}
-	}
-	return out
-}
-
-// defaultsPath is where the chain every target holds stands.
-const defaultsPath = "agents.defaults.model"
-
-// agentOrders computes every per-agent chain's effective order with the
-// same policy as the defaults'.
-func agentOrders(oc *configs.OpenClaw, state func(string) probes.State, dropDown bool) []reporter.AgentOrder {
-	var out []reporter.AgentOrder
-	for _, c := range agentChains(oc) {
-		// Configured as OpenClaw tries it: a ref the chain names twice (an
-		// inherited fallback that is also the agent's primary) once.
-		conf := remediate.Effective(c.Order(), func(string) probes.State { return probes.Healthy }, false)
-		out = append(out, reporter.AgentOrder{Name: c.Name, Path: c.Path, Configured: conf,
-			Effective: remediate.Effective(conf, state, dropDown)})
-	}
-	return out
-}
-
-// describe is the one human line stored with a written order (the SSM
-// Description): what changed, why, and when.
-func describe(now time.Time, before, after configs.Order, changes []health.Transition) string {
-	why := remediate.Describe(before, after, changes)
-	if len(changes) == 0 {
-		why = now.UTC().Format("2006-01-02T15:04Z") + ": " + why
-		if r := []rune(why); len(r) > remediate.MaxDescription {
-			why = string(r[:remediate.MaxDescription-1]) + "…"
-		}
-	}
-	return why
-}
-
-func (e *Engine) orderEvent(before, after configs.Order, written bool, why string) {
-	e.emit(Event{Time: e.opt.Clock.Now(), Kind: "order", Before: before, After: after, Written: written, Why: why})
-}
-
-func (e *Engine) emit(ev Event) {
-	if e.opt.OnEvent != nil {
-		e.opt.OnEvent(ev)
-	}
-}
-
-// configuredOrder is the chain the remediation target holds:
-// agents.defaults.model, else the first per-agent chain.
-func configuredOrder(oc *configs.OpenClaw) configs.Order {
-	if c, ok := oc.Defaults(); ok {
-		return c.Order()
-	}
-	if len(oc.Chains) > 0 {
-		return oc.Chains[0].Order()
-	}
-	return configs.Order{Fallbacks: []string{}}
-}
-
-// persisted is what the Store keeps between processes.
-type persisted struct {
-	Version   int                  `json:"version"`
-	Tracker   json.RawMessage      `json:"tracker"`
-	Effective *configs.Order       `json:"effective,omitempty"`
-	Generated map[string]time.Time `json:"generated,omitempty"`
-}
-
-func (e *Engine) stateJSON() ([]byte, error) {
-	t, err := e.tracker.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
-	return json.Marshal(persisted{Version: 1, Tracker: t, Effective: e.lastEffective, Generated: e.lastGenerate})
-}
-
-func (e *Engine) restore(data []byte) error {
-	var p persisted
-	if err := json.Unmarshal(data, &p); err != nil {
-		return fmt.Errorf("state is not provwatch state: %w", err)
-	}
-	if p.Version != 1 {
-		return fmt.Errorf("state has version %d, this provwatch reads version 1", p.Version)
-	}
-	t := health.NewTracker(e.opt.Settings.Health)
-	if err := t.UnmarshalJSON(p.Tracker); err != nil {
-		return err
-	}
-	// Models no longer watched (a reload, an edited config) leave the state.
-	t.Forget(e.opt.OpenClaw.WatchedRefs())
-	e.tracker = t
-	e.lastEffective = p.Effective
-	if p.Generated != nil {
-		e.lastGenerate = p.Generated
-	}
-	return nil
-}
-
-func (e *Engine) load(ctx context.Context) {
-	if e.opt.Store == nil {
-		return
-	}
-	data, err := e.opt.Store.Load(ctx)
-	if err != nil {
-		e.opt.Log.Warn().Err(err).Str("state", e.opt.Store.String()).Msg("cannot read saved state; starting fresh")
-		return
-	}
-	if data == nil {
-		return
-	}
-	if err := e.restore(data); err != nil {
-		e.opt.Log.Warn().Err(err).Str("state", e.opt.Store.String()).Msg("saved state is corrupt or foreign; it will be replaced")
-	}
-}
-
-func (e *Engine) save(ctx context.Context) {
-	if e.opt.Store == nil {
-		return
-	}
-	data, err := e.stateJSON()
-	if err == nil {
-		err = e.opt.Store.Save(ctx, data)
-	}
-	if err != nil {
-		e.opt.Log.Error().Err(err).Str("state", e.opt.Store.String()).Msg("saving state failed; hysteresis restarts if the process does")
-	}
+	return probes.Healthy
 }

@@ -28,7 +28,7 @@ type world struct {
 	s      configs.Settings
 	dir    string
 	clk    *clock.Fake
-	events []engine.Event
+	events []remediate.Event
 }
 
 func newWorld(t *testing.T) *world {
@@ -66,7 +66,7 @@ func (w *world) engine(t *testing.T) *engine.Engine {
 		OpenClaw: w.oc, Settings: w.s, Clock: w.clk, Log: zerolog.Nop(),
 		Prober: probes.New(probes.Options{Timeout: w.s.Timeout, Thresholds: w.s.Thresholds}),
 		Target: target, Store: store,
-		OnEvent: func(ev engine.Event) { w.events = append(w.events, ev) },
+		OnEvent: func(ev remediate.Event) { w.events = append(w.events, ev) },
 	})
 }
 
@@ -182,7 +182,7 @@ func TestOnceDemotesAfterConfirmationAndRestoresAfterHold(t *testing.T) {
 
 	var kinds []string
 	for _, ev := range w.events {
-		kinds = append(kinds, ev.Kind+":"+ev.Ref)
+		kinds = append(kinds, string(ev.Kind)+":"+ev.Ref)
 	}
 	wantKinds := []string{"order:", "state:" + primary, "order:", "state:" + primary, "order:"}
 	if !slices.Equal(kinds, wantKinds) {

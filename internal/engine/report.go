@@ -2,7 +2,9 @@ package engine
 
 import (
 	"context"
+	"time"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
 	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
@@ -30,16 +32,58 @@ func Check(ctx context.Context, opt Options) *reporter.Report {
 		rep.Providers = append(rep.Providers, pr)
 	}
 	count(rep)
-	configured := configuredOrder(opt.OpenClaw)
 	stateOf := func(ref string) probes.State {
 		if s, ok := state[ref]; ok {
 			return s
 		}
 		return probes.Healthy
 	}
-	effective := remediate.Effective(configured, stateOf, opt.Settings.Remediation.DropDown)
-	rep.Order = reporter.OrderReport{Configured: configured, Effective: effective, Changed: !configured.Equal(effective)}
-	rep.Agents = agentOrders(opt.OpenClaw, stateOf, opt.Settings.Remediation.DropDown)
+	plan := remediate.NewPlan(opt.OpenClaw.Chains, nil, stateOf, opt.Settings.Remediation.DropDown)
+	shown, ok := plan.Defaults()
+	if !ok && len(plan.Chains) > 0 {
+		shown = plan.Chains[0]
+	}
+	rep.Order = reporter.OrderReport{Configured: shown.Preferred, Effective: shown.Effective, Changed: !shown.Preferred.Equal(shown.Effective)}
+	for _, c := range plan.Chains {
+		if c.Name != configs.DefaultsChain {
+			rep.Agents = append(rep.Agents, reporter.AgentOrder{Name: c.Name, Path: c.Path, Configured: c.Preferred, Effective: c.Effective})
+		}
+	}
+	return rep
+}
+
+// report builds the report from the latest results and evaluated health.
+// Callers hold e.mu.
+func (e *Engine) report(now time.Time) *reporter.Report {
+	rep := &reporter.Report{Time: now.UTC(), Providers: []reporter.ProviderReport{}}
+	for _, p := range e.watched() {
+		r, ok := e.results[p.ID]
+		if !ok {
+			continue
+		}
+		pr := providerReport(r)
+		for _, m := range r.Models {
+			mr := modelReport(m)
+			if h, ok := e.tracker.Get(m.Ref); ok && m.State != probes.Unknown {
+				mr.State, mr.Reason, mr.Detail = h.State, h.Reason, h.Detail
+				since := h.Since.UTC()
+				mr.Since = &since
+				mr.Pending = mr.Observed != h.State
+				if mr.Pending && mr.Observed < h.State {
+					if until, waiting := e.tracker.HeldUntil(m.Ref); waiting {
+						u := until.UTC()
+						mr.HeldUntil = &u
+					}
+				}
+				if h.State == probes.Healthy {
+					mr.Hint = ""
+				}
+			}
+			pr.Models = append(pr.Models, mr)
+		}
+		rep.Providers = append(rep.Providers, pr)
+	}
+	count(rep)
 	return rep
 }
 
@@ -74,9 +118,9 @@ func count(rep *reporter.Report) {
 				rep.Healthy++
 			case probes.Degraded:
 				rep.Degraded++
-			default:
+			case probes.Down:
 				rep.Down++
-			}
+			} // unknown (unprobed) models are not monitored: not counted
 		}
 	}
 }

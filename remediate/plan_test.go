@@ -33,7 +33,7 @@ func (chainCase) Generate(r *rand.Rand, _ int) reflect.Value {
 	}
 	c := chainCase{Configured: configs.Order{Primary: refs[0], Fallbacks: refs[1:]}, States: map[string]probes.State{}, DropDown: r.Intn(2) == 0}
 	for _, p := range pool {
-		c.States[p] = probes.State(r.Intn(3))
+		c.States[p] = probes.State(r.Intn(4)) // Unknown included
 	}
 	return reflect.ValueOf(c)
 }
@@ -41,9 +41,16 @@ func (chainCase) Generate(r *rand.Rand, _ int) reflect.Value {
 func TestEffectiveProperties(t *testing.T) {
 	t.Parallel()
 	prop := func(c chainCase) bool {
-		state := func(r string) probes.State { return c.States[r] }
-		got := Effective(c.Configured, state, c.DropDown)
-		want := dedupe(c.Configured)
+		// An unprobed (Unknown) model has no evidence against it: it ranks
+		// with the healthy ones.
+		state := func(r string) probes.State {
+			if s := c.States[r]; s != probes.Unknown {
+				return s
+			}
+			return probes.Healthy
+		}
+		got := Effective(c.Configured, func(r string) probes.State { return c.States[r] }, c.DropDown)
+		want := c.Configured.Distinct()
 		refs := got.Refs()
 		if got.Primary == "" || got.Fallbacks == nil {
 			t.Logf("empty or null: %+v", got)

@@ -1,0 +1,228 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/remediate"
+	"github.com/provwatch/provwatch/reporter"
+)
+
+// chainState is what the state keeps of one chain between rounds and runs
+// (docs/remediation.md, "The preferred order").
+type chainState struct {
+	// Configured is the chain as the config had it last time: a change
+	// there that provwatch did not write is the operator's.
+	Configured configs.Order `json:"configured"`
+	// Preferred is the order the operator wants, which a restore returns to.
+	Preferred configs.Order `json:"preferred"`
+	// Written is what provwatch last wrote for this chain, if anything.
+	Written *configs.Order `json:"written,omitempty"`
+}
+
+// remediate plans every chain, fills the report's orders, and writes what
+// the target does not hold yet. It returns the order events. Callers hold e.mu.
+func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Report) []remediate.Event {
+	log := e.opt.Log
+	target := e.opt.Target
+	if target == nil {
+		target = remediate.None()
+	}
+	held, readErr := target.Read(ctx)
+	if readErr != nil {
+		log.Error().Err(readErr).Str("target", target.String()).Msg("cannot read the remediation target; not writing this cycle")
+	}
+	events := e.updatePreferred(now, held)
+	plan := remediate.NewPlan(e.opt.OpenClaw.Chains, e.preferred(), e.stateOf, e.opt.Settings.Remediation.DropDown)
+	shown, ok := plan.Defaults()
+	if !ok && len(plan.Chains) > 0 {
+		shown = plan.Chains[0] // no agents.defaults.model: show the first chain
+	}
+	before := shown.Preferred
+	if e.lastEffective != nil {
+		before = *e.lastEffective
+	}
+	if e.lastEffective != nil && !e.lastEffective.Equal(shown.Effective) {
+		rep.OrderChanges = 1
+	}
+	eff := shown.Effective
+	e.lastEffective = &eff
+	rep.Order = reporter.OrderReport{Configured: shown.Preferred, Effective: shown.Effective, Changed: !before.Equal(shown.Effective)}
+	for _, c := range plan.Chains {
+		if c.Name != configs.DefaultsChain {
+			rep.Agents = append(rep.Agents, reporter.AgentOrder{Name: c.Name, Path: c.Path, Configured: c.Preferred, Effective: c.Effective})
+		}
+	}
+
+	switch {
+	case shown.Preferred.Primary == "":
+		return events // no chain to keep in order
+	case len(e.opt.Providers) > 0:
+		// Models of providers left out by --provider were not probed: an
+		// order built on them is a guess, so it is reported, never written.
+		log.Info().Strs("providers", e.opt.Providers).Msg("--provider given: the order is reported but not written, since not every model was probed")
+		return events
+	case remediate.IsNone(target):
+		if rep.OrderChanges > 0 {
+			shown.Explain(now, before, e.unwritten)
+			e.unwritten = nil
+			events = append(events, e.emit(orderEvent(now, shown, before, false)))
+		}
+		return events
+	case readErr != nil:
+		return events
+	}
+	if h, ok := held.Orders[shown.Name]; ok && shown.Name == configs.DefaultsChain {
+		rep.Order.Changed = !configs.Dedupe(h).Equal(shown.Effective)
+	} else if shown.Name == configs.DefaultsChain {
+		rep.Order.Changed = true // not there yet, or malformed: it is written
+	}
+	todo := e.toWrite(plan, held)
+	if len(todo) == 0 {
+		e.unwritten = nil
+		return events
+	}
+	for i := range todo {
+		todo[i].Explain(now, heldOr(held, todo[i]), e.unwritten)
+		if why, bad := held.Malformed[todo[i].Name]; bad {
+			log.Warn().Str("target", target.String()).Str("chain", todo[i].Path).Str("found", why).Msg("the target holds a value that is not an order; replacing it")
+		}
+	}
+	if e.opt.DryRun {
+		for _, c := range todo {
+			log.Info().Str("target", target.String()).Str("chain", c.Path).Interface("order", c.Effective).Str("why", c.Why).Msg("dry run: would rewrite the fallback order")
+			events = append(events, e.emit(orderEvent(now, c, heldOr(held, c), false)))
+		}
+		return events
+	}
+	applied, err := target.Apply(ctx, todo)
+	if err != nil {
+		if errors.Is(err, remediate.ErrChanged) {
+			log.Warn().Err(err).Str("target", target.String()).Msg("the target was edited while provwatch worked; reading it again next cycle")
+		} else {
+			log.Error().Err(err).Str("target", target.String()).Msg("writing the fallback order failed; will retry next cycle")
+		}
+		return events
+	}
+	for name, why := range applied.Skipped {
+		log.Debug().Str("target", target.String()).Str("chain", name).Str("why", why).Msg("chain left alone")
+	}
+	e.unwritten = nil
+	for _, c := range todo {
+		if !slices.Contains(applied.Written, c.Name) {
+			continue
+		}
+		w := c.Effective
+		e.chain(c.Name).Written = &w
+		if c.Name == shown.Name {
+			rep.Order.Written = true
+		}
+		for i := range rep.Agents {
+			if rep.Agents[i].Name == c.Name {
+				rep.Agents[i].Written = true
+			}
+		}
+		log.Info().Str("target", target.String()).Str("chain", c.Path).Str("primary", c.Effective.Primary).
+			Strs("fallbacks", c.Effective.Fallbacks).Str("why", c.Why).Msg("fallback order rewritten")
+		events = append(events, e.emit(orderEvent(now, c, heldOr(held, c), true)))
+	}
+	return events
+}
+
+// toWrite lists the chains whose effective order the target does not hold:
+// a different order, a malformed value, or (agents.defaults.model only)
+// none at all. A chain that may not be moved is never written.
+func (e *Engine) toWrite(plan remediate.Plan, held remediate.Held) []remediate.ChainPlan {
+	var out []remediate.ChainPlan
+	for _, c := range plan.Chains {
+		if c.Fixed {
+			continue
+		}
+		_, malformed := held.Malformed[c.Name]
+		h, ok := held.Orders[c.Name]
+		switch {
+		case malformed:
+		case !ok && c.Name == configs.DefaultsChain:
+		case !ok:
+			continue // the target does not hold this agent's chain
+		case configs.Dedupe(h).Equal(c.Effective):
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// heldOr is what the target held for c before this write (for the why
+// line and events), or c's preferred order when it held nothing readable.
+func heldOr(held remediate.Held, c remediate.ChainPlan) configs.Order {
+	if h, ok := held.Orders[c.Name]; ok {
+		return configs.Dedupe(h)
+	}
+	return c.Preferred
+}
+
+func orderEvent(now time.Time, c remediate.ChainPlan, before configs.Order, written bool) remediate.Event {
+	return remediate.Event{Time: now, Kind: remediate.EventOrder, Chain: c.Name, Path: c.Path,
+		Before: before, After: c.Effective, Written: written, Why: c.Why}
+}
+
+// chain returns a chain's state, creating it.
+func (e *Engine) chain(name string) *chainState {
+	st, ok := e.chains[name]
+	if !ok {
+		st = &chainState{}
+		e.chains[name] = st
+	}
+	return st
+}
+
+// updatePreferred keeps each chain's preferred order: the chain as the
+// config has it, unless the config holds what provwatch itself wrote (a
+// restore must return to what the operator wrote, across separate runs
+// too). A change that provwatch did not write — in the config, or in an
+// openclaw: target's file — is the operator's, and becomes the preferred
+// order. It returns an EventPreferred for each such edit. Callers hold e.mu.
+func (e *Engine) updatePreferred(now time.Time, held remediate.Held) []remediate.Event {
+	var events []remediate.Event
+	wrote := func(st *chainState, o configs.Order) bool { return st.Written != nil && st.Written.Equal(o) }
+	for _, c := range e.opt.OpenClaw.Chains {
+		cfg := configs.Dedupe(c.Order())
+		st, known := e.chains[c.Name]
+		if !known {
+			e.chains[c.Name] = &chainState{Configured: cfg, Preferred: cfg}
+			continue
+		}
+		edited := configs.Order{}
+		if !cfg.Equal(st.Configured) && !wrote(st, cfg) && !cfg.Equal(st.Preferred) {
+			edited = cfg
+		}
+		st.Configured = cfg
+		if h, ok := held.Orders[c.Name]; ok && held.Config {
+			if h = configs.Dedupe(h); !h.Equal(st.Preferred) && !wrote(st, h) && !h.Equal(edited) {
+				edited = h
+			}
+		}
+		if edited.Primary == "" {
+			continue
+		}
+		e.opt.Log.Info().Str("chain", c.Path).Interface("was", st.Preferred).Interface("now", edited).
+			Msg("the chain was edited by someone other than provwatch; that order is now the preferred one")
+		events = append(events, e.emit(remediate.Event{Time: now, Kind: remediate.EventPreferred, Chain: c.Name, Path: c.Path,
+			Before: st.Preferred, After: edited, Why: "the operator changed " + c.Path}))
+		st.Preferred = edited
+	}
+	return events
+}
+
+// preferred is every chain's preferred order, by name.
+func (e *Engine) preferred() map[string]configs.Order {
+	out := make(map[string]configs.Order, len(e.chains))
+	for name, st := range e.chains {
+		out[name] = st.Preferred
+	}
+	return out
+}

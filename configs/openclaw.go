@@ -145,7 +145,7 @@ func (r *resolver) readProviders(root *json5.Node) error {
 // rest of the file is read as usual.
 func (r *resolver) unusable(p *Provider, mv *missingVar) {
 	if p.ConfigError == "" {
-		p.ConfigError = mv.err.Error()
+		p.ConfigError, p.Hint = mv.err.Error(), mv.err.Hint
 	}
 	r.warnings = append(r.warnings, Warning(*mv.err))
 }

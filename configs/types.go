@@ -61,13 +61,15 @@ type Provider struct {
 	// Unprobed, when set, says why provwatch cannot probe this provider (one
 	// OpenClaw ships as a plugin, or one with no address provwatch knows):
 	// its models are reported as unknown (reason unprobed) and keep their
-	// place in the order. Hint says what would make it probed.
+	// place in the order.
 	Unprobed string
-	Hint     string
 	// ConfigError, when set, is why the config leaves this provider
 	// unusable (a ${VAR} that is not set): its models are down with reason
 	// config, and nothing is sent to it.
 	ConfigError string
+	// Hint says what would make an Unprobed provider probed, or what fixes
+	// its ConfigError.
+	Hint string
 }
 
 // Model returns the configured model with this id, or nil.

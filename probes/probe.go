@@ -148,7 +148,7 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 
 	if prov.Unprobed != "" {
 		// Nothing to ask: its models are unknown and keep their place.
-		res.API = "unprobed"
+		res.API = APIUnprobed
 		res.Models = make([]ModelResult, len(wants))
 		for i, w := range wants {
 			res.Models[i] = ModelResult{Ref: w.Ref, Model: w.Model, State: Unknown, Reason: ReasonUnprobed,
@@ -205,7 +205,7 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 func precheck(s *session) *verdict {
 	prov := s.prov
 	if prov.ConfigError != "" {
-		return down(ReasonConfig, prov.ConfigError+" (no request sent)", "fix the OpenClaw config: "+prov.ConfigError)
+		return down(ReasonConfig, prov.ConfigError+" (no request sent)", prov.Hint)
 	}
 	u, err := url.Parse(strings.TrimRight(prov.BaseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

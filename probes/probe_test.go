@@ -185,3 +185,31 @@ func TestNewJob(t *testing.T) {
 		t.Errorf("want %+v", w)
 	}
 }
+
+// TestProbeSendsNothingItCannotUse: a provider provwatch has no probe for
+// is reported unknown (unprobed) and one the config leaves unusable is
+// down (config); neither gets a request.
+func TestProbeSendsNothingItCannotUse(t *testing.T) {
+	t.Parallel()
+	var requests atomic.Int32
+	srv := serve(t, map[string]route{"GET /v1/models": {fn: func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Write(fixture(t, "openai/models.json"))
+	}}})
+	unprobed := &configs.Provider{ID: "minimax", Unprobed: "no probe for minimax", Hint: "add models.providers.minimax"}
+	unusable := provider(configs.FlavourOpenAI, srv.URL+"/v1")
+	unusable.ConfigError, unusable.Hint = "openclaw.json:4:9: models.providers.openai.apiKey: ${OPENAI_KEY} is not set or empty", "export OPENAI_KEY where provwatch runs"
+	p := New(defaultOptions())
+	got := p.Probe(context.Background(), Job{Provider: unprobed, Models: wants("minimax", "MiniMax-M2.7")})
+	if m := got.Models[0]; got.API != APIUnprobed || got.Probe.OK || m.State != Unknown || m.Reason != ReasonUnprobed || m.Detail != "no probe for minimax" || m.Hint == "" {
+		t.Errorf("unprobed provider: %+v", got)
+	}
+	got = p.Probe(context.Background(), Job{Provider: unusable, Models: wants("openai", "gpt-4o")})
+	if m := got.Models[0]; got.Probe.OK || m.State != Down || m.Reason != ReasonConfig || m.Hint != unusable.Hint {
+		t.Errorf("unusable provider: %+v", got)
+	}
+	hasAll(t, "detail", got.Models[0].Detail, "${OPENAI_KEY} is not set", "no request sent")
+	if n := requests.Load(); n != 0 {
+		t.Errorf("%d requests sent to providers that cannot be probed", n)
+	}
+}

@@ -79,6 +79,10 @@ const (
 	ReasonUnprobed Reason = "unprobed"
 )
 
+// APIUnprobed is the Result.API of a provider provwatch has no probe for:
+// nothing was sent, so it has no probe metrics either.
+const APIUnprobed = "unprobed"
+
 // MinUsableContext is the context below which OpenClaw refuses to run a model.
 const MinUsableContext = 16000
 

@@ -17,9 +17,9 @@ const MaxDescription = 1024
 
 // ChainPlan is the order one chain should hold, and why.
 type ChainPlan struct {
-	Name    string // configs.DefaultsChain or the agent's id
-	Path    string // where its value stands, e.g. agents.list[2].model
-	Fixed   bool   // see configs.Chain.Fixed: such a chain keeps its order
+	Name  string // configs.DefaultsChain or the agent's id
+	Path  string // where its value stands, e.g. agents.list[2].model
+	Fixed bool   // see configs.Chain.Fixed: such a chain keeps its order
 	// Preferred is the order the operator wants, each ref once: the chain
 	// as configured, or as the state remembers it when the config holds an
 	// order provwatch itself wrote.

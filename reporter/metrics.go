@@ -121,8 +121,8 @@ func BuildData(r *Report, cfg configs.Metrics, now time.Time) []Datum {
 			t = reportTime
 		}
 		prov, ok := metricCleanDimension(p.ID)
-		if !ok {
-			continue // a provider without an id cannot be told apart from others
+		if !ok || p.API == probes.APIUnprobed {
+			continue // no id to tell it apart, or nothing was probed
 		}
 		pd := Dimension{Name: DimensionProvider, Value: prov}
 		add(MetricProbeSuccess, UnitNone, metricBool(p.Probe.OK), t, pd)
@@ -132,7 +132,7 @@ func BuildData(r *Report, cfg configs.Metrics, now time.Time) []Datum {
 		}
 		for _, m := range p.Models {
 			model, ok := metricCleanDimension(ModelOfRef(m.Ref))
-			if !ok {
+			if !ok || m.State == probes.Unknown {
 				continue
 			}
 			md := Dimension{Name: DimensionModel, Value: model}

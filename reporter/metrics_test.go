@@ -196,6 +196,17 @@ func TestBuildData(t *testing.T) {
 			}(),
 		},
 		{
+			"a provider provwatch cannot probe, and its unknown model, publish nothing",
+			func() *Report {
+				r := mtReport(t0)
+				r.Providers = append(r.Providers, ProviderReport{ID: "minimax", API: probes.APIUnprobed, Start: t0,
+					Models: []ModelReport{{Ref: "minimax/MiniMax-M2.7", State: probes.Unknown, Reason: probes.ReasonUnprobed}}})
+				return r
+			},
+			configs.Metrics{},
+			mtSampleWant(),
+		},
+		{
 			"times: a probe without start takes the report's time, a report without time takes now",
 			func() *Report {
 				r := mtReport(t0)

@@ -115,6 +115,9 @@ func (p *Prometheus) Publish(_ context.Context, r *Report) error {
 		sets[v] = promSeriesSet{}
 	}
 	for _, pr := range r.Providers {
+		if pr.API == probes.APIUnprobed {
+			continue // nothing was probed: no series
+		}
 		id := pr.ID
 		sets[p.probeSuccess].set(p.probeSuccess, metricBool(pr.Probe.OK), id)
 		ph := pr.Probe.Phases

@@ -204,7 +204,9 @@ func buildPageView(r *Report, snap HistorySnapshot, now time.Time) pageView {
 	for _, p := range r.Providers {
 		for _, m := range p.Models {
 			states[m.Ref] = m.State
-			worst = max(worst, m.State)
+			if m.State != probes.Unknown {
+				worst = max(worst, m.State)
+			}
 		}
 	}
 	if len(states) > 0 {

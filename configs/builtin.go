@@ -21,7 +21,6 @@ var builtins = map[string]builtin{
 	"openai":     {"https://api.openai.com/v1", []string{"OPENAI_API_KEY"}, FlavourOpenAI},
 	"anthropic":  {"https://api.anthropic.com", []string{"ANTHROPIC_API_KEY", "ANTHROPIC_OAUTH_TOKEN"}, FlavourAnthropic},
 	"google":     {"https://generativelanguage.googleapis.com/v1beta", []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}, FlavourGemini},
-	"gemini":     {"https://generativelanguage.googleapis.com/v1beta", []string{"GEMINI_API_KEY", "GOOGLE_API_KEY"}, FlavourGemini},
 	"openrouter": {"https://openrouter.ai/api/v1", []string{"OPENROUTER_API_KEY"}, FlavourOpenRouter},
 	"groq":       {"https://api.groq.com/openai/v1", []string{"GROQ_API_KEY"}, FlavourGroq},
 	"mistral":    {"https://api.mistral.ai/v1", []string{"MISTRAL_API_KEY"}, FlavourMistral},
@@ -54,9 +53,29 @@ func builtinProvider(id string, getenv func(string) string) *Provider {
 // (minimax, huggingface, nvidia, …) or one provwatch does not know.
 // OpenClaw accepts it, so it is watched and reported as unknown.
 func unprobedProvider(id string) *Provider {
-	return &Provider{ID: id, Flavour: FlavourOpenAICompatible, Builtin: true, Source: "not configured",
+	p := &Provider{ID: id, Flavour: FlavourOpenAICompatible, Builtin: true, Source: "not configured",
 		Unprobed: fmt.Sprintf("provwatch has no probe for %s: it has no models.providers entry and no built-in address here (OpenClaw may serve it through a plugin)", id),
 		Hint:     "add models.providers." + id + " with a baseUrl (and apiKey) to have it probed"}
+	if id == "gemini" {
+		// OpenClaw 2026.9.x has no gemini provider; Google's is google/.
+		p.Unprobed = "OpenClaw 2026.9.x has no provider gemini: Google's models are google/<model>"
+		p.Hint = "write google/<model>, or add models.providers.gemini with a baseUrl"
+	}
+	return p
+}
+
+// providerAliases are the provider ids OpenClaw 2026.9.x registers as
+// another's alias.
+var providerAliases = map[string]string{"x-ai": "xai"}
+
+// canonicalProvider is a ref's provider id as OpenClaw reads it:
+// lower-cased, an alias replaced by its provider.
+func canonicalProvider(id string) string {
+	id = strings.ToLower(strings.TrimSpace(id))
+	if to, ok := providerAliases[id]; ok {
+		return to
+	}
+	return id
 }
 
 func keyFromEnv(names []string, getenv func(string) string) (key, env string) {
@@ -74,14 +93,13 @@ func keyFromEnv(names []string, getenv func(string) string) (key, env string) {
 // Discover returns the built-in providers whose API key variable is set,
 // sorted by id, for `check` without an OpenClaw config. Ollama needs no key,
 // so it is not included: the caller adds it when one answers locally.
-// The "gemini" alias is left out so Google is listed once.
 func Discover(getenv func(string) string) []*Provider {
 	if getenv == nil {
 		getenv = defaultGetenv
 	}
 	var out []*Provider
 	for id, b := range builtins {
-		if len(b.KeyEnvs) == 0 || id == "gemini" {
+		if len(b.KeyEnvs) == 0 {
 			continue
 		}
 		p := builtinProvider(id, getenv)

@@ -37,6 +37,7 @@ type resolver struct {
 	getenv    func(string) string
 	providers map[string]*Provider
 	aliases   map[string]string // agents.defaults.models alias (lower-cased) -> ref
+	allowlist []Ref             // the keys of agents.defaults.models
 	warnings  []Warning
 }
 
@@ -359,6 +360,7 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 			if err != nil {
 				return nil, err
 			}
+			name = strings.ToLower(strings.TrimSpace(name))
 			if name == "" {
 				name = fmt.Sprintf("agent %d", i)
 			}
@@ -384,7 +386,7 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 			if m == nil {
 				continue
 			}
-			c, err := r.readChain(m, ap+".model", f.Key, defCopy)
+			c, err := r.readChain(m, ap+".model", strings.ToLower(f.Key), defCopy)
 			if err != nil {
 				return nil, err
 			}
@@ -403,6 +405,9 @@ func (r *resolver) readAliases(n *json5.Node) error {
 		return nil
 	}
 	for _, f := range n.Fields {
+		if ref, err := ParseRef(f.Key); err == nil {
+			r.allowlist = append(r.allowlist, ref)
+		}
 		if a := f.Value.Get("alias"); a != nil && a.Kind == json5.KindString && a.Str != "" {
 			if r.aliases == nil {
 				r.aliases = map[string]string{}
@@ -415,33 +420,49 @@ func (r *resolver) readAliases(n *json5.Node) error {
 
 // readChain reads one model value. def is the defaults' chain an agent's
 // object without a primary takes its primary from (nil for the defaults).
+// A value that names no model (an empty string, an object with neither a
+// primary nor fallbacks) gives a chain with no Primary: the agent runs on
+// the defaults' chain and has none of its own.
 func (r *resolver) readChain(m *json5.Node, path, name string, def *Chain) (Chain, error) {
 	// An agent's chain is Fixed until its model lists its own fallbacks.
 	c := Chain{Name: name, Path: path, Fallbacks: []string{}, Fixed: name != DefaultsChain, File: r.d.fileOf(m, r.file), Line: m.Line, Col: m.Col, model: m, spelled: map[string]string{}}
 	switch m.Kind {
 	case json5.KindString:
-		ref, err := r.ref(m, path, c.spelled)
+		if strings.TrimSpace(m.Str) == "" {
+			return c, nil
+		}
+		ref, err := r.ref(m, path, "", c.spelled)
 		if err != nil {
 			return c, err
 		}
 		c.Primary = ref
 	case json5.KindObject:
 		pn := m.Get("primary")
-		if pn != nil {
-			ref, err := r.ref(pn, path+".primary", c.spelled)
+		if pn != nil && !(pn.Kind == json5.KindString && strings.TrimSpace(pn.Str) == "") {
+			ref, err := r.ref(pn, path+".primary", "", c.spelled)
 			if err != nil {
 				return c, err
 			}
 			c.Primary = ref
-		} else if def != nil {
+		}
+		fn := m.Get("fallbacks")
+		if fn != nil && fn.Kind != json5.KindArray {
+			return c, r.errAt(fn, path+".fallbacks", "must be an array of model refs, got a "+fn.Kind.String(), "")
+		}
+		if c.Primary == "" && fn == nil {
+			return c, nil // nothing of its own
+		}
+		if c.Primary == "" && def != nil {
 			c.Primary = def.Primary
 		}
-		if fn := m.Get("fallbacks"); fn != nil {
-			if fn.Kind != json5.KindArray {
-				return c, r.errAt(fn, path+".fallbacks", "must be an array of model refs, got a "+fn.Kind.String(), "")
+		if fn != nil {
+			// A bare fallback takes the primary's provider, as OpenClaw runs it.
+			primaryProvider := ""
+			if ref, err := ParseRef(c.Primary); err == nil {
+				primaryProvider = ref.Provider
 			}
 			for i, it := range fn.Items {
-				ref, err := r.ref(it, fmt.Sprintf("%s.fallbacks[%d]", path, i), c.spelled)
+				ref, err := r.ref(it, fmt.Sprintf("%s.fallbacks[%d]", path, i), primaryProvider, c.spelled)
 				if err != nil {
 					return c, err
 				}
@@ -458,14 +479,22 @@ func (r *resolver) readChain(m *json5.Node, path, name string, def *Chain) (Chai
 	return c, nil
 }
 
-// ref reads one model ref as OpenClaw does: an alias from
-// agents.defaults.models, else provider/model split on the first '/', the
-// provider lower-cased; a bare id is OpenAI's, with a warning. The ref's
-// provider is made known: configured, built in, or (for a provider that
-// OpenClaw ships as a plugin, or one provwatch does not know) unprobed.
-// spelled records how the file writes the ref, so a rewrite keeps it.
-func (r *resolver) ref(n *json5.Node, path string, spelled map[string]string) (string, error) {
-	s, err := r.strict(n, path)
+// ref reads one model ref as OpenClaw 2026.9.x does: an alias from
+// agents.defaults.models (any case), else provider/model split on the
+// first '/', the provider lower-cased. A bare id is the model of the one
+// provider whose configured models list it; failing that, a primary's is
+// OpenAI's and a fallback's is its primary's provider, with a warning. A
+// ${VAR} that is not set stays as written, with a warning, as OpenClaw
+// leaves it. The ref's provider is made known: configured, built in, or
+// (for a provider OpenClaw ships as a plugin, or one provwatch does not
+// know) unprobed. spelled records how the file writes the ref, so a
+// rewrite keeps it.
+func (r *resolver) ref(n *json5.Node, path, bareProvider string, spelled map[string]string) (string, error) {
+	s, err := r.str(n, path)
+	if mv, ok := err.(*missingVar); ok {
+		r.warnings = append(r.warnings, Warning(*mv.err))
+		s, err = n.Str, nil
+	}
 	if err != nil {
 		return "", err
 	}
@@ -474,10 +503,15 @@ func (r *resolver) ref(n *json5.Node, path string, spelled map[string]string) (s
 	if !strings.Contains(s, "/") {
 		if full, ok := r.aliases[strings.ToLower(s)]; ok {
 			s = full
+		} else if p := r.inferProvider(s); p != "" {
+			s = p + "/" + s
 		} else if s != "" {
-			r.warn(n, path, fmt.Sprintf("%q has no provider; OpenClaw reads it as openai/%s", s, s),
-				"write the provider, e.g. openai/"+s)
-			s = "openai/" + s
+			if bareProvider == "" {
+				bareProvider = "openai"
+			}
+			r.warn(n, path, fmt.Sprintf("model %q is specified without provider; OpenClaw falls back to %q", s, bareProvider+"/"+s),
+				fmt.Sprintf("write %q", bareProvider+"/"+s))
+			s = bareProvider + "/" + s
 		}
 	}
 	ref, err := ParseRef(s)
@@ -493,4 +527,27 @@ func (r *resolver) ref(n *json5.Node, path string, spelled map[string]string) (s
 	}
 	spelled[ref.String()] = written
 	return ref.String(), nil
+}
+
+// inferProvider is the one provider whose configured models (in
+// models.providers, or keys of agents.defaults.models) have this id, or "".
+func (r *resolver) inferProvider(id string) string {
+	found := map[string]bool{}
+	for _, p := range r.providers {
+		if p.Model(id) != nil {
+			found[p.ID] = true
+		}
+	}
+	for _, ref := range r.allowlist {
+		if ref.Model == id {
+			found[ref.Provider] = true
+		}
+	}
+	if len(found) != 1 {
+		return ""
+	}
+	for p := range found {
+		return p
+	}
+	return ""
 }

@@ -89,7 +89,7 @@ func TestLoadOpenClawResolves(t *testing.T) {
       { id: 'coder', model: 'lab/Qwen/Qwen2.5-Coder-32B-Instruct' },
       { id: 'ops', model: { fallbacks: ['groq/llama-3.1-8b-instant'] } },
     ],
-    entries: { writer: { model: { primary: 'gemini/gemini-2.5-pro', fallbacks: [] } } },
+    entries: { writer: { model: { primary: 'google/gemini-2.5-pro', fallbacks: [] } } },
   },
 }`})
 	env := envOf(map[string]string{"LAB_URL": "http://gpu:8000", "LAB_KEY": "sk-lab", "TEAM": "a", "OPENROUTER_API_KEY": "or-key", "GOOGLE_API_KEY": "g"})
@@ -100,7 +100,7 @@ func TestLoadOpenClawResolves(t *testing.T) {
 	wantProv := []provSummary{
 		{ID: "anthropic", BaseURL: "https://api.anthropic.com", Flavour: FlavourAnthropic, KeyEnv: "ANTHROPIC_API_KEY", Builtin: true},
 		{ID: "box", BaseURL: "http://box.internal:9000", API: "ollama", Flavour: FlavourOllama},
-		{ID: "gemini", BaseURL: "https://generativelanguage.googleapis.com/v1beta", Flavour: FlavourGemini, KeySet: true, KeyEnv: "GOOGLE_API_KEY", Builtin: true},
+		{ID: "google", BaseURL: "https://generativelanguage.googleapis.com/v1beta", Flavour: FlavourGemini, KeySet: true, KeyEnv: "GOOGLE_API_KEY", Builtin: true},
 		{ID: "groq", BaseURL: "https://api.groq.com/openai/v1", Flavour: FlavourGroq, KeyEnv: "GROQ_API_KEY", Builtin: true},
 		{ID: "lab", BaseURL: "http://gpu:8000/v1", Flavour: FlavourOpenAICompatible, KeySet: true, KeyEnv: "LAB_KEY", Models: []string{"Qwen/Qwen2.5-Coder-32B-Instruct"}},
 		{ID: "ollama", BaseURL: "http://10.0.1.5:11434/v1", API: "openai-completions", Flavour: FlavourOllama, Models: []string{"qwen3-coder"}},
@@ -115,7 +115,7 @@ func TestLoadOpenClawResolves(t *testing.T) {
 		{Name: "defaults", Path: "agents.defaults.model", Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-sonnet-4-5"}},
 		{Name: "coder", Path: "agents.list[1].model", Primary: "lab/Qwen/Qwen2.5-Coder-32B-Instruct", Fallbacks: []string{}, Fixed: true},
 		{Name: "ops", Path: "agents.list[2].model", Primary: "ollama/qwen3-coder", Fallbacks: []string{"groq/llama-3.1-8b-instant"}},
-		{Name: "writer", Path: "agents.entries.writer.model", Primary: "gemini/gemini-2.5-pro", Fallbacks: []string{}},
+		{Name: "writer", Path: "agents.entries.writer.model", Primary: "google/gemini-2.5-pro", Fallbacks: []string{}},
 	}
 	if got := publicChains(oc.Chains); !reflect.DeepEqual(got, wantChains) {
 		t.Errorf("chains:\n got %+v\nwant %+v", got, wantChains)
@@ -340,5 +340,90 @@ func TestLoadOpenClawShortKeys(t *testing.T) {
 		if p := oc.Provider("vllm"); p == nil || p.KeyEnv != "" {
 			t.Fatalf("apiKey %s: provider %+v", key, p)
 		}
+	}
+}
+
+// TestModelRefsAsOpenClawReadsThem: the ref rules of OpenClaw 2026.9.x's
+// model selection (docs/configuration.md).
+func TestModelRefsAsOpenClawReadsThem(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, agents string
+		want         Order
+		warning      string // a substring of the one warning, "" for none
+	}{
+		{"provider lower-cased, model case kept", `defaults: {model: {primary: "Ollama/Qwen3", fallbacks: ["X-AI/grok-4"]}}`,
+			Order{Primary: "ollama/Qwen3", Fallbacks: []string{"xai/grok-4"}}, ""},
+		{"an alias, in any case", `defaults: {models: {"openai/gpt-4.1": {alias: "Fast"}}, model: {primary: "fast", fallbacks: []}}`,
+			Order{Primary: "openai/gpt-4.1", Fallbacks: []string{}}, ""},
+		{"a bare id one configured provider lists is that provider's", `defaults: {model: "qwen-local"}`,
+			Order{Primary: "lab/qwen-local", Fallbacks: []string{}}, ""},
+		{"a bare primary is openai's, with a warning", `defaults: {model: "gpt-4.1"}`,
+			Order{Primary: "openai/gpt-4.1", Fallbacks: []string{}}, `falls back to "openai/gpt-4.1"`},
+		{"a bare fallback takes its primary's provider", `defaults: {model: {primary: "ollama/qwen3", fallbacks: ["llama3.1:8b"]}}`,
+			Order{Primary: "ollama/qwen3", Fallbacks: []string{"ollama/llama3.1:8b"}}, `falls back to "ollama/llama3.1:8b"`},
+		{"a missing ${VAR} stays as written, with a warning", `defaults: {model: {primary: "ollama/qwen3", fallbacks: ["${FALLBACK_MODEL}"]}}`,
+			Order{Primary: "ollama/qwen3", Fallbacks: []string{"ollama/${FALLBACK_MODEL}"}}, "${FALLBACK_MODEL} is not set"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := writeFiles(t, map[string]string{"openclaw.json": `{
+  models: {providers: {lab: {baseUrl: "http://gpu:8000/v1", models: [{id: "qwen-local"}]}}},
+  agents: {` + tc.agents + `},
+}`})
+			oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: envOf(nil)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			c, ok := oc.Defaults()
+			if !ok || !c.Order().Equal(tc.want) {
+				t.Errorf("chain %v, want %v", c.Order(), tc.want)
+			}
+			found := false
+			for _, w := range oc.Warnings {
+				found = found || strings.Contains(w.String(), tc.warning)
+			}
+			if tc.warning == "" && len(oc.Warnings) > 0 || tc.warning != "" && !found {
+				t.Errorf("warnings %v, want one with %q", oc.Warnings, tc.warning)
+			}
+		})
+	}
+}
+
+// TestAgentChainsAsOpenClawResolvesThem: 2026.9.x's rules for an agent's
+// own model (docs/configuration.md): a string or a primary alone has no
+// fallbacks; its own fallbacks list (even empty) is its chain; fallbacks
+// alone take the defaults' primary; an empty model runs on the defaults.
+func TestAgentChainsAsOpenClawResolvesThem(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{"openclaw.json": `{
+  agents: {
+    defaults: {model: {primary: "ollama/qwen3", fallbacks: ["openai/gpt-4o-mini"]}},
+    entries: {
+      Private: {model: {primary: "ollama/qwen3-coder:30b"}},
+      str: {model: "ollama/llama3.1"},
+      own: {model: {primary: "openai/gpt-4o", fallbacks: ["ollama/qwen3"]}},
+      none: {model: {primary: "openai/gpt-4o", fallbacks: []}},
+      tail: {model: {fallbacks: ["openai/gpt-4o"]}},
+      empty: {model: ""},
+      bare: {workspace: "~/x"},
+    },
+  },
+}`})
+	oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Chain{
+		{Name: "defaults", Path: "agents.defaults.model", Primary: "ollama/qwen3", Fallbacks: []string{"openai/gpt-4o-mini"}},
+		{Name: "private", Path: "agents.entries.Private.model", Primary: "ollama/qwen3-coder:30b", Fallbacks: []string{}, Fixed: true},
+		{Name: "str", Path: "agents.entries.str.model", Primary: "ollama/llama3.1", Fallbacks: []string{}, Fixed: true},
+		{Name: "own", Path: "agents.entries.own.model", Primary: "openai/gpt-4o", Fallbacks: []string{"ollama/qwen3"}},
+		{Name: "none", Path: "agents.entries.none.model", Primary: "openai/gpt-4o", Fallbacks: []string{}},
+		{Name: "tail", Path: "agents.entries.tail.model", Primary: "ollama/qwen3", Fallbacks: []string{"openai/gpt-4o"}},
+	}
+	if got := publicChains(oc.Chains); !reflect.DeepEqual(got, want) {
+		t.Errorf("chains:\n got %+v\nwant %+v", got, want)
 	}
 }

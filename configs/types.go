@@ -96,14 +96,16 @@ type Ref struct {
 	Model    string
 }
 
-// ParseRef splits a model ref on its first '/', lower-casing the provider.
+// ParseRef splits a model ref on its first '/' as OpenClaw does: the
+// provider lower-cased (an alias such as x-ai read as its provider), the
+// model's case kept.
 func ParseRef(s string) (Ref, error) {
 	s = strings.TrimSpace(s)
 	i := strings.IndexByte(s, '/')
-	if i <= 0 || i == len(s)-1 {
+	if i <= 0 || i == len(s)-1 || strings.TrimSpace(s[i+1:]) == "" {
 		return Ref{}, fmt.Errorf("model ref %q is not of the form provider/model", s)
 	}
-	return Ref{Provider: strings.ToLower(s[:i]), Model: s[i+1:]}, nil
+	return Ref{Provider: canonicalProvider(s[:i]), Model: strings.TrimSpace(s[i+1:])}, nil
 }
 
 func (r Ref) String() string { return r.Provider + "/" + r.Model }

@@ -39,7 +39,7 @@ func TestAcceptedWithWarnings(t *testing.T) {
 		},
 		{
 			file:     "bare-id.json5",
-			warnings: []string{`testdata/warnings/bare-id.json5:4:28: agents.list[0].model: "gpt-4o-mini" has no provider; OpenClaw reads it as openai/gpt-4o-mini (write the provider, e.g. openai/gpt-4o-mini)`},
+			warnings: []string{`testdata/warnings/bare-id.json5:4:28: agents.list[0].model: model "gpt-4o-mini" is specified without provider; OpenClaw falls back to "openai/gpt-4o-mini" (write "openai/gpt-4o-mini")`},
 			chain:    Chain{Name: "main", Path: "agents.list[0].model", Primary: "openai/gpt-4o-mini", Fallbacks: []string{}, Fixed: true},
 		},
 	}

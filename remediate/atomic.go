@@ -152,8 +152,9 @@ const maxBackups = 4
 // rotateBackups keeps prev as PATH.bak the way OpenClaw rotates its own
 // backups, so neither tool loses the other's: PATH.bak.3 becomes
 // PATH.bak.4 (the oldest is dropped), …, PATH.bak becomes PATH.bak.1, and
-// prev is written to PATH.bak. path is the real file (symlinks followed).
-func rotateBackups(path string, prev []byte, perm fs.FileMode) error {
+// prev is written to PATH.bak with mode 0600, as OpenClaw writes them (a
+// config may hold keys). path is the real file (symlinks followed).
+func rotateBackups(path string, prev []byte) error {
 	bak := path + ".bak"
 	for i := maxBackups - 1; i >= 0; i-- {
 		from := bak
@@ -164,5 +165,5 @@ func rotateBackups(path string, prev []byte, perm fs.FileMode) error {
 			return fmt.Errorf("rotating backups of %s: %w", path, err)
 		}
 	}
-	return writeFileAtomic(bak, prev, perm, nil)
+	return writeFileAtomic(bak, prev, 0o600, nil)
 }

@@ -163,7 +163,7 @@ func writeConfigFile(path string, prev, next []byte) error {
 	if st.Mode().Perm()&0o200 == 0 {
 		return fmt.Errorf("%s is read-only (mode %04o): not rewriting it; make it writable (chmod u+w) for provwatch to keep the chain in order", path, st.Mode().Perm())
 	}
-	if err := rotateBackups(real, prev, st.Mode().Perm()); err != nil {
+	if err := rotateBackups(real, prev); err != nil {
 		return fmt.Errorf("saving the previous content of %s: %w", path, err)
 	}
 	return writeFileAtomic(real, next, st.Mode().Perm(), prev)

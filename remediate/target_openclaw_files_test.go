@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -198,9 +199,10 @@ func TestOpenClawTargetBackupsRotateLikeOpenClaws(t *testing.T) {
 	if _, err := os.Stat(path + ".bak.5"); !os.IsNotExist(err) {
 		t.Errorf("a sixth backup exists (%v)", err)
 	}
-	// OpenClaw's own backup went out of the window by rotation, not by overwrite.
-	if st, _ := os.Stat(path + ".bak"); st.Mode().Perm() != 0o600 {
-		t.Errorf(".bak has mode %v, want the config's 0600", st.Mode().Perm())
+	for suffix := range want {
+		if st, _ := os.Stat(path + suffix); st.Mode().Perm() != 0o600 {
+			t.Errorf("%s has mode %v, want 0600 as OpenClaw writes its backups", suffix, st.Mode().Perm())
+		}
 	}
 }
 
@@ -302,6 +304,9 @@ func TestOpenClawTargetLosesNoConcurrentSave(t *testing.T) {
 	tg, _ := OpenTarget(loc("openclaw:"+path), nil)
 	done := make(chan struct{})
 	var lost []int
+	// The writer holds busy through each read-and-write, so a check made
+	// under it sees the file between provwatch's writes, never mid-write.
+	var busy sync.Mutex
 	go func() {
 		defer close(done)
 		for n := 1; n <= 400; n++ {
@@ -311,13 +316,14 @@ func TestOpenClawTargetLosesNoConcurrentSave(t *testing.T) {
 				continue
 			}
 			time.Sleep(300 * time.Microsecond)
-			// A stale read-back that lasts is a lost save; an instant one is
-			// a write being undone.
+			// A stale read-back that outlasts provwatch's write is a lost
+			// save; one seen mid-write is a write being undone.
 			if editOf() < n {
-				time.Sleep(2 * time.Millisecond)
+				busy.Lock()
 				if editOf() < n {
 					lost = append(lost, n)
 				}
+				busy.Unlock()
 			}
 		}
 	}()
@@ -331,7 +337,9 @@ func TestOpenClawTargetLosesNoConcurrentSave(t *testing.T) {
 			return
 		default:
 		}
+		busy.Lock()
 		readDefaults(ctx, tg)
 		_ = writeDefaults(ctx, tg, orders[i%2], "")
+		busy.Unlock()
 	}
 }

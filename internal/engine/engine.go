@@ -36,7 +36,18 @@ type Options struct {
 	Providers []string
 	// OnEvent, when set, is told of every confirmed state change and order rewrite.
 	OnEvent func(Event)
+	// OnRound, when set, is called once at the end of every round (a
+	// cycle or a confirmation round) with the round's events — those
+	// OnEvent saw, plus KindTargetError when the target could not be read
+	// or written — and the round's report. It runs inside the round: it
+	// must not block.
+	OnRound func(events []Event, rep *reporter.Report)
 }
+
+// KindTargetError is the Kind of an Event saying the remediation target
+// could not be read or written this round (Ref: the target, Detail: the
+// error). Only OnRound sees it.
+const KindTargetError = "target_error"
 
 // Event is a confirmed state change or an order rewrite, for people (the
 // demo, the status page) and logs.
@@ -75,6 +86,8 @@ type Engine struct {
 	// effective order, so a write that failed and is retried later still
 	// says why it happens.
 	unwritten []remediate.Transition
+	// roundEvents collects the events of the round in progress for OnRound.
+	roundEvents []Event
 }
 
 // New returns an Engine; state is loaded from the Store on the first round.
@@ -254,6 +267,10 @@ func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, er
 		e.save(ctx)
 	}
 	e.last = rep
+	if e.opt.OnRound != nil {
+		e.opt.OnRound(e.roundEvents, rep)
+	}
+	e.roundEvents = nil
 	return rep, nil
 }
 
@@ -380,6 +397,7 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 	held, exists, err := e.opt.Target.Read(ctx)
 	if err != nil {
 		log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("cannot read the remediation target; not writing this cycle")
+		e.targetError(err)
 		rep.Order.Changed = !before.Equal(effective)
 		return
 	}
@@ -416,6 +434,7 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 	if len(heldAgents) == 0 {
 		if err := e.opt.Target.Write(ctx, effective, why); err != nil {
 			log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("writing the fallback order failed; will retry next cycle")
+			e.targetError(err)
 			return
 		}
 	} else if !e.writeAgents(ctx, now, rep, heldAgents, effective, why) {
@@ -441,6 +460,7 @@ func (e *Engine) readAgents(ctx context.Context, agents []reporter.AgentOrder) m
 	held, err := at.ReadAgents(ctx, agentChains(e.opt.OpenClaw))
 	if err != nil {
 		e.opt.Log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("cannot read the agents' chains in the remediation target; not rewriting them this cycle")
+		e.targetError(err)
 		return nil
 	}
 	return held
@@ -468,6 +488,7 @@ func (e *Engine) writeAgents(ctx context.Context, now time.Time, rep *reporter.R
 	written, err := e.opt.Target.(remediate.AgentTarget).WriteAgents(ctx, defaults, want, why)
 	if err != nil {
 		log.Error().Err(err).Str("target", e.opt.Target.String()).Msg("writing the fallback orders failed; will retry next cycle")
+		e.targetError(err)
 		return false
 	}
 	for i, a := range rep.Agents {
@@ -545,9 +566,15 @@ func (e *Engine) orderEvent(before, after remediate.Order, written bool, why str
 }
 
 func (e *Engine) emit(ev Event) {
+	e.roundEvents = append(e.roundEvents, ev)
 	if e.opt.OnEvent != nil {
 		e.opt.OnEvent(ev)
 	}
+}
+
+// targetError records that the target failed this round, for OnRound.
+func (e *Engine) targetError(err error) {
+	e.roundEvents = append(e.roundEvents, Event{Time: e.opt.Clock.Now(), Kind: KindTargetError, Ref: e.opt.Target.String(), Detail: err.Error()})
 }
 
 // configuredOrder is the chain the remediation target holds:

@@ -48,6 +48,7 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 	history := reporter.NewHistory(0, 0)
 	var closers []func()
 	var log zerolog.Logger
+	var configured *remediate.Order // of the last build, to recognise an operator's edit
 	build := func(ctx context.Context) (*engine.Engine, error) {
 		e, err := c.load(ctx, stderr, false)
 		if err != nil {
@@ -59,6 +60,13 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 			return nil, err
 		}
 		closers = append(closers, closeSinks)
+		if chain, ok := e.oc.Defaults(); ok {
+			now := remediate.OrderOf(chain)
+			if configured != nil && !configured.Equal(now) && e.notify != nil {
+				e.notify.Submit(editEvent(*configured, now))
+			}
+			configured = &now
+		}
 		opt.Sinks = append(opt.Sinks, prom)
 		opt.OnEvent = func(ev engine.Event) {
 			history.AddEvent(historyEvent(ev))

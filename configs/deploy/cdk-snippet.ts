@@ -73,3 +73,8 @@ provwatchTask.addToTaskRolePolicy(new iam.PolicyStatement({
   resources: [secretsKey.keyArn],
   conditions: { StringEquals: { "kms:ViaService": `ssm.${stack.region}.amazonaws.com` } },
 }));
+// Only when the settings have an sns: notify destination (configs/deploy/iam-policy-sns.json):
+// provwatchTask.addToTaskRolePolicy(new iam.PolicyStatement({
+//   actions: ["sns:Publish"],
+//   resources: [alertsTopic.topicArn],
+// }));

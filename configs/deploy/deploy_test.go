@@ -379,7 +379,7 @@ func TestEveryTemplateIsChecked(t *testing.T) {
 	t.Parallel()
 	checked := []string{
 		"cdk-snippet.ts", "doc.go", "ecs-service.json", "ecs-task-definition.json",
-		"iam-policy.json", "lambda-eventbridge.yaml", "patch-config.ts",
+		"iam-policy.json", "iam-policy-sns.json", "lambda-eventbridge.yaml", "patch-config.ts",
 	}
 	entries, err := os.ReadDir(".")
 	if err != nil {

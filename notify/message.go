@@ -224,8 +224,14 @@ func whyOf(b Burst, lead *Event) (string, *Event) {
 	}
 	switch lead.Kind {
 	case KindFailover, KindReorder, KindAllDown:
-		if e := stateOf(b, lead.From); e != nil && lead.Kind == KindFailover {
-			return describeState(e), e
+		if lead.Kind == KindFailover {
+			// The primary's own fall, else the stand-in that came back.
+			if e := stateOf(b, lead.From); e != nil {
+				return describeState(e), e
+			}
+			if e := stateOf(b, lead.To); e != nil {
+				return describeState(e), e
+			}
 		}
 		if e := worstState(b); e != nil {
 			return describeState(e), e

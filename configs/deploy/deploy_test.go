@@ -328,8 +328,9 @@ func TestSettingsEnvMatchesSettings(t *testing.T) {
 			switch {
 			case f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Duration]():
 				walk(f.Type, name)
-			case f.Type.Kind() == reflect.Map:
-				// probes.<id>, metrics.dimensions: keyed by the user.
+			case f.Type.Kind() == reflect.Map || f.Type.Kind() == reflect.Slice:
+				// probes.<id>, metrics.dimensions: keyed by the user;
+				// notify: a list, taken whole.
 			default:
 				fromStruct = append(fromStruct, name)
 			}

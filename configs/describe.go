@@ -80,6 +80,7 @@ func WriteSummary(w io.Writer, oc *OpenClaw, s Settings) error {
 	fmt.Fprintf(tw, "  remediation.drop_down\t%t\n", s.Remediation.DropDown)
 	fmt.Fprintf(tw, "  state\t%s\n", s.State)
 	fmt.Fprintf(tw, "  metrics.sink\t%s (%s, detail %s)\n", s.Metrics.Sink, s.Metrics.Namespace, s.Metrics.Detail)
+	fmt.Fprintf(tw, "  notify\t%s\n", NotifySummary(s.Notify))
 	tw.Flush()
 	return ew.err
 }

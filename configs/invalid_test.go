@@ -35,6 +35,9 @@ func TestInvalidConfigs(t *testing.T) {
 		"settings-probe-mode.yaml":         `testdata/invalid/settings-probe-mode.yaml:2:3: probes.openai.mode: "completion" is not one of list, generate, off`,
 		"settings-target.yaml":             `testdata/invalid/settings-target.yaml:2:11: remediation.target: "ssm:" names no parameter (write ssm:/parameter/name)`,
 		"settings-state.yaml":              `testdata/invalid/settings-state.yaml:1:8: state: "redis://cache:6379" is not one of auto, memory, file:/path, ssm:/parameter/name`,
+		"settings-notify-kind.yaml":        `testdata/invalid/settings-notify-kind.yaml:3:5: notify[1]: unknown destination kind "teams" (valid keys here: webhook, slack, discord, telegram, sns)`,
+		"settings-notify-url.yaml":         `testdata/invalid/settings-notify-url.yaml:2:5: notify[0].discord.url: must be an http:// or https:// URL (the value is not shown: it is a secret)`,
+		"settings-notify-token.yaml":       `testdata/invalid/settings-notify-token.yaml:4:5: notify[2].telegram.token: is not a Telegram bot token (digits, a colon, then letters, digits, _ or -) (copy it from @BotFather; the value is not shown: it is a secret)`,
 	}
 	// Every file in the directory is a rule with an expected message.
 	entries, err := os.ReadDir("testdata/invalid")

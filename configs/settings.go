@@ -50,6 +50,7 @@ var settingsKeys = []setting{
 	{"remediation.drop_down", boolSetter(func(s *Settings) *bool { return &s.Remediation.DropDown })},
 	{"state", locSetter(func(s *Settings) *Location { return &s.State }, StateSchemes)},
 	{"http.listen", strSetter(func(s *Settings) *string { return &s.HTTP.Listen })},
+	{"notify", setNotify},
 }
 
 // EnvName returns the environment variable that overrides a settings key:
@@ -76,13 +77,14 @@ type origin struct {
 type settingsLoader struct {
 	s       Settings
 	origins map[string]origin
+	getenv  func(string) string // for ${VAR} in notify: values
 }
 
 func loadSettings(path string, getenv func(string) string) (Settings, error) {
 	if getenv == nil {
 		getenv = defaultGetenv
 	}
-	l := &settingsLoader{s: DefaultSettings(), origins: map[string]origin{}}
+	l := &settingsLoader{s: DefaultSettings(), origins: map[string]origin{}, getenv: getenv}
 	if path != "" {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -151,6 +153,10 @@ func (l *settingsLoader) mapping(file string, m *yaml.Node, prefix string) error
 		}
 		if key := findSetting(full); key != nil {
 			if err := key.set(&l.s, v); err != nil {
+				var ke *keyError
+				if errors.As(err, &ke) {
+					return &Error{File: file, Path: ke.path, Line: ke.line, Col: ke.col, Msg: ke.msg, Hint: ke.hint}
+				}
 				return &Error{File: file, Path: full, Line: v.Line, Col: v.Column, Msg: err.Error()}
 			}
 			l.origins[full] = origin{file: file, line: v.Line, col: v.Column}
@@ -247,7 +253,8 @@ func editDistance(a, b string) int {
 }
 
 // env applies PROVWATCH_* overrides. Scalars are taken as written; the map
-// keys (probes, metrics.dimensions) take inline YAML or JSON.
+// keys (probes, metrics.dimensions) and the notify list take inline YAML or
+// JSON, which replaces the file's value whole.
 func (l *settingsLoader) env(getenv func(string) string) error {
 	for _, k := range settingsKeys {
 		name := EnvName(k.path)
@@ -256,12 +263,17 @@ func (l *settingsLoader) env(getenv func(string) string) error {
 			continue
 		}
 		n := &yaml.Node{Kind: yaml.ScalarNode, Value: raw}
-		if k.path == "probes" || k.path == "metrics.dimensions" {
+		if k.path == "probes" || k.path == "metrics.dimensions" || k.path == "notify" {
 			var d yaml.Node
 			if err := yaml.Unmarshal([]byte(raw), &d); err != nil {
 				e := yamlSyntaxErr(name, err)
 				e.Path, e.Line, e.Col = k.path, 0, 0
 				e.Hint = "write inline YAML or JSON, e.g. {Deployment: prod}"
+				if k.path == "notify" {
+					// The value holds secrets: say where, never what.
+					e.Msg, e.Err = "invalid YAML (the value is not shown: it may hold secrets)", nil
+					e.Hint = `write a YAML or JSON list, e.g. [{slack: {url: "${SLACK_WEBHOOK_URL}"}}]`
+				}
 				return e
 			}
 			if len(d.Content) > 0 {
@@ -269,7 +281,18 @@ func (l *settingsLoader) env(getenv func(string) string) error {
 			}
 		}
 		if err := k.set(&l.s, n); err != nil {
+			var ke *keyError
+			if errors.As(err, &ke) {
+				return &Error{File: name, Path: ke.path, Msg: ke.msg, Hint: ke.hint}
+			}
 			return &Error{File: name, Path: k.path, Msg: err.Error()}
+		}
+		if k.path == "notify" {
+			// Positions inside a variable's value would read as lines of
+			// the settings file.
+			for i := range l.s.Notify {
+				l.s.Notify[i].line, l.s.Notify[i].col = 0, 0
+			}
 		}
 		l.origins[k.path] = origin{file: name}
 	}
@@ -539,7 +562,7 @@ func (l *settingsLoader) validate() error {
 	if _, _, err := net.SplitHostPort(s.HTTP.Listen); err != nil {
 		return l.fail("http.listen", fmt.Sprintf("%q is not a host:port address", s.HTTP.Listen), `e.g. ":9464" or "127.0.0.1:9464"`)
 	}
-	return nil
+	return l.validateNotify()
 }
 
 func (l *settingsLoader) enum(path, v string, valid ...string) error {

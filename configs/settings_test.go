@@ -87,6 +87,7 @@ func TestSettingsEveryKeyHasEnv(t *testing.T) {
 		"metrics.detail": "basic", "metrics.cloudwatch.protocol": "query",
 		"remediation.target": "openclaw:/etc/openclaw/openclaw.json", "remediation.drop_down": "true",
 		"state": "file:/var/lib/provwatch/state.json", "http.listen": ":8080",
+		"notify": `[{"sns": {"topic_arn": "arn:aws:sns:us-east-1:123456789012:alerts"}}]`,
 	}
 	env := map[string]string{}
 	for _, k := range SettingsKeys() {
@@ -108,6 +109,7 @@ func TestSettingsEveryKeyHasEnv(t *testing.T) {
 		Metrics:     Metrics{Sink: "emf", Namespace: "X/Y", Dimensions: map[string]string{"A": "b"}, Detail: "basic", CloudWatch: CloudWatch{Protocol: "query"}},
 		Remediation: Remediation{Target: Location{Scheme: SchemeOpenClaw, Path: "/etc/openclaw/openclaw.json"}, DropDown: true},
 		State:       Location{Scheme: SchemeFile, Path: "/var/lib/provwatch/state.json"}, HTTP: HTTP{Listen: ":8080"},
+		Notify: []NotifyDestination{{Kind: NotifySNS, TopicARN: "arn:aws:sns:us-east-1:123456789012:alerts"}},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("got  %+v\nwant %+v", s, want)

@@ -205,6 +205,8 @@ type Settings struct {
 	Remediation Remediation              `yaml:"remediation"`
 	State       Location                 `yaml:"state"`
 	HTTP        HTTP                     `yaml:"http"`
+	// Notify lists where notifications go, in the order written.
+	Notify []NotifyDestination `yaml:"notify"`
 
 	// Path is the file the settings were read from, "" for defaults only.
 	Path string `yaml:"-"`
@@ -265,6 +267,38 @@ type Remediation struct {
 type HTTP struct {
 	Listen string `yaml:"listen"`
 }
+
+// The kinds of notification destination (the one key of a notify: entry).
+const (
+	NotifyWebhook  = "webhook"
+	NotifySlack    = "slack"
+	NotifyDiscord  = "discord"
+	NotifyTelegram = "telegram"
+	NotifySNS      = "sns"
+)
+
+// NotifyKinds lists the destination kinds in documentation order.
+var NotifyKinds = []string{NotifyWebhook, NotifySlack, NotifyDiscord, NotifyTelegram, NotifySNS}
+
+// NotifyDestination is one entry of the notify: list, with ${VAR} already
+// expanded. URL and Token are secrets: they are never printed, logged or
+// put in an error message.
+type NotifyDestination struct {
+	Kind     string // webhook | slack | discord | telegram | sns
+	URL      string // webhook, slack, discord
+	Token    string // telegram bot token
+	ChatID   string // telegram
+	APIURL   string // telegram Bot API server; "" = the public one
+	TopicARN string // sns
+	// Index is the entry's place in the list (0-based), for messages:
+	// notify[2].telegram.token.
+	Index int
+	// line and col are where the entry was written (0 from the environment).
+	line, col int
+}
+
+// Path is the destination's key path, e.g. notify[2].telegram.
+func (d NotifyDestination) Path() string { return fmt.Sprintf("notify[%d].%s", d.Index, d.Kind) }
 
 // ProbeMode returns the probe settings for a provider id, defaulting to list.
 func (s Settings) ProbeMode(providerID string) ProbeSettings {

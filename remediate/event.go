@@ -21,6 +21,11 @@ const (
 	// EventPreferred is an operator's own edit of a chain, recognised: the
 	// order they wrote becomes the one provwatch restores to.
 	EventPreferred EventKind = "preferred"
+	// EventTargetError is a round's failure to read or write the target
+	// (Path names the target, Detail the error). It goes to a round's
+	// consumers (notifications), not to the status page: a run of them is
+	// what is worth telling.
+	EventTargetError EventKind = "target_error"
 )
 
 // Event is one change worth telling a person: on the status page, in the

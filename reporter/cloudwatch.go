@@ -147,6 +147,21 @@ func (c *CloudWatch) Publish(ctx context.Context, r *Report) error {
 	return c.flushLocked(ctx, queue)
 }
 
+// PublishData puts data that is not part of a report (see
+// NotificationsFailedData), after whatever is buffered.
+func (c *CloudWatch) PublishData(ctx context.Context, data []Datum) error {
+	if len(data) == 0 {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	queue := append(c.pending, data...)
+	c.pending = nil
+	return c.flushLocked(ctx, queue)
+}
+
+var _ DataSink = (*CloudWatch)(nil)
+
 // Close sends what is buffered, within ctx. Data it cannot send is lost,
 // and the error says how much.
 func (c *CloudWatch) Close(ctx context.Context) error {

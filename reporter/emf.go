@@ -59,7 +59,22 @@ func (e *EMF) Publish(ctx context.Context, r *Report) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("emf: not written: %w", err)
 	}
-	groups := emfGroupData(BuildData(r, e.cfg, e.now()))
+	return e.write(BuildData(r, e.cfg, e.now()))
+}
+
+var _ DataSink = (*EMF)(nil)
+
+// PublishData writes data that is not part of a report (see
+// NotificationsFailedData).
+func (e *EMF) PublishData(ctx context.Context, data []Datum) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("emf: not written: %w", err)
+	}
+	return e.write(data)
+}
+
+func (e *EMF) write(data []Datum) error {
+	groups := emfGroupData(data)
 	var buf bytes.Buffer
 	for _, g := range groups {
 		line, err := e.line(g)

@@ -1,6 +1,7 @@
 package reporter
 
 import (
+	"context"
 	"math"
 	"sort"
 	"strings"
@@ -22,6 +23,10 @@ const (
 	MetricHealthState       = "HealthState"
 	MetricFailoverActive    = "FailoverActive"
 	MetricOrderChanges      = "OrderChanges"
+	// MetricNotificationsFailed counts notifications given up after their
+	// retries; sent only when above 0, so a healthy setup adds no custom
+	// metric.
+	MetricNotificationsFailed = "NotificationsFailed"
 )
 
 // The dimension names the metrics carry besides the static ones.
@@ -54,6 +59,8 @@ var metricBasicNames = map[string]bool{
 	MetricProbeSuccess:   true,
 	MetricProbeLatency:   true,
 	MetricFailoverActive: true,
+	// A notification that never arrived is what an alarm must catch.
+	MetricNotificationsFailed: true,
 }
 
 // Dimension is one name=value pair of a datum.
@@ -147,7 +154,25 @@ func BuildData(r *Report, cfg configs.Metrics, now time.Time) []Datum {
 	}
 	add(MetricFailoverActive, UnitNone, metricBool(FailoverActive(r)), reportTime)
 	add(MetricOrderChanges, UnitCount, float64(r.OrderChanges), reportTime)
+	if r.NotificationsFailed > 0 {
+		add(MetricNotificationsFailed, UnitCount, float64(r.NotificationsFailed), reportTime)
+	}
 	return out
+}
+
+// NotificationsFailedData is the NotificationsFailed datum alone, for
+// failures counted after the last report (the final flush of `once`).
+func NotificationsFailedData(n int, cfg configs.Metrics, t time.Time) []Datum {
+	if n <= 0 {
+		return nil
+	}
+	return []Datum{{Name: MetricNotificationsFailed, Unit: UnitCount, Value: float64(n), Time: t,
+		Dimensions: metricWithStatic(nil, metricStaticDimensions(cfg.Dimensions))}}
+}
+
+// DataSink is a sink that can publish data outside a report.
+type DataSink interface {
+	PublishData(ctx context.Context, data []Datum) error
 }
 
 // FailoverActive reports whether the effective primary differs from the
@@ -173,7 +198,7 @@ var metricReservedDimensions = map[string]bool{
 	DimensionProvider: true, DimensionModel: true, "_aws": true,
 	MetricProbeSuccess: true, MetricProbeLatency: true, MetricRateLimitHeadroom: true,
 	MetricModelAvailable: true, MetricContextWindow: true, MetricHealthState: true,
-	MetricFailoverActive: true, MetricOrderChanges: true,
+	MetricFailoverActive: true, MetricOrderChanges: true, MetricNotificationsFailed: true,
 }
 
 // metricStaticDimensions returns the configured static dimensions that can be

@@ -28,6 +28,7 @@ type Prometheus struct {
 	healthState    *prometheus.GaugeVec
 	failover       prometheus.Gauge
 	orderChanges   prometheus.Counter
+	notifyFailed   prometheus.Counter
 
 	mu   sync.Mutex
 	live map[*prometheus.GaugeVec]map[string][]string // label values set by the last Publish
@@ -75,10 +76,14 @@ func NewPrometheus() *Prometheus {
 			Name: "provwatch_order_changes_total",
 			Help: "Changes of the effective fallback order since start.",
 		}),
+		notifyFailed: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "provwatch_notifications_failed_total",
+			Help: "Notifications given up after their retries (or dropped from a full queue) since start; counted at the cycle after the failure.",
+		}),
 		live: map[*prometheus.GaugeVec]map[string][]string{},
 	}
 	p.reg.MustRegister(p.probeSuccess, p.probeDuration, p.modelAvailable, p.contextWindow,
-		p.headroom, p.healthState, p.failover, p.orderChanges)
+		p.headroom, p.healthState, p.failover, p.orderChanges, p.notifyFailed)
 	return p
 }
 
@@ -149,6 +154,9 @@ func (p *Prometheus) Publish(_ context.Context, r *Report) error {
 	p.failover.Set(metricBool(FailoverActive(r)))
 	if r.OrderChanges > 0 {
 		p.orderChanges.Add(float64(r.OrderChanges))
+	}
+	if r.NotificationsFailed > 0 {
+		p.notifyFailed.Add(float64(r.NotificationsFailed))
 	}
 	return nil
 }

@@ -42,7 +42,7 @@ func promScrape(t *testing.T, p *Prometheus) map[string]float64 {
 			t.Errorf("series %s lacks the provwatch_ prefix", name)
 		}
 		wantType := dto.MetricType_GAUGE
-		if name == "provwatch_order_changes_total" {
+		if strings.HasSuffix(name, "_total") {
 			wantType = dto.MetricType_COUNTER
 		}
 		if f.GetType() != wantType {
@@ -130,8 +130,9 @@ func TestPrometheus(t *testing.T) {
 		"provwatch_health_state{" + gemini + "}": 0,
 		"provwatch_health_state{" + claude + "}": 1,
 
-		"provwatch_failover_active{}":     1,
-		"provwatch_order_changes_total{}": 1,
+		"provwatch_failover_active{}":            1,
+		"provwatch_order_changes_total{}":        1,
+		"provwatch_notifications_failed_total{}": 0,
 	}
 	promCheck(t, promScrape(t, p), want)
 
@@ -144,6 +145,7 @@ func TestPrometheus(t *testing.T) {
 	r.Providers[0].Probe.OK = false
 	r.Order.Effective = r.Order.Configured
 	r.OrderChanges = 2
+	r.NotificationsFailed = 3
 	if err := p.Publish(context.Background(), r); err != nil {
 		t.Fatal(err)
 	}
@@ -159,6 +161,7 @@ func TestPrometheus(t *testing.T) {
 		"provwatch_health_state{" + llama + "}":                            0,
 		"provwatch_failover_active{}":                                      0,
 		"provwatch_order_changes_total{}":                                  3,
+		"provwatch_notifications_failed_total{}":                           3,
 	}
 	promCheck(t, promScrape(t, p), want)
 }

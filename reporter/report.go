@@ -24,6 +24,11 @@ type Report struct {
 	// OrderChanges metric); not part of the JSON.
 	OrderChanges int `json:"-"`
 
+	// NotificationsFailed counts notifications given up since the previous
+	// report (the NotificationsFailed metric, sent only when above 0); not
+	// part of the JSON.
+	NotificationsFailed int `json:"-"`
+
 	// Agents are the per-agent chains (agents.list, agents.entries) with
 	// their effective orders. Not part of the JSON: SPEC section 4's order
 	// is agents.defaults.model's.

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/clock"
 	"github.com/provwatch/provwatch/internal/sim"
+	"github.com/provwatch/provwatch/notify"
 	"github.com/provwatch/provwatch/remediate"
 )
 
@@ -54,6 +57,13 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fleet.WriteOpenClawConfig(ocPath); err != nil {
 		return err
 	}
+	// A local webhook receiver shows the notifications a real destination
+	// would get.
+	hookLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hookURL := "http://" + hookLn.Addr().String() + "/hook"
 	orderPath := filepath.Join(dir, "order.json")
 	settingsPath := filepath.Join(dir, "provwatch.yaml")
 	settings := fmt.Sprintf(`# provwatch demo settings: short intervals so a minute tells the whole story.
@@ -72,8 +82,10 @@ metrics:
   sink: none
 http:
   listen: "%s"
+notify:
+  - webhook: { url: "%s" }
 `, max(time.Second, scale(5*time.Second)).Round(time.Second), scale(2*time.Second), scale(2*time.Second),
-		scale(10*time.Second), scale(time.Minute), orderPath, freeAddr(listen))
+		scale(10*time.Second), scale(time.Minute), orderPath, freeAddr(listen), hookURL)
 	if err := os.WriteFile(settingsPath, []byte(settings), 0o600); err != nil {
 		return err
 	}
@@ -90,11 +102,23 @@ http:
 		el := time.Since(start)
 		fmt.Fprintf(stdout, "[%02d:%02d] %s\n", int(el.Minutes()), int(el.Seconds())%60, fmt.Sprintf(format, a...))
 	}
+	hook := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var p notify.WebhookPayload
+		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&p); err != nil {
+			http.Error(w, "not a provwatch notification", http.StatusBadRequest)
+			return
+		}
+		say("notification: %s", p.Text)
+		w.WriteHeader(http.StatusNoContent)
+	})}
+	go func() { _ = hook.Serve(hookLn) }()
+	defer hook.Close()
 	chain := fleet.Chain()
 	fmt.Fprintf(stdout, "provwatch demo: three simulated providers on loopback; ends by itself in about %s (Ctrl-C stops it)\n",
 		scale(sim.DemoDuration).Round(time.Second))
 	fmt.Fprintf(stdout, "  chain:  %s\n", chain.Order().Text())
 	fmt.Fprintf(stdout, "  order:  written to %s\n", orderPath)
+	fmt.Fprintf(stdout, "  notifications: posted to a local webhook (%s) and printed as they arrive\n", hookURL)
 
 	steps := []sim.Step{
 		{After: scale(sim.DemoPrimaryDown), Target: primary.Server, Fault: sim.Refused, Note: primary.ID + " stops answering (connection refused)"},

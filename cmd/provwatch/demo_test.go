@@ -57,6 +57,8 @@ func TestDemoShowsFailoverAndRestoreAndStatusPage(t *testing.T) {
 		"scenario: ollama is back",
 		"ollama/qwen3-coder: down -> healthy",
 		`final order: {"primary":"ollama/qwen3-coder"`,
+		"notification: Failover: primary ollama/qwen3-coder -> ",
+		"notification: Restored: primary ollama/qwen3-coder again",
 	} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)

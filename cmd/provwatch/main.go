@@ -54,6 +54,7 @@ Commands:
   demo         a one-minute simulated failover and restore on loopback, with a status page
   validate     load and validate all configuration; probe nothing
   healthcheck  ask the running daemon's /healthz (for container health checks)
+  notify       --test: send a sample message to every notify: destination and report each result
   version      print version, commit and Go version
 
 Flags for every command:
@@ -100,6 +101,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdValidate(ctx, rest, stdout, stderr)
 	case "healthcheck":
 		err = cmdHealthcheck(ctx, rest, stdout, stderr)
+	case "notify":
+		err = cmdNotify(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		err = cmdVersion(rest, stdout, stderr)
 	case "help", "-h", "--help":

@@ -19,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/notify"
 	"github.com/provwatch/provwatch/probes"
 )
 
@@ -76,6 +77,9 @@ type env struct {
 	awsCfg  aws.Config
 	awsErr  error
 	ssmCli  *ssm.Client
+
+	// notify is the notifier engineOptions built, nil without destinations.
+	notify *notify.Notifier
 }
 
 func newLogger(c *commonFlags, stderr io.Writer) (zerolog.Logger, error) {

@@ -14,8 +14,9 @@ import (
 	"github.com/provwatch/provwatch/reporter"
 )
 
-// sinkCloseTimeout bounds the final metrics flush; with the daemon's 10 s
-// cycle grace the whole shutdown stays within 20 s, under ECS's 30 s.
+// sinkCloseTimeout bounds the final flush of notifications (up to
+// notifyCloseTimeout of it) and metrics; with the daemon's 10 s cycle grace
+// the whole shutdown stays within 20 s, under ECS's 30 s.
 const sinkCloseTimeout = 8 * time.Second
 
 func loadSettingsOnly(c *commonFlags) (configs.Settings, error) {
@@ -85,9 +86,21 @@ func (e *env) engineOptions(ctx context.Context, cmd string, stdout io.Writer, d
 		return opt, nil, err
 	}
 	opt.Sinks = sinks
+	n, err := e.notifier(ctx)
+	if err != nil {
+		return opt, nil, err
+	}
+	e.notify = n
+	if n != nil {
+		wireNotifier(&opt, n)
+	}
 	closeAll := func() {
 		cctx, cancel := context.WithTimeout(context.Background(), sinkCloseTimeout)
 		defer cancel()
+		if n != nil {
+			// First, so failures it counts still reach the metrics.
+			e.closeNotifier(cctx, n, opt.Sinks)
+		}
 		for _, sk := range opt.Sinks {
 			if err := sk.Close(cctx); err != nil {
 				e.log.Warn().Err(err).Msg("flushing metrics at exit failed; some data was not delivered")

@@ -73,3 +73,5 @@ provwatchTask.addToTaskRolePolicy(new iam.PolicyStatement({
   resources: [secretsKey.keyArn],
   conditions: { StringEquals: { "kms:ViaService": `ssm.${stack.region}.amazonaws.com` } },
 }));
+// Only when the settings have an sns: notify destination, also grant sns:Publish on that
+// topic, as configs/deploy/iam-policy-sns.json does: alertsTopic.grantPublish(provwatchTask.taskRole).

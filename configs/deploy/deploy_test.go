@@ -328,8 +328,9 @@ func TestSettingsEnvMatchesSettings(t *testing.T) {
 			switch {
 			case f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Duration]() && f.Type != reflect.TypeFor[configs.Location]():
 				walk(f.Type, name)
-			case f.Type.Kind() == reflect.Map:
-				// probes.<id>, metrics.dimensions: keyed by the user.
+			case f.Type.Kind() == reflect.Map || f.Type.Kind() == reflect.Slice:
+				// probes.<id>, metrics.dimensions: keyed by the user;
+				// notify: a list, taken whole.
 			default:
 				fromStruct = append(fromStruct, name)
 			}
@@ -379,7 +380,7 @@ func TestEveryTemplateIsChecked(t *testing.T) {
 	t.Parallel()
 	checked := []string{
 		"cdk-snippet.ts", "doc.go", "ecs-service.json", "ecs-task-definition.json",
-		"iam-policy.json", "lambda-eventbridge.yaml", "patch-config.ts",
+		"iam-policy.json", "iam-policy-sns.json", "lambda-eventbridge.yaml", "patch-config.ts",
 	}
 	entries, err := os.ReadDir(".")
 	if err != nil {

@@ -32,10 +32,12 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 		target = remediate.None()
 	}
 	held, readErr := target.Read(ctx)
+	var events []remediate.Event
 	if readErr != nil {
 		log.Error().Err(readErr).Str("target", target.String()).Msg("cannot read the remediation target; not writing this cycle")
+		events = append(events, targetError(now, target, readErr))
 	}
-	events := e.updatePreferred(now, held)
+	events = append(events, e.updatePreferred(now, held)...)
 	plan := remediate.NewPlan(e.opt.OpenClaw.Chains, e.preferred(), e.stateOf, e.opt.Settings.Remediation.DropDown)
 	shown, ok := plan.Defaults()
 	if !ok && len(plan.Chains) > 0 {
@@ -104,6 +106,7 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 			log.Warn().Err(err).Str("target", target.String()).Msg("the target was edited while provwatch worked; reading it again next cycle")
 		} else {
 			log.Error().Err(err).Str("target", target.String()).Msg("writing the fallback order failed; will retry next cycle")
+			events = append(events, targetError(now, target, err))
 		}
 		return events
 	}
@@ -163,6 +166,11 @@ func heldOr(held remediate.Held, c remediate.ChainPlan) configs.Order {
 		return configs.Dedupe(h)
 	}
 	return c.Preferred
+}
+
+// targetError is the event of a target that could not be read or written.
+func targetError(now time.Time, target remediate.Target, err error) remediate.Event {
+	return remediate.Event{Time: now, Kind: remediate.EventTargetError, Path: target.String(), Detail: err.Error()}
 }
 
 func orderEvent(now time.Time, c remediate.ChainPlan, before configs.Order, written bool) remediate.Event {

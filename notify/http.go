@@ -1,0 +1,221 @@
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Error is a delivery that failed, in words safe to log and print: it
+// names the destination's host, never a webhook URL's path or query or a
+// bot token.
+type Error struct {
+	Dest   string // destination name, e.g. slack
+	Status int    // HTTP status, 0 when none came
+	Msg    string // what happened
+	Hint   string // what to do, "" when nothing specific
+	// Temporary says a later attempt may succeed (429, 5xx, timeouts,
+	// network errors); 4xx answers and refused redirects are not.
+	Temporary bool
+	// RetryAfter is how long the destination asked to wait, 0 when it did
+	// not say.
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string {
+	if e.Hint != "" {
+		return e.Msg + " (" + e.Hint + ")"
+	}
+	return e.Msg
+}
+
+// maxReply caps how much of an answer is read: services answer a few
+// hundred bytes; a broken one must not fill memory.
+const maxReply = 64 << 10
+
+// maxRedirects bounds same-host redirects.
+const maxRedirects = 3
+
+// redirectError is a redirect to another origin, refused: the request
+// carries a secret URL path or token that must not travel elsewhere.
+type redirectError struct{ to string }
+
+func (e *redirectError) Error() string { return "redirected to another host " + e.to }
+
+// newHTTPClient returns a client that follows redirects only within the
+// origin it was sent to. Each attempt's deadline comes from its context.
+func newHTTPClient(rt http.RoundTripper) *http.Client {
+	if rt == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+		rt = t
+	}
+	return &http.Client{Transport: rt, CheckRedirect: func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return fmt.Errorf("stopped after %d redirects", len(via))
+		}
+		if origin(req.URL) != origin(via[0].URL) {
+			return &redirectError{to: origin(req.URL)}
+		}
+		return nil
+	}}
+}
+
+// origin is scheme://host:port with the default port made explicit.
+func origin(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
+	}
+	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
+}
+
+// hostOf is what messages say of a destination URL: its host, nothing of
+// the path or query, which may hold the secret.
+func hostOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "the configured URL"
+	}
+	return u.Host
+}
+
+// httpReply is one answer, read up to maxReply bytes.
+type httpReply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+// httpSender posts JSON for one destination.
+type httpSender struct {
+	name    string
+	client  *http.Client
+	secrets []string // scrubbed from every message, whatever put them there
+}
+
+// post sends body to rawURL. A transport failure, timeout or refused
+// redirect is an *Error; any HTTP answer is returned for the destination
+// to judge.
+func (h *httpSender) post(ctx context.Context, rawURL string, body []byte) (*httpReply, error) {
+	host := hostOf(rawURL)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, &Error{Dest: h.name, Msg: "cannot build the request to " + host, Hint: "check the URL in the settings"}
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "provwatch")
+	resp, err := h.client.Do(req)
+	if err != nil {
+		return nil, h.transportError(ctx, host, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxReply))
+	if err != nil {
+		return nil, h.transportError(ctx, host, err)
+	}
+	return &httpReply{status: resp.StatusCode, header: resp.Header, body: data}, nil
+}
+
+// transportError words a failure without the request URL, which Go's
+// *url.Error would print whole.
+func (h *httpSender) transportError(ctx context.Context, host string, err error) *Error {
+	var re *redirectError
+	if errors.As(err, &re) {
+		return &Error{Dest: h.name, Msg: h.scrub(host + " redirected the message to another host (" + re.to + "); not followed, since the request carries a secret"),
+			Hint: "use the service's own URL, not one that redirects"}
+	}
+	if ctx.Err() != nil {
+		msg := "no answer from " + host + " before the attempt was cancelled"
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			msg = "no answer from " + host + " within the attempt's time limit"
+		}
+		return &Error{Dest: h.name, Msg: msg, Temporary: true}
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return &Error{Dest: h.name, Msg: h.scrub("cannot reach " + host + ": " + err.Error()), Temporary: true}
+}
+
+// scrub removes every secret from s.
+func (h *httpSender) scrub(s string) string {
+	for _, sec := range h.secrets {
+		if sec != "" {
+			s = strings.ReplaceAll(s, sec, "[redacted]")
+		}
+	}
+	return s
+}
+
+// statusError judges a non-2xx answer the common way: 429, 408, 425 and 5xx
+// are worth retrying (after Retry-After when given), other answers are not.
+// detail is the service's own words for it, if any.
+func (h *httpSender) statusError(host string, r *httpReply, detail, hint string, now time.Time) *Error {
+	msg := fmt.Sprintf("%d %s from %s", r.status, http.StatusText(r.status), host)
+	if detail == "" {
+		detail = snippet(r.body)
+	}
+	if detail != "" && !strings.EqualFold(detail, http.StatusText(r.status)) {
+		msg += ": " + detail
+	}
+	e := &Error{Dest: h.name, Status: r.status, Msg: h.scrub(msg), Hint: hint}
+	switch {
+	case r.status == http.StatusTooManyRequests:
+		e.Temporary = true
+		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), now)
+	case r.status == http.StatusRequestTimeout || r.status == http.StatusTooEarly || r.status >= 500:
+		e.Temporary = true
+		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), now)
+	case r.status >= 300 && r.status < 400:
+		e.Msg = h.scrub(fmt.Sprintf("%d %s from %s (a redirect with nowhere to go)", r.status, http.StatusText(r.status), host))
+	}
+	return e
+}
+
+// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+func retryAfter(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 {
+		return time.Duration(f * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil && t.After(now) {
+		return t.Sub(now)
+	}
+	return 0
+}
+
+// snippet is the start of an answer body fit for a log line: printable,
+// one line, at most 200 characters; "" for a body that is not text.
+func snippet(b []byte) string {
+	if len(b) > 600 {
+		b = b[:600]
+		for i := 0; i < utf8.UTFMax && len(b) > 0 && !utf8.Valid(b); i++ {
+			b = b[:len(b)-1] // a rune cut by the cap
+		}
+	}
+	if !utf8.Valid(b) {
+		return "(a body that is not text)"
+	}
+	s := strings.Map(func(r rune) rune {
+		if !unicode.IsPrint(r) {
+			return ' '
+		}
+		return r
+	}, string(b))
+	return cut(strings.Join(strings.Fields(s), " "), 200)
+}

@@ -1,0 +1,89 @@
+package notify
+
+import (
+	"context"
+	"net/http"
+	"time"
+)
+
+// Webhook posts the generic JSON message (docs/notifications.md) to any
+// URL: one object with the summary text, the events and, when the
+// defaults' chain moved, its order before and after.
+type Webhook struct {
+	name string
+	url  string // a secret: never printed
+	h    *httpSender
+	now  func() time.Time
+}
+
+var _ Destination = (*Webhook)(nil)
+
+// NewWebhook returns a generic webhook destination. rt nil: the default
+// transport.
+func NewWebhook(name, url string, rt http.RoundTripper) *Webhook {
+	return &Webhook{name: name, url: url, now: time.Now,
+		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: []string{url}}}
+}
+
+// Name implements Destination.
+func (w *Webhook) Name() string { return w.name }
+
+// WebhookPayload is the generic webhook's JSON body.
+type WebhookPayload struct {
+	Version int           `json:"version"` // 1; a change that breaks readers bumps it
+	Source  string        `json:"source"`  // "provwatch"
+	Time    time.Time     `json:"time"`
+	Text    string        `json:"text"`
+	Events  []Event       `json:"events"`
+	Order   *WebhookOrder `json:"order,omitempty"`
+}
+
+// WebhookOrder is agents.defaults.model before and after, in the written
+// value's shape.
+type WebhookOrder struct {
+	Before *Order `json:"before"`
+	After  *Order `json:"after"`
+}
+
+// NewWebhookPayload builds the body for b.
+func NewWebhookPayload(b Burst) WebhookPayload {
+	p := WebhookPayload{Version: 1, Source: "provwatch", Time: b.Time.UTC(), Text: b.Text, Events: make([]Event, len(b.Events))}
+	for i, e := range b.Events {
+		e.Before, e.After = fullOrder(e.Before), fullOrder(e.After)
+		p.Events[i] = e
+	}
+	if b.Before != nil || b.After != nil {
+		p.Order = &WebhookOrder{Before: fullOrder(b.Before), After: fullOrder(b.After)}
+	}
+	return p
+}
+
+// fullOrder gives fallbacks as [] rather than null, as the written value has.
+func fullOrder(o *Order) *Order {
+	if o == nil || o.Fallbacks != nil {
+		return o
+	}
+	c := *o
+	c.Fallbacks = []string{}
+	return &c
+}
+
+// Send implements Destination: any 2xx is delivered.
+func (w *Webhook) Send(ctx context.Context, b Burst) error {
+	body, err := marshal(NewWebhookPayload(b))
+	if err != nil {
+		return &Error{Dest: w.name, Msg: "encoding the message: " + err.Error()}
+	}
+	r, err := w.h.post(ctx, w.url, body)
+	if err != nil {
+		return err
+	}
+	if r.status >= 200 && r.status < 300 {
+		return nil
+	}
+	hint := ""
+	if r.status == http.StatusNotFound || r.status == http.StatusUnauthorized || r.status == http.StatusForbidden {
+		hint = "check the webhook URL and what the receiver expects"
+	}
+	return w.h.statusError(hostOf(w.url), r, "", hint, w.now())
+}

@@ -54,8 +54,12 @@ func builtinProvider(id string, getenv func(string) string) *Provider {
 // OpenClaw accepts it, so it is watched and reported as unknown.
 func unprobedProvider(id string) *Provider {
 	p := &Provider{ID: id, Flavour: FlavourOpenAICompatible, Builtin: true, Source: "not configured",
-		Unprobed: fmt.Sprintf("provwatch has no probe for %s: it has no models.providers entry and no built-in address here (OpenClaw may serve it through a plugin)", id),
+		Unprobed: fmt.Sprintf("provwatch has no probe for %s: it has no models.providers entry, and OpenClaw serves it through a plugin", id),
 		Hint:     "add models.providers." + id + " with a baseUrl (and apiKey) to have it probed"}
+	if !openclawProviders[id] {
+		p.Unprobed = fmt.Sprintf("%s is not configured in models.providers and OpenClaw 2026.9.x knows no provider of that name: the gateway cannot run it", id)
+		p.Hint = "add models.providers." + id + " with a baseUrl, or fix the ref's provider"
+	}
 	if id == "gemini" {
 		// OpenClaw 2026.9.x has no gemini provider; Google's is google/.
 		p.Unprobed = "OpenClaw 2026.9.x has no provider gemini: Google's models are google/<model>"
@@ -63,6 +67,25 @@ func unprobedProvider(id string) *Provider {
 	}
 	return p
 }
+
+// openclawProviders are the provider ids OpenClaw 2026.9.x serves without
+// a models.providers entry: its bundled provider plugins and the official
+// external ones it installs on demand (docs/configuration.md). A ref to any
+// other id names a provider OpenClaw cannot run unless the config defines it.
+var openclawProviders = map[string]bool{
+	"openai": true, "anthropic": true, "google": true, "google-gemini-cli": true, "google-vertex": true,
+	"ollama": true, "ollama-cloud": true, "openrouter": true, "xai": true, "together": true,
+	"nvidia": true, "huggingface": true, "minimax": true, "minimax-portal": true, "github-copilot": true,
+	"opencode-go": true, "vllm": true, "sglang": true, "lmstudio": true, "litellm": true,
+	"clawrouter": true, "copilot-proxy": true, "microsoft-foundry": true, "apple-fm": true, "fal": true,
+	"groq": true, "mistral": true, "deepseek": true, "zai": true, "moonshot": true, "kimi": true,
+	"qwen": true, "cerebras": true, "fireworks": true, "deepinfra": true, "venice": true,
+	"vercel-ai-gateway": true, "amazon-bedrock": true, "cohere": true,
+}
+
+// KnownToOpenClaw reports whether OpenClaw 2026.9.x serves this provider id
+// without a models.providers entry.
+func KnownToOpenClaw(id string) bool { return openclawProviders[canonicalProvider(id)] }
 
 // providerAliases are the provider ids OpenClaw 2026.9.x registers as
 // another's alias.

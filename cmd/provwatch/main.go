@@ -54,6 +54,7 @@ Commands:
   demo         a one-minute simulated failover and restore on loopback, with a status page
   validate     load and validate all configuration; probe nothing
   healthcheck  ask the running daemon's /healthz (for container health checks)
+  follow       apply the published order to a running gateway's config, and keep following it
   notify       --test: send a sample message to every notify: destination and report each result
   version      print version, commit and Go version
 
@@ -64,6 +65,7 @@ Flags for every command:
   --log-format FORMAT      json or console (default: console on a terminal, else json)
 check and once:  --json  --provider ID (repeatable)
 once and run:    --dry-run
+follow:          --from ssm:/param|file:/path  --into openclaw:/path  [--every 5s]  [--once]
 
 Exit status: 0 all monitored models healthy, 1 some degraded or down, 2 none healthy,
 64 usage error, 78 configuration error.
@@ -99,6 +101,8 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdDemo(ctx, rest, stdout, stderr)
 	case "validate":
 		err = cmdValidate(ctx, rest, stdout, stderr)
+	case "follow":
+		err = cmdFollow(ctx, rest, stdout, stderr)
 	case "healthcheck":
 		err = cmdHealthcheck(ctx, rest, stdout, stderr)
 	case "notify":

@@ -1,0 +1,258 @@
+// Package follow is `provwatch follow`: it applies the order that `run` or
+// `once` publish (an SSM parameter or a file) to a running gateway's own
+// OpenClaw config, and keeps following it. It writes through the openclaw:
+// target, the one writer of OpenClaw configs (docs/follow.md).
+package follow
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"math/rand/v2"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/rs/zerolog"
+
+	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/clock"
+	"github.com/provwatch/provwatch/remediate"
+)
+
+// DefaultEvery is how often a follower reads its source: with run's
+// detection it keeps a self-hosted primary's death to the gateway on its
+// new chain within 30 s (docs/follow.md has the arithmetic and the SSM
+// cost).
+const DefaultEvery = 5 * time.Second
+
+// maxBackoff bounds the wait after the source failed many times in a row.
+const maxBackoff = 5 * time.Minute
+
+// maxValue is the largest source value read: an SSM Advanced parameter
+// holds 8 KB, and an order is a few hundred bytes.
+const maxValue = 8 << 10
+
+// The ways a step can fail. Run logs each once and goes on; --once maps
+// them to its exit status.
+var (
+	// ErrSource: the source could not be read (unreachable, throttled,
+	// absent, denied). The file is left as it is; the follower backs off.
+	ErrSource = errors.New("the source cannot be read")
+	// ErrValue: the source holds no usable order. Nothing is written.
+	ErrValue = errors.New("the source does not hold a usable order")
+	// ErrTarget: the gateway's file cannot be read or written.
+	ErrTarget = errors.New("the gateway's config cannot be written")
+)
+
+// GetParameterAPI is the part of the SSM client a follower needs.
+type GetParameterAPI interface {
+	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
+}
+
+// Options wire a Follower.
+type Options struct {
+	From  configs.Location // ssm: or file:
+	Into  string           // the gateway's OpenClaw config
+	Every time.Duration    // 0: DefaultEvery
+	SSM   GetParameterAPI  // for an ssm: source
+	Log   zerolog.Logger
+	Clock clock.Clock // nil: the wall clock
+	// Getenv resolves ${VAR} in the gateway's file; nil: os.Getenv.
+	Getenv func(string) string
+}
+
+// Follower applies its source's order to the gateway's file.
+type Follower struct {
+	opt    Options
+	target remediate.Target
+	// problem is the last failure logged, so each situation is one line,
+	// not one per period.
+	problem string
+	fails   int
+}
+
+// New returns a Follower.
+func New(opt Options) *Follower {
+	if opt.Every <= 0 {
+		opt.Every = DefaultEvery
+	}
+	if opt.Clock == nil {
+		opt.Clock = clock.Real{}
+	}
+	return &Follower{opt: opt, target: remediate.OpenClawFile(opt.Into, remediate.WithAllowlist(), remediate.WithGetenv(opt.Getenv), remediate.WithLogger(opt.Log))}
+}
+
+// Outcome is what one Step did.
+type Outcome struct {
+	Order   configs.Order
+	Written bool // the file changed (false: it already held the order)
+}
+
+// Step reads the source once and applies its order. Every error wraps one
+// of ErrSource, ErrValue or ErrTarget.
+func (f *Follower) Step(ctx context.Context) (Outcome, error) {
+	raw, err := f.read(ctx)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("%w: %s: %w", ErrSource, f.opt.From, err)
+	}
+	held, err := f.target.Read(ctx)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("%w: %w", ErrTarget, err)
+	}
+	o, err := f.order(ctx, raw)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("%w: %s holds %s: %w; the gateway keeps its chain", ErrValue, f.opt.From, shown(raw), err)
+	}
+	if h, ok := held.Orders[configs.DefaultsChain]; ok && h.Equal(o) {
+		return Outcome{Order: o}, nil
+	}
+	a, err := f.target.Apply(ctx, []remediate.ChainPlan{{Name: configs.DefaultsChain, Path: "agents.defaults.model", Preferred: o, Effective: o}})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("%w: %w", ErrTarget, err)
+	}
+	return Outcome{Order: o, Written: len(a.Written) > 0}, nil
+}
+
+// shown is a source value as a log line shows it: trimmed, cut, and
+// quoted with escapes only when it holds something unprintable.
+func shown(raw []byte) string {
+	s := configs.QuoteSnippet(bytes.TrimSpace(raw))
+	if strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) >= 0 {
+		return strconv.Quote(s)
+	}
+	return s
+}
+
+// read returns the source's value.
+func (f *Follower) read(ctx context.Context) ([]byte, error) {
+	switch f.opt.From.Scheme {
+	case configs.SchemeSSM:
+		if f.opt.SSM == nil {
+			return nil, errors.New("no SSM client (configure an AWS region)")
+		}
+		out, err := f.opt.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(f.opt.From.Path), WithDecryption: aws.Bool(true)})
+		var nf *ssmtypes.ParameterNotFound
+		if errors.As(err, &nf) {
+			return nil, errors.New("the parameter does not exist (has run or once written an order yet?)")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if out.Parameter == nil || out.Parameter.Value == nil {
+			return nil, errors.New("GetParameter answered without a value")
+		}
+		return []byte(*out.Parameter.Value), nil
+	case configs.SchemeFile:
+		fh, err := os.Open(f.opt.From.Path)
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, errors.New("the file does not exist (has run or once written an order yet?)")
+		}
+		if err != nil {
+			return nil, err
+		}
+		defer fh.Close()
+		return io.ReadAll(io.LimitReader(fh, maxValue+1))
+	}
+	return nil, fmt.Errorf("%s is not an ssm: or file: source", f.opt.From)
+}
+
+// order parses and checks a source value: an agents.defaults.model value
+// naming provider/model refs whose providers the gateway can run (defined
+// in its file, or served by OpenClaw without an entry).
+func (f *Follower) order(ctx context.Context, raw []byte) (configs.Order, error) {
+	if len(raw) > maxValue {
+		return configs.Order{}, fmt.Errorf("%d bytes or more, not an order", maxValue)
+	}
+	o, err := configs.ParseOrder(raw)
+	if err != nil {
+		return configs.Order{}, err
+	}
+	o = configs.Dedupe(o)
+	d, err := configs.ReadDoc(ctx, configs.Source{Path: f.opt.Into, Getenv: f.opt.Getenv})
+	if err != nil {
+		return configs.Order{}, err
+	}
+	oc, err := d.Resolve()
+	if err != nil {
+		return configs.Order{}, err
+	}
+	for _, s := range o.Refs() {
+		r, err := configs.ParseRef(s)
+		if err != nil {
+			return configs.Order{}, fmt.Errorf("%q is not a provider/model ref", s)
+		}
+		p := oc.Provider(r.Provider)
+		defined := p != nil && !p.Builtin
+		if !defined && !configs.IsBuiltin(r.Provider) && !configs.KnownToOpenClaw(r.Provider) {
+			return configs.Order{}, fmt.Errorf("provider %q of %q is not defined in %s and OpenClaw knows no provider of that name", r.Provider, s, f.opt.Into)
+		}
+	}
+	return o, nil
+}
+
+// Run applies the order at once, then every period (with jitter, and
+// backing off while the source cannot be read) until ctx ends.
+func (f *Follower) Run(ctx context.Context) error {
+	for {
+		out, err := f.Step(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		f.note(out, err)
+		if err := f.opt.Clock.Sleep(ctx, f.wait(err)); err != nil {
+			return nil
+		}
+	}
+}
+
+// note logs what changed: a write, a new problem, or a problem gone.
+func (f *Follower) note(out Outcome, err error) {
+	log := f.opt.Log
+	if err != nil {
+		if errors.Is(err, ErrSource) {
+			f.fails++
+		}
+		if msg := err.Error(); msg != f.problem {
+			f.problem = msg
+			ev := log.Warn()
+			if errors.Is(err, ErrValue) || errors.Is(err, ErrTarget) {
+				ev = log.Error()
+			}
+			ev.Err(err).Str("from", f.opt.From.String()).Str("into", f.opt.Into).Msg("follow: not applying an order; retrying")
+		}
+		return
+	}
+	f.fails = 0
+	if f.problem != "" {
+		log.Info().Str("from", f.opt.From.String()).Msg("follow: the source is readable and its order usable again")
+		f.problem = ""
+	}
+	if out.Written {
+		log.Info().Str("into", f.opt.Into).Str("primary", out.Order.Primary).Strs("fallbacks", out.Order.Fallbacks).
+			Msg("follow: applied the order to the gateway's config")
+	}
+}
+
+// wait is the time until the next step: the period with up to 20% jitter
+// either way (so many followers do not read in step), doubled per failed
+// read of the source in a row, up to maxBackoff.
+func (f *Follower) wait(err error) time.Duration {
+	d := f.opt.Every
+	if errors.Is(err, ErrSource) {
+		for i := 1; i < f.fails && d < maxBackoff; i++ {
+			d *= 2
+		}
+		d = min(d, maxBackoff)
+	}
+	j := time.Duration(rand.Int64N(int64(d)/5*2+1)) - d/5
+	return d + j
+}

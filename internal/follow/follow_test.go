@@ -184,7 +184,9 @@ func TestRunFollowsAndLogsEachSituationOnce(t *testing.T) {
 	go func() { done <- f.Run(ctx) }()
 	waitFor(t, func() bool { return strings.Contains(read(t, into), `primary: "openrouter/google/gemini-flash-1.5"`) })
 	os.WriteFile(src, []byte(`{"primary":"ollama/qwen3-coder","fallbacks":["openrouter/google/gemini-flash-1.5"]}`), 0o644)
-	waitFor(t, func() bool { return strings.Contains(read(t, into), `primary: "ollama/qwen3-coder", fallbacks: ["openrouter/google/gemini-flash-1.5"]`) })
+	waitFor(t, func() bool {
+		return strings.Contains(read(t, into), `primary: "ollama/qwen3-coder", fallbacks: ["openrouter/google/gemini-flash-1.5"]`)
+	})
 	os.WriteFile(src, []byte("not json"), 0o644)
 	waitFor(t, func() bool { return strings.Count(log.String(), "not applying") == 1 })
 	time.Sleep(100 * time.Millisecond) // ten more periods of the same bad value

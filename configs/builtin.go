@@ -2,6 +2,7 @@ package configs
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
 	"sort"
 	"strings"
@@ -218,6 +219,42 @@ var knownAPIs = []string{
 func isKnownAPI(api string) bool {
 	for _, a := range knownAPIs {
 		if a == api {
+			return true
+		}
+	}
+	return false
+}
+
+// selfHostedFlavours are the servers people run themselves.
+var selfHostedFlavours = map[Flavour]bool{
+	FlavourOllama: true, FlavourVLLM: true, FlavourLMStudio: true, FlavourLlamaCpp: true, FlavourLiteLLM: true,
+}
+
+// SelfHosted reports whether the provider is a server someone runs
+// themselves: a self-hosted flavour (Ollama, vLLM, LM Studio, llama.cpp,
+// LiteLLM), or a generic OpenAI-compatible server at an address that is
+// loopback, private, link-local, a bare host name or a local domain. These are the providers that die without
+// warning and get liveness checks between scheduled probes.
+func (p *Provider) SelfHosted() bool {
+	if selfHostedFlavours[p.Flavour] {
+		return true
+	}
+	if p.Flavour != FlavourOpenAICompatible {
+		return false // a hosted API's flavour: a proxy or a test double, not a server of one's own
+	}
+	u, err := url.Parse(p.BaseURL)
+	if err != nil || u.Hostname() == "" {
+		return false
+	}
+	host := strings.ToLower(u.Hostname())
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || netip.MustParsePrefix("100.64.0.0/10").Contains(ip)
+	}
+	if host == "localhost" || !strings.Contains(host, ".") {
+		return true
+	}
+	for _, suffix := range []string{".local", ".lan", ".internal", ".home.arpa", ".localhost"} {
+		if strings.HasSuffix(host, suffix) {
 			return true
 		}
 	}

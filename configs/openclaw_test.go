@@ -427,3 +427,30 @@ func TestAgentChainsAsOpenClawResolvesThem(t *testing.T) {
 		t.Errorf("chains:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+func TestSelfHosted(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		p    Provider
+		want bool
+	}{
+		{Provider{Flavour: FlavourOllama, BaseURL: "https://ollama.example.com"}, true},
+		{Provider{Flavour: FlavourVLLM, BaseURL: "https://vllm.example.com/v1"}, true},
+		{Provider{Flavour: FlavourOpenAICompatible, BaseURL: "http://10.0.1.5:8000/v1"}, true},
+		{Provider{Flavour: FlavourOpenAICompatible, BaseURL: "http://192.168.1.20:8080"}, true},
+		{Provider{Flavour: FlavourOpenAICompatible, BaseURL: "http://[::1]:8080"}, true},
+		{Provider{Flavour: FlavourOpenAICompatible, BaseURL: "http://[fd00::5]:8080"}, true},
+		{Provider{Flavour: FlavourOpenAICompatible, BaseURL: "http://100.100.1.2:8080"}, true}, // Tailscale
+		{Provider{Flavour: FlavourOpenAICompatible, BaseURL: "http://gpu:8000/v1"}, true},      // a compose service
+		{Provider{Flavour: FlavourOpenAICompatible, BaseURL: "http://box.lan:8000/v1"}, true},
+		{Provider{Flavour: FlavourOpenAICompatible, BaseURL: "https://api.example.com/v1"}, false},
+		{Provider{Flavour: FlavourOpenAI, BaseURL: "https://api.openai.com/v1"}, false},
+		{Provider{Flavour: FlavourGroq, BaseURL: "https://api.groq.com/openai/v1"}, false},
+		{Provider{Flavour: FlavourOpenAICompatible, BaseURL: "http://8.8.8.8/v1"}, false},
+		{Provider{Flavour: FlavourOpenAICompatible, BaseURL: ""}, false},
+	} {
+		if got := tc.p.SelfHosted(); got != tc.want {
+			t.Errorf("%s %s: SelfHosted = %v, want %v", tc.p.Flavour, tc.p.BaseURL, got, tc.want)
+		}
+	}
+}

@@ -40,6 +40,8 @@ var settingsKeys = []setting{
 	{"health.recheck_interval", durSetter(func(s *Settings) *time.Duration { return &s.Health.RecheckInterval })},
 	{"health.min_hold", durSetter(func(s *Settings) *time.Duration { return &s.Health.MinHold })},
 	{"health.max_hold", durSetter(func(s *Settings) *time.Duration { return &s.Health.MaxHold })},
+	{"liveness.every", durSetter(func(s *Settings) *time.Duration { return &s.Liveness.Every })},
+	{"liveness.timeout", durSetter(func(s *Settings) *time.Duration { return &s.Liveness.Timeout })},
 	{"probes", setProbes},
 	{"metrics.sink", strSetter(func(s *Settings) *string { return &s.Metrics.Sink })},
 	{"metrics.namespace", strSetter(func(s *Settings) *string { return &s.Metrics.Namespace })},
@@ -509,10 +511,21 @@ func (l *settingsLoader) validate() error {
 		v    time.Duration
 	}{
 		{"timeout", s.Timeout}, {"thresholds.latency", s.Thresholds.Latency}, {"health.recheck_interval", s.Health.RecheckInterval},
-		{"health.min_hold", s.Health.MinHold}, {"health.max_hold", s.Health.MaxHold},
+		{"liveness.timeout", s.Liveness.Timeout},
 	} {
 		if d.v <= 0 {
 			return l.fail(d.path, fmt.Sprintf("must be longer than 0, got %s", d.v), "")
+		}
+	}
+	for _, d := range []struct {
+		path, zero string
+		v          time.Duration
+	}{
+		{"health.min_hold", "no hold", s.Health.MinHold}, {"health.max_hold", "no hold", s.Health.MaxHold},
+		{"liveness.every", "no liveness checks", s.Liveness.Every},
+	} {
+		if d.v < 0 {
+			return l.fail(d.path, fmt.Sprintf("must not be negative, got %s", d.v), "0s means "+d.zero)
 		}
 	}
 	if s.Concurrency < 1 {

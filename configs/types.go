@@ -199,6 +199,7 @@ type Settings struct {
 	Concurrency int           `yaml:"concurrency"`
 	Thresholds  Thresholds    `yaml:"thresholds"`
 	Health      Health        `yaml:"health"`
+	Liveness    Liveness      `yaml:"liveness"`
 	// Probes is keyed by provider id; a provider without an entry uses mode "list".
 	Probes      map[string]ProbeSettings `yaml:"probes"`
 	Metrics     Metrics                  `yaml:"metrics"`
@@ -227,6 +228,23 @@ type Health struct {
 	MinHold         time.Duration `yaml:"min_hold"`
 	MaxHold         time.Duration `yaml:"max_hold"`
 }
+
+// Liveness paces the cheap checks of self-hosted providers between
+// scheduled probes (docs/configuration.md, "Detection speed").
+type Liveness struct {
+	// Every is how often each self-hosted provider gets one request that
+	// only asks whether it answers at all; 0 turns the checks off.
+	Every time.Duration `yaml:"every"`
+	// Timeout bounds one liveness request: a server that does not answer
+	// within it counts as hanging (timeout).
+	Timeout time.Duration `yaml:"timeout"`
+}
+
+// DefaultFollowEvery is how often `provwatch follow` reads the published
+// order: with run's detection (liveness, rechecks) it keeps a self-hosted
+// primary's death to the gateway on its new chain within 30 s
+// (docs/follow.md has the arithmetic and its SSM cost).
+const DefaultFollowEvery = 5 * time.Second
 
 // Probe modes.
 const (
@@ -322,11 +340,12 @@ func DefaultSettings() Settings {
 		Health: Health{
 			FailAfter:       3,
 			RecoverAfter:    3,
-			RecheckInterval: 10 * time.Second,
+			RecheckInterval: 2 * time.Second,
 			MinHold:         5 * time.Minute,
 			MaxHold:         time.Hour,
 		},
-		Probes: map[string]ProbeSettings{},
+		Liveness: Liveness{Every: 5 * time.Second, Timeout: 2 * time.Second},
+		Probes:   map[string]ProbeSettings{},
 		Metrics: Metrics{
 			Sink:       "auto",
 			Namespace:  "OpenClaw/ProviderHealth",

@@ -295,7 +295,7 @@ func (s *session) transportVerdict(r *reply) *verdict {
 		if errors.Is(s.ctx.Err(), context.Canceled) {
 			return down(ReasonTimeout, where+": probe cancelled before an answer came", "provwatch stopped the probe (shutdown or a caller's deadline); the next cycle probes again")
 		}
-		return down(ReasonTimeout, fmt.Sprintf("%s: no complete answer within %s", where, s.p.timeout()),
+		return down(ReasonTimeout, fmt.Sprintf("%s: no complete answer within %s", where, s.limit),
 			"check the network path to the provider, or raise timeout")
 	}
 	return down(ReasonUnreachable, fmt.Sprintf("%s: %s", where, netCause(err)),

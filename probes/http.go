@@ -109,6 +109,7 @@ type session struct {
 	flavour configs.Flavour
 	base    *url.URL // the configured base URL, trailing slash trimmed
 	maxBody int64
+	limit   time.Duration // the session's deadline, for messages
 	rl      rateTracker
 	main    *reply        // the first request: its phases are reported
 	listDur time.Duration // time spent on everything but generate requests

@@ -159,7 +159,7 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
-	s := &session{p: p, ctx: ctx, prov: prov, flavour: fl, maxBody: p.maxBody()}
+	s := &session{p: p, ctx: ctx, prov: prov, flavour: fl, maxBody: p.maxBody(), limit: p.timeout()}
 
 	var out outcome
 	if v := precheck(s); v != nil {

@@ -5,15 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"reflect"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/robfig/cron/v3"
 	"go.yaml.in/yaml/v3"
 
 	"github.com/provwatch/provwatch/configs"
@@ -194,160 +189,35 @@ func strs(v any) []string {
 	return out
 }
 
-// settingKind says how a PROVWATCH_* value must parse.
-type settingKind int
+// inputEnv are the PROVWATCH_* variables that are not settings keys: the
+// two input paths, the log flags and follow's flags.
+var inputEnv = []string{"PROVWATCH_CONFIG", "PROVWATCH_OPENCLAW_CONFIG", "PROVWATCH_LOG_LEVEL", "PROVWATCH_LOG_FORMAT",
+	"PROVWATCH_FOLLOW_FROM", "PROVWATCH_FOLLOW_INTO", "PROVWATCH_FOLLOW_EVERY"}
 
-const (
-	kindText settingKind = iota
-	kindCron
-	kindDuration
-	kindPositiveInt
-	kindRatio
-	kindBool
-	kindSink
-	kindDetail
-	kindProtocol
-	kindTarget
-	kindState
-	kindListen
-)
-
-// settingsEnv is every PROVWATCH_* variable SPEC section 2 defines: the
-// section 2b keys (maps such as probes.<id> and metrics.dimensions are left
-// out until the loader documents their variable names) plus the two input
-// paths. Templates may use these and nothing else.
-var settingsEnv = map[string]settingKind{
-	"PROVWATCH_CONFIG":                             kindText,
-	"PROVWATCH_OPENCLAW_CONFIG":                    kindText,
-	"PROVWATCH_SCHEDULE":                           kindCron,
-	"PROVWATCH_TIMEOUT":                            kindDuration,
-	"PROVWATCH_CONCURRENCY":                        kindPositiveInt,
-	"PROVWATCH_THRESHOLDS_LATENCY":                 kindDuration,
-	"PROVWATCH_THRESHOLDS_MIN_CONTEXT_WINDOW":      kindPositiveInt,
-	"PROVWATCH_THRESHOLDS_MIN_RATE_LIMIT_HEADROOM": kindRatio,
-	"PROVWATCH_HEALTH_FAIL_AFTER":                  kindPositiveInt,
-	"PROVWATCH_HEALTH_RECOVER_AFTER":               kindPositiveInt,
-	"PROVWATCH_HEALTH_RECHECK_INTERVAL":            kindDuration,
-	"PROVWATCH_HEALTH_MIN_HOLD":                    kindDuration,
-	"PROVWATCH_HEALTH_MAX_HOLD":                    kindDuration,
-	"PROVWATCH_METRICS_SINK":                       kindSink,
-	"PROVWATCH_METRICS_NAMESPACE":                  kindText,
-	"PROVWATCH_METRICS_DETAIL":                     kindDetail,
-	"PROVWATCH_METRICS_CLOUDWATCH_PROTOCOL":        kindProtocol,
-	"PROVWATCH_REMEDIATION_TARGET":                 kindTarget,
-	"PROVWATCH_REMEDIATION_DROP_DOWN":              kindBool,
-	"PROVWATCH_STATE":                              kindState,
-	"PROVWATCH_HTTP_LISTEN":                        kindListen,
-}
-
-var listenRE = regexp.MustCompile(`^[A-Za-z0-9.\-\[\]:]*:[0-9]{1,5}$`)
-
-// checkSetting reports why a PROVWATCH_* name or value is not one provwatch
-// accepts, or nil.
+// checkSetting reports why a PROVWATCH_* variable a template sets is not
+// one provwatch accepts, or nil: a settings key's variable is loaded by
+// provwatch's own settings loader, exactly as the process will load it.
 func checkSetting(name, value string) error {
-	kind, ok := settingsEnv[name]
-	if !ok {
+	if slices.Contains(inputEnv, name) {
+		if strings.TrimSpace(value) == "" {
+			return fmt.Errorf("%s is empty", name)
+		}
+		return nil
+	}
+	known := false
+	for _, k := range configs.SettingsKeys() {
+		known = known || configs.EnvName(k) == name
+	}
+	if !known {
 		return fmt.Errorf("%s is not a provwatch setting", name)
 	}
-	bad := func(want string) error { return fmt.Errorf("%s=%q: want %s", name, value, want) }
-	switch kind {
-	case kindText:
-		if strings.TrimSpace(value) == "" {
-			return bad("a non-empty value")
+	_, err := configs.LoadSettings("", func(k string) string {
+		if k == name {
+			return value
 		}
-	case kindCron:
-		if _, err := cron.ParseStandard(value); err != nil {
-			return bad("a robfig/cron spec: " + err.Error())
-		}
-	case kindDuration:
-		if d, err := time.ParseDuration(value); err != nil || d <= 0 {
-			return bad("a positive Go duration such as 10s")
-		}
-	case kindPositiveInt:
-		if n, err := strconv.Atoi(value); err != nil || n <= 0 {
-			return bad("a positive integer")
-		}
-	case kindRatio:
-		if f, err := strconv.ParseFloat(value, 64); err != nil || f < 0 || f > 1 {
-			return bad("a number in 0..1")
-		}
-	case kindBool:
-		if _, err := strconv.ParseBool(value); err != nil {
-			return bad("true or false")
-		}
-	case kindSink:
-		if !slices.Contains([]string{"auto", "cloudwatch", "emf", "none"}, value) {
-			return bad("auto, cloudwatch, emf or none")
-		}
-	case kindDetail:
-		if value != "full" && value != "basic" {
-			return bad("full or basic")
-		}
-	case kindProtocol:
-		if !slices.Contains([]string{"cbor", "json", "query"}, value) {
-			return bad("cbor, json or query")
-		}
-	case kindTarget:
-		if value != "none" && !hasLocation(value, "ssm:/", "file:/", "openclaw:/") {
-			return bad("ssm:/name, file:/path, openclaw:/path or none")
-		}
-	case kindState:
-		if value != "auto" && value != "memory" && !hasLocation(value, "ssm:/", "file:/") {
-			return bad("auto, memory, file:/path or ssm:/name")
-		}
-	case kindListen:
-		if !listenRE.MatchString(value) {
-			return bad("host:port or :port")
-		}
-	}
-	return nil
-}
-
-func hasLocation(v string, prefixes ...string) bool {
-	for _, p := range prefixes {
-		if strings.HasPrefix(v, p) && len(v) > len(p) {
-			return true
-		}
-	}
-	return false
-}
-
-// TestSettingsEnvMatchesSettings keeps the hard-coded list honest: every
-// scalar yaml key of configs.Settings has its variable, and nothing more.
-func TestSettingsEnvMatchesSettings(t *testing.T) {
-	t.Parallel()
-	var fromStruct []string
-	var walk func(reflect.Type, string)
-	walk = func(typ reflect.Type, prefix string) {
-		for f := range typ.Fields() {
-			tag, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
-			if tag == "" || tag == "-" {
-				continue
-			}
-			name := prefix + "_" + strings.ToUpper(tag)
-			switch {
-			case f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeFor[time.Duration]() && f.Type != reflect.TypeFor[configs.Location]():
-				walk(f.Type, name)
-			case f.Type.Kind() == reflect.Map || f.Type.Kind() == reflect.Slice:
-				// probes.<id>, metrics.dimensions: keyed by the user;
-				// notify: a list, taken whole.
-			default:
-				fromStruct = append(fromStruct, name)
-			}
-		}
-	}
-	walk(reflect.TypeFor[configs.Settings](), "PROVWATCH")
-	fromStruct = append(fromStruct, "PROVWATCH_CONFIG", "PROVWATCH_OPENCLAW_CONFIG")
-	slices.Sort(fromStruct)
-
-	var listed []string
-	for k := range settingsEnv {
-		listed = append(listed, k)
-	}
-	slices.Sort(listed)
-	if !slices.Equal(listed, fromStruct) {
-		t.Errorf("settingsEnv drifted from configs.Settings:\n listed: %v\n struct: %v", listed, fromStruct)
-	}
+		return ""
+	})
+	return err
 }
 
 func TestCheckSettingRejects(t *testing.T) {

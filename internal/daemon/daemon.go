@@ -117,7 +117,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 	}
 	c.Start()
 	d.log.Info().Str("schedule", schedule).Str("listen", ln.Addr().String()).Msg("provwatch running")
-	go d.tick(cycleCtx, true) // a first cycle now, not one interval later
+	go d.tick(cycleCtx, roundFull) // a first cycle now, not one interval later
+	go d.liveness(cycleCtx)
 
 	for done := false; !done; {
 		select {
@@ -156,7 +157,7 @@ func (d *Daemon) schedule(c *cron.Cron, cycleCtx context.Context, spec string) (
 		return 0, fmt.Errorf("schedule %q: %w", spec, err)
 	}
 	d.interval.Store(int64(iv))
-	return c.AddFunc(spec, func() { d.tick(cycleCtx, true) })
+	return c.AddFunc(spec, func() { d.tick(cycleCtx, roundFull) })
 }
 
 // reload swaps in a new engine built from the configuration on disk,
@@ -204,13 +205,45 @@ func (d *Daemon) waitIdle(limit time.Duration) bool {
 	}
 }
 
-// tick runs one round: a full cycle, or a confirmation recheck.
-func (d *Daemon) tick(ctx context.Context, full bool) {
+// The kinds of round.
+type roundKind int
+
+const (
+	roundFull     roundKind = iota // the schedule's: every provider probed
+	roundRecheck                   // confirming a changed observation
+	roundLiveness                  // self-hosted providers asked whether they answer
+)
+
+// liveness runs a liveness round every liveness.every (read again after a
+// reload) until ctx ends. A round that finds everyone answering costs one
+// small request per self-hosted provider and publishes nothing.
+func (d *Daemon) liveness(ctx context.Context) {
+	for {
+		every := d.eng.Load().Settings().Liveness.Every
+		if every <= 0 {
+			every = time.Minute // off: look again later, a reload may turn it on
+		}
+		t := time.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		if d.eng.Load().Settings().Liveness.Every > 0 {
+			d.tick(ctx, roundLiveness)
+		}
+	}
+}
+
+// tick runs one round of a kind. Rounds never overlap: one that finds
+// another running is skipped (a scheduled one says so).
+func (d *Daemon) tick(ctx context.Context, kind roundKind) {
 	if d.stopping.Load() {
 		return
 	}
 	if !d.busy.TryLock() {
-		if full {
+		if kind == roundFull {
 			d.log.Warn().Msg("previous cycle still running; skipping this tick")
 		}
 		return
@@ -219,10 +252,13 @@ func (d *Daemon) tick(ctx context.Context, full bool) {
 	e := d.eng.Load()
 	var rep *reporter.Report
 	var err error
-	if full {
+	switch kind {
+	case roundFull:
 		rep, err = e.Cycle(ctx)
-	} else {
+	case roundRecheck:
 		rep, err = e.Recheck(ctx)
+	case roundLiveness:
+		rep, err = e.Liveness(ctx)
 	}
 	if err != nil {
 		d.log.Warn().Err(err).Msg("cycle did not finish")
@@ -245,7 +281,7 @@ func (d *Daemon) armRecheck(ctx context.Context, after time.Duration) {
 	if d.recheck != nil {
 		d.recheck.Stop()
 	}
-	d.recheck = time.AfterFunc(after, func() { d.tick(ctx, false) })
+	d.recheck = time.AfterFunc(after, func() { d.tick(ctx, roundRecheck) })
 }
 
 func (d *Daemon) stopRecheck() {

@@ -119,12 +119,12 @@ func TestTickNeverRunsTwoRoundsAtOnce(t *testing.T) {
 	f := fleet(t)
 	d := New(Options{Engine: newEngine(t, f, nil), Log: zerolog.Nop()})
 	d.busy.Lock()
-	d.tick(context.Background(), true) // a round is in flight: this one is skipped
+	d.tick(context.Background(), roundFull) // a round is in flight: this one is skipped
 	d.busy.Unlock()
 	if n := f.Members()[0].Requests(); n != 0 {
 		t.Fatalf("a tick ran while another round held the daemon (%d requests)", n)
 	}
-	d.tick(context.Background(), true)
+	d.tick(context.Background(), roundFull)
 	if f.Members()[0].Requests() == 0 {
 		t.Fatal("a free tick did not probe")
 	}

@@ -93,9 +93,80 @@ func (e *Engine) Last() *reporter.Report {
 // Settings returns the settings the engine runs with.
 func (e *Engine) Settings() configs.Settings { return e.opt.Settings }
 
-// Cycle is one scheduled round: every watched provider is probed.
+// Cycle is one scheduled round: every watched provider is probed. A
+// self-hosted provider is first asked with a liveness check, and probed
+// fully only when it answers: one that hangs costs the round the short
+// liveness timeout, not the probe's.
 func (e *Engine) Cycle(ctx context.Context) (*reporter.Report, error) {
-	return e.round(ctx, nil)
+	return e.round(ctx, func(now time.Time) []probes.Result {
+		dead, _ := e.alive(ctx, e.livenessChecked())
+		skip := map[string]bool{}
+		for _, r := range dead {
+			skip[r.ProviderID] = true
+		}
+		probed := e.opt.Prober.ProbeAll(ctx, e.jobs(now, func(id string) bool { return !skip[id] }), e.opt.Settings.Concurrency)
+		return append(dead, probed...)
+	})
+}
+
+// livenessChecked lists the watched providers that get liveness checks:
+// the self-hosted ones that can be probed, when liveness.every is on.
+// Callers hold e.mu.
+func (e *Engine) livenessChecked() []*configs.Provider {
+	if e.opt.Settings.Liveness.Every <= 0 {
+		return nil
+	}
+	var out []*configs.Provider
+	for _, p := range e.watched() {
+		if p.SelfHosted() && p.Unprobed == "" && p.ConfigError == "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Liveness asks each self-hosted provider whether it answers at all, with
+// the short liveness timeout, between scheduled probes
+// (docs/configuration.md, "Detection speed"). One that does not answer is
+// an observation, and the round goes on as any other; when every one
+// answers nothing was observed and it returns nil, nil.
+func (e *Engine) Liveness(ctx context.Context) (*reporter.Report, error) {
+	e.mu.Lock()
+	provs := e.livenessChecked()
+	e.mu.Unlock()
+	if len(provs) == 0 {
+		return nil, nil
+	}
+	return e.round(ctx, func(now time.Time) []probes.Result {
+		dead, _ := e.alive(ctx, provs)
+		return dead
+	})
+}
+
+// alive runs liveness checks of provs at once; it returns the results of
+// those that did not answer and the providers that did.
+func (e *Engine) alive(ctx context.Context, provs []*configs.Provider) (dead []probes.Result, up []*configs.Provider) {
+	type answer struct {
+		res   probes.Result
+		alive bool
+	}
+	answers := make([]answer, len(provs))
+	var wg sync.WaitGroup
+	for i, p := range provs {
+		wg.Go(func() {
+			res, ok := e.opt.Prober.Alive(ctx, probes.Job{Provider: p, Models: e.wants[p.ID]}, e.opt.Settings.Liveness.Timeout)
+			answers[i] = answer{res, ok}
+		})
+	}
+	wg.Wait()
+	for i, a := range answers {
+		if a.alive {
+			up = append(up, provs[i])
+		} else {
+			dead = append(dead, a.res)
+		}
+	}
+	return dead, up
 }
 
 // NeedsRecheck reports whether an observation awaits confirmation, so the
@@ -107,15 +178,43 @@ func (e *Engine) NeedsRecheck() bool {
 }
 
 // Recheck probes only the providers whose models have an unconfirmed
-// observation. It returns nil, nil when there is nothing to confirm.
+// observation. It returns nil, nil when there is nothing to confirm. A
+// self-hosted provider whose last observation got no answer at all is
+// asked again with a liveness check, so a dead server is confirmed within
+// seconds even when it hangs; if it answers, it gets a full probe.
 func (e *Engine) Recheck(ctx context.Context) (*reporter.Report, error) {
 	e.mu.Lock()
 	ids := e.unconfirmedProviders()
+	var live []*configs.Provider
+	var full []string
+	for _, p := range e.watched() {
+		switch {
+		case !slices.Contains(ids, p.ID):
+		case e.noAnswer(p.ID) && slices.Contains(e.livenessChecked(), p):
+			live = append(live, p)
+		default:
+			full = append(full, p.ID)
+		}
+	}
 	e.mu.Unlock()
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return e.round(ctx, ids)
+	return e.round(ctx, func(now time.Time) []probes.Result {
+		dead, up := e.alive(ctx, live)
+		for _, p := range up {
+			full = append(full, p.ID)
+		}
+		probed := e.opt.Prober.ProbeAll(ctx, e.jobs(now, func(id string) bool { return slices.Contains(full, id) }), e.opt.Settings.Concurrency)
+		return append(dead, probed...)
+	})
+}
+
+// noAnswer reports whether a provider's latest result got no HTTP answer
+// (refused, unreachable, hanging). Callers hold e.mu.
+func (e *Engine) noAnswer(id string) bool {
+	r, ok := e.results[id]
+	return ok && !r.Probe.OK && r.Probe.StatusCode == 0
 }
 
 // Once is `provwatch once`: one cycle, then confirmation rounds at
@@ -143,9 +242,10 @@ func (e *Engine) Once(ctx context.Context) (*reporter.Report, error) {
 	return rep, nil
 }
 
-// round is one pass down the pipeline: probe → health → plan → report,
-// target, sinks → state.
-func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, error) {
+// round is one pass down the pipeline: observe (collect's results) →
+// health → plan → report, target, sinks → state. A round that observed
+// nothing returns nil, nil.
+func (e *Engine) round(ctx context.Context, collect func(now time.Time) []probes.Result) (*reporter.Report, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.loaded {
@@ -153,10 +253,13 @@ func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, er
 		e.load(ctx)
 	}
 	now := e.opt.Clock.Now()
-	results := e.opt.Prober.ProbeAll(ctx, e.jobs(now, only), e.opt.Settings.Concurrency)
+	results := collect(now)
 	if err := ctx.Err(); err != nil {
 		// Results cut short by shutdown are not observations of the providers.
 		return nil, fmt.Errorf("cycle cancelled: %w", err)
+	}
+	if len(results) == 0 {
+		return nil, nil
 	}
 	events := e.observe(now, results)
 	rep := e.report(now)
@@ -169,11 +272,11 @@ func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, er
 	return rep, nil
 }
 
-// jobs are this round's probes: every watched provider, or only these.
-func (e *Engine) jobs(now time.Time, only []string) []probes.Job {
+// jobs are this round's probes: the watched providers that pick selects.
+func (e *Engine) jobs(now time.Time, pick func(id string) bool) []probes.Job {
 	var jobs []probes.Job
 	for _, p := range e.watched() {
-		if only == nil || slices.Contains(only, p.ID) {
+		if pick(p.ID) {
 			jobs = append(jobs, e.job(p, now))
 		}
 	}

@@ -28,11 +28,8 @@ import (
 	"github.com/provwatch/provwatch/remediate"
 )
 
-// DefaultEvery is how often a follower reads its source: with run's
-// detection it keeps a self-hosted primary's death to the gateway on its
-// new chain within 30 s (docs/follow.md has the arithmetic and the SSM
-// cost).
-const DefaultEvery = 5 * time.Second
+// DefaultEvery is how often a follower reads its source.
+const DefaultEvery = configs.DefaultFollowEvery
 
 // maxBackoff bounds the wait after the source failed many times in a row.
 const maxBackoff = 5 * time.Minute

@@ -1,0 +1,45 @@
+package probes
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"time"
+)
+
+// livenessBody caps what a liveness check reads of an answer: it only
+// asks whether the server answers at all.
+const livenessBody = 1 << 10
+
+// Alive is a liveness check: one GET of the base URL's root with its own
+// short timeout, for a self-hosted provider between scheduled probes. Any
+// HTTP answer, whatever its status, means the server is up: that says
+// nothing about its models, so alive is true and Result is empty. No answer
+// (refused, reset, DNS, TLS, a hang past timeout) is an observation: the
+// Result has every wanted model down, as a probe that failed the same way
+// would, and alive is false.
+func (p *Prober) Alive(ctx context.Context, job Job, timeout time.Duration) (res Result, alive bool) {
+	prov := job.Provider
+	start := p.now()
+	res = Result{ProviderID: prov.ID, API: string(flavourOf(prov)), BaseURL: displayURL(prov.BaseURL), Start: start}
+	defer scrub(&res, prov)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	s := &session{p: p, ctx: ctx, prov: prov, flavour: flavourOf(prov), maxBody: livenessBody, limit: timeout}
+	wants := withConfigured(prov, job.Models)
+	if v := precheck(s); v != nil {
+		res.Probe.Error, res.Models = v.Detail, failAll(wants, v)
+		return res, false
+	}
+	root := (&url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: "/"}).String()
+	r := s.do(http.MethodGet, root, nil, livenessBody)
+	if r.status != 0 {
+		return Result{}, true
+	}
+	v := s.transportVerdict(r)
+	v.Detail = fmt.Sprintf("%s (liveness check)", v.Detail)
+	res.Probe = ProbeInfo{LatencyMS: ms(p.now().Sub(start)), Phases: r.phases, Error: v.Detail}
+	res.Models = failAll(wants, v)
+	return res, false
+}

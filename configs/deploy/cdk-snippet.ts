@@ -1,8 +1,8 @@
 /**
  * CDK (TypeScript, aws-cdk-lib v2) lines for wiring provwatch and OpenClaw
  * together on ECS: the order parameter provwatch writes, the OpenClaw
- * task's secret that carries it into the container, and provwatch's own
- * secrets and grants. Paste into your Stack; `openclawTask`,
+ * task's follower that applies it to the running gateway, and provwatch's
+ * own secrets and grants. Paste into your Stack; `openclawTask`,
  * `openclawContainer`, `provwatchTask` and `provwatchContainer` are your
  * existing ecs.FargateTaskDefinition / ecs.ContainerDefinition objects.
  * Type-checked with tsc --strict against aws-cdk-lib 2.276; not synthesized.
@@ -20,10 +20,10 @@ declare const provwatchTask: ecs.FargateTaskDefinition;
 declare const provwatchContainer: ecs.ContainerDefinition;
 declare const secretsKey: kms.IKey; // the customer managed key of the SecureStrings
 
-// The order parameter must exist before the OpenClaw task starts (ECS fails
-// a task whose secret is missing), so CDK creates it with the configured
-// order. CloudFormation rewrites it only when this value changes in the
-// template; provwatch's writes in between are kept.
+// CDK creates the order parameter with the configured order, so a gateway
+// that starts before provwatch's first write finds one. CloudFormation
+// rewrites it only when this value changes in the template; provwatch's
+// writes in between are kept.
 const modelOrder = new ssm.StringParameter(stack, "ModelOrder", {
   parameterName: "/openclaw/model-order",
   tier: ssm.ParameterTier.STANDARD,
@@ -34,10 +34,16 @@ const modelOrder = new ssm.StringParameter(stack, "ModelOrder", {
   }),
 });
 
-// OpenClaw side: the order arrives as an env var at task start; the start
-// script runs `node patch-config.js` before `openclaw gateway`. The grant to
-// the execution role is added by fromSsmParameter.
-openclawContainer.addSecret("OPENCLAW_MODEL_ORDER", ecs.Secret.fromSsmParameter(modelOrder));
+// OpenClaw side: the gateway image with provwatch inside
+// (openclaw-follow.Dockerfile) runs `provwatch follow`, which reads the
+// parameter every 5 s and applies each change to the running gateway's
+// config. Its task role may read that one parameter and nothing else
+// (iam-policy-follow.json).
+openclawContainer.addEnvironment("PROVWATCH_FOLLOW_FROM", "ssm:/openclaw/model-order");
+openclawTask.addToTaskRolePolicy(new iam.PolicyStatement({
+  actions: ["ssm:GetParameter"],
+  resources: [modelOrder.parameterArn],
+}));
 
 // provwatch side: provider keys from SecureString parameters, read by the
 // execution role at start and referenced as ${OPENROUTER_API_KEY} in the config.

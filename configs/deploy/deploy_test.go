@@ -250,7 +250,8 @@ func TestEveryTemplateIsChecked(t *testing.T) {
 	t.Parallel()
 	checked := []string{
 		"cdk-snippet.ts", "doc.go", "ecs-service.json", "ecs-task-definition.json",
-		"iam-policy.json", "iam-policy-sns.json", "lambda-eventbridge.yaml", "patch-config.ts",
+		"iam-policy.json", "iam-policy-sns.json", "lambda-eventbridge.yaml",
+		"openclaw-follow.Dockerfile", "openclaw-start.sh", "iam-policy-follow.json",
 	}
 	entries, err := os.ReadDir(".")
 	if err != nil {

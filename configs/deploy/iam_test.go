@@ -173,3 +173,18 @@ func TestCheckPolicyCatchesBroadGrants(t *testing.T) {
 		})
 	}
 }
+
+// TestFollowPolicy: the gateway's task role reads the order parameter and
+// nothing else (docs/follow.md).
+func TestFollowPolicy(t *testing.T) {
+	t.Parallel()
+	doc := loadJSON(t, "iam-policy-follow.json")
+	stmts, _ := doc["Statement"].([]any)
+	if len(stmts) != 1 {
+		t.Fatalf("%d statements, want 1", len(stmts))
+	}
+	st := stmts[0].(map[string]any)
+	if st["Effect"] != "Allow" || !slices.Equal(strs(st["Action"]), []string{"ssm:GetParameter"}) || !slices.Equal(strs(st["Resource"]), []string{ssmARN(paramOrder)}) {
+		t.Fatalf("statement %v: want ssm:GetParameter on %s only", st, ssmARN(paramOrder))
+	}
+}

@@ -9,9 +9,8 @@ import (
 	"github.com/provwatch/provwatch/configs"
 )
 
-// TestTypeScriptAgrees checks, without node, that the CDK snippet and
-// patch-config.ts name the same parameter, variable, actions and namespace
-// as the other templates. (PROVWATCH_TEST_NODE=1 runs patch-config for real.)
+// TestTypeScriptAgrees checks, without node, that the CDK snippet names the
+// same parameter, variables, actions and namespace as the other templates.
 func TestTypeScriptAgrees(t *testing.T) {
 	t.Parallel()
 	read := func(name string) string {
@@ -21,18 +20,12 @@ func TestTypeScriptAgrees(t *testing.T) {
 		}
 		return string(b)
 	}
-	cdk, patch := read("cdk-snippet.ts"), read("patch-config.ts")
-
-	m := regexp.MustCompile(`export const ORDER_ENV = "([A-Z_]+)"`).FindStringSubmatch(patch)
-	if m == nil {
-		t.Fatal("patch-config.ts does not export ORDER_ENV")
+	cdk := read("cdk-snippet.ts")
+	if !regexp.MustCompile(`openclawContainer\.addEnvironment\("PROVWATCH_FOLLOW_FROM", "ssm:` + paramOrder + `"\)`).MatchString(cdk) {
+		t.Errorf("cdk-snippet.ts does not point the gateway's follower at ssm:%s", paramOrder)
 	}
-	orderEnv := m[1]
-	if !regexp.MustCompile(`addSecret\("` + orderEnv + `", ecs\.Secret\.fromSsmParameter\(modelOrder\)\)`).MatchString(cdk) {
-		t.Errorf("cdk-snippet.ts does not inject the order parameter as %s, the variable patch-config.ts reads", orderEnv)
-	}
-	if !regexp.MustCompile(`from "json5"`).MatchString(patch) {
-		t.Error("patch-config.ts must parse the config with json5, as OpenClaw does")
+	if !regexp.MustCompile(`openclawTask\.addToTaskRolePolicy\(new iam\.PolicyStatement\(\{\s*actions: \["ssm:GetParameter"\],\s*resources: \[modelOrder\.parameterArn\]`).MatchString(cdk) {
+		t.Error("cdk-snippet.ts does not let the gateway's task role read the order parameter, and only that")
 	}
 	if !regexp.MustCompile(`parameterName: "` + paramOrder + `"`).MatchString(cdk) {
 		t.Errorf("cdk-snippet.ts does not create %s", paramOrder)

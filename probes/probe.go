@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/redact"
 )
 
 // Want is one model a probe must find on its provider.
@@ -134,7 +135,7 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 	}
 	prov := job.Provider
 	fl := flavourOf(prov)
-	res = Result{ProviderID: prov.ID, API: string(fl), BaseURL: displayURL(prov.BaseURL), Start: start}
+	res = Result{ProviderID: prov.ID, API: string(fl), BaseURL: redact.URL(prov.BaseURL), Start: start}
 	wants := withConfigured(prov, job.Models)
 	defer func() {
 		if r := recover(); r != nil {
@@ -148,7 +149,7 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
-	s := &session{p: p, ctx: ctx, prov: prov, flavour: fl, maxBody: p.maxBody()}
+	s := &session{p: p, ctx: ctx, prov: prov, flavour: fl, maxBody: p.maxBody(), secrets: secretsOf(prov)}
 
 	var out outcome
 	if v := precheck(s); v != nil {
@@ -195,7 +196,7 @@ func precheck(s *session) *verdict {
 	prov := s.prov
 	u, err := url.Parse(strings.TrimRight(prov.BaseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return down(ReasonUnreachable, fmt.Sprintf("%s: baseUrl %q is not an http(s) URL", prov.ID, displayURL(prov.BaseURL)),
+		return down(ReasonUnreachable, fmt.Sprintf("%s: baseUrl %q is not an http(s) URL", prov.ID, redact.URL(prov.BaseURL)),
 			fmt.Sprintf("set models.providers.%s.baseUrl to the provider's http(s) address", prov.ID))
 	}
 	u.RawQuery, u.Fragment = "", ""
@@ -250,28 +251,25 @@ func failAll(wants []Want, v *verdict) []ModelResult {
 	return out
 }
 
-// scrub removes the key and configured header values from every text of
-// a result, whatever a provider echoed back.
-func scrub(res *Result, prov *configs.Provider) {
-	var secrets []string
-	if len(prov.APIKey) >= 4 {
-		secrets = append(secrets, prov.APIKey)
-	}
+// secretsOf lists every credential a probe of prov may send: the key, the
+// configured header values, and what the base URL carries (user:password,
+// the Basic header built from it, credential query parameters).
+func secretsOf(prov *configs.Provider) *redact.Secrets {
+	sec := &redact.Secrets{}
+	sec.Add(prov.APIKey)
 	for _, v := range prov.Headers {
-		if v = strings.TrimPrefix(v, "Bearer "); len(v) >= 4 {
-			secrets = append(secrets, v)
-		}
+		sec.AddHeader(v)
 	}
-	if len(secrets) == 0 {
-		return
-	}
-	clean := func(s *string) {
-		for _, sec := range secrets {
-			if strings.Contains(*s, sec) {
-				*s = strings.ReplaceAll(*s, sec, "[redacted]")
-			}
-		}
-	}
+	sec.AddURL(prov.BaseURL)
+	return sec
+}
+
+// scrub removes every credential of the provider from every text of a
+// result, whatever a provider echoed back. Bodies were already redacted as
+// they were read, before anything cut them; this is the last pass.
+func scrub(res *Result, prov *configs.Provider) {
+	sec := secretsOf(prov)
+	clean := func(s *string) { *s = sec.String(*s) }
 	clean(&res.BaseURL)
 	clean(&res.Probe.Error)
 	for i := range res.Models {

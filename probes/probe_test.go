@@ -2,8 +2,10 @@ package probes
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -184,4 +186,36 @@ func TestNewJob(t *testing.T) {
 	if w := j.Models[1]; w.Ref != "ollama/llama3.1:8b" || w.ConfiguredContextWindow != nil {
 		t.Errorf("want %+v", w)
 	}
+}
+
+// TestScrubURLCredentials: a base URL's user:password (and the Basic
+// header Go builds from it) and its credential query parameters never
+// reach a result, whatever the provider echoes.
+func TestScrubURLCredentials(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, map[string]route{"GET /v1/models": {fn: func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, `{"error":{"message":"user %s pw %s auth %s"}}`, user, pass, r.Header.Get("Authorization"))
+	}}})
+	base := "http://alice:s3cretPassw0rd@" + srv.Listener.Addr().String() + "/v1?key=QUERYSECRET123"
+	p := provider(configs.FlavourVLLM, base)
+	p.APIKey = ""
+	res := probeOnce(t, defaultOptions(), Job{Provider: p, Models: wants("vllm", "m")})
+	basic := base64.StdEncoding.EncodeToString([]byte("alice:s3cretPassw0rd"))
+	check(t, res, []expect{{Down, ReasonServerError, none, none}}, "s3cretPassw0rd", basic, "QUERYSECRET123")
+	hasAll(t, "detail", res.Models[0].Detail, "[redacted]")
+	if h := srv.requests()[0].header.Get("Authorization"); h != "Basic "+basic {
+		t.Errorf("the userinfo was not sent as Basic auth: %q", h)
+	}
+}
+
+// TestScrubBeforeCut: an echoed message is redacted before it is cut to
+// one short line, so a key straddling the cut leaves nothing behind.
+func TestScrubBeforeCut(t *testing.T) {
+	t.Parallel()
+	msg := strings.Repeat("x", 150) + " " + testKey + " tail"
+	srv := serve(t, map[string]route{"GET /v1/models": {status: 500, body: `{"error":{"message":"` + msg + `"}}`}})
+	res := probeOnce(t, defaultOptions(), Job{Provider: provider(configs.FlavourOpenAI, srv.URL+"/v1"), Models: wants("openai", "gpt-4o")})
+	check(t, res, []expect{{Down, ReasonServerError, none, none}}, testKey[:8])
 }

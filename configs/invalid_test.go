@@ -26,6 +26,7 @@ func TestInvalidConfigs(t *testing.T) {
 		"malformed-ref.json5":              `testdata/invalid/malformed-ref.json5:4:28: agents.list[0].model: model ref "gpt-4o-mini" is not of the form provider/model (write provider/model, e.g. ollama/qwen3-coder)`,
 		"duplicate-model.json5":            `testdata/invalid/duplicate-model.json5:8:17: models.providers.ollama.models[1].id: duplicate model id "qwen3-coder" in provider ollama (first at 7:17) (remove one of them)`,
 		"no-baseurl.json5":                 `testdata/invalid/no-baseurl.json5:3:32: agents.defaults.model: provider "lab" of "lab/qwen" has no baseUrl (set models.providers.lab.baseUrl)`,
+		"apikey-env-id.json5":              `testdata/invalid/apikey-env-id.json5:4:53: models.providers.lab.apiKey.id: an env secret's id must be the name of an environment variable (A-Z, 0-9, _; not shown here in case it is the key itself) (put the variable's name in id, e.g. {source: "env", id: "LAB_API_KEY"}, and the key in that variable)`,
 		"settings-unknown-key.yaml":        `testdata/invalid/settings-unknown-key.yaml:2:1: helth: unknown key "helth" (did you mean "health"?)`,
 		"settings-unknown-nested-key.yaml": `testdata/invalid/settings-unknown-nested-key.yaml:3:3: metrics.namspace: unknown key "namspace" (did you mean "namespace"?)`,
 		"settings-yaml-syntax.yaml":        `testdata/invalid/settings-yaml-syntax.yaml:3: invalid YAML: did not find expected key`,

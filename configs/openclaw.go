@@ -292,7 +292,9 @@ func (r *resolver) readProvider(key string, n *Node, path string) (*Provider, er
 
 // readKey reads apiKey: a string (with ${VAR}), or OpenClaw's secret
 // reference {source: "env", id: "VAR"}. Other secret sources cannot be
-// resolved outside the gateway and leave the key empty.
+// resolved outside the gateway and leave the key empty (KeySource says
+// which). An env id that is not a variable name is refused, as OpenClaw
+// refuses it, and never quoted: it may be the key itself, pasted there.
 func (r *resolver) readKey(p *Provider, n *Node, path string) error {
 	if n == nil {
 		return nil
@@ -300,10 +302,19 @@ func (r *resolver) readKey(p *Provider, n *Node, path string) error {
 	if n.Kind == KindObject {
 		src := n.Get("source")
 		id := n.Get("id")
-		if src != nil && src.Kind == KindString && src.Str == "env" && id != nil && id.Kind == KindString {
-			p.KeyEnv = id.Str
-			p.APIKey = r.getenv(id.Str)
+		if src == nil || src.Kind != KindString {
+			return nil
 		}
+		if src.Str != "env" {
+			p.KeySource = src.Str
+			return nil
+		}
+		if id == nil || id.Kind != KindString || !envSecretID(id.Str) {
+			return r.errAt(n, path+".id", "an env secret's id must be the name of an environment variable (A-Z, 0-9, _; not shown here in case it is the key itself)",
+				"put the variable's name in id, e.g. {source: \"env\", id: \"LAB_API_KEY\"}, and the key in that variable")
+		}
+		p.KeyEnv = id.Str
+		p.APIKey = r.getenv(id.Str)
 		return nil
 	}
 	if n.Kind == KindString {
@@ -320,6 +331,19 @@ func (r *resolver) readKey(p *Provider, n *Node, path string) error {
 	}
 	p.APIKey = v
 	return nil
+}
+
+// envSecretID is OpenClaw's rule for an env secret's id: [A-Z][A-Z0-9_]{0,127}.
+func envSecretID(s string) bool {
+	if len(s) == 0 || len(s) > 128 || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func (r *resolver) readModels(p *Provider, n *Node, path string) error {

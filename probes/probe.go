@@ -204,7 +204,11 @@ func precheck(s *session) *verdict {
 	if keyRequired[s.flavour] && !hasCredentials(prov) {
 		d := fmt.Sprintf("no API key for %s: none configured", prov.ID)
 		hint := fmt.Sprintf("set models.providers.%s.apiKey", prov.ID)
-		if prov.KeyEnv != "" {
+		switch {
+		case prov.KeySource != "":
+			d = fmt.Sprintf("no API key for %s: its apiKey is a %s secret that only the gateway can read", prov.ID, prov.KeySource)
+			hint = fmt.Sprintf(`give provwatch the key too: models.providers.%s.apiKey {source: "env", id: "VAR"} with VAR set where provwatch runs`, prov.ID)
+		case prov.KeyEnv != "":
 			d += " and " + prov.KeyEnv + " is not set"
 			hint = "set " + prov.KeyEnv
 		}

@@ -219,3 +219,19 @@ func TestScrubBeforeCut(t *testing.T) {
 	res := probeOnce(t, defaultOptions(), Job{Provider: provider(configs.FlavourOpenAI, srv.URL+"/v1"), Models: wants("openai", "gpt-4o")})
 	check(t, res, []expect{{Down, ReasonServerError, none, none}}, testKey[:8])
 }
+
+// TestKeyFromAGatewaySecret: an apiKey that only the gateway can resolve
+// ({source: "file"}) is named as such, not as "none configured".
+func TestKeyFromAGatewaySecret(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, map[string]route{})
+	p := provider(configs.FlavourOpenAI, srv.URL+"/v1")
+	p.APIKey, p.KeySource = "", "file"
+	res := probeOnce(t, defaultOptions(), Job{Provider: p, Models: wants("openai", "gpt-4o")})
+	check(t, res, []expect{{Down, ReasonAuth, none, none}})
+	hasAll(t, "detail", res.Models[0].Detail, "file secret", "only the gateway", "no request sent")
+	hasAll(t, "hint", res.Models[0].Hint, `{source: "env"`)
+	if n := len(srv.requests()); n != 0 {
+		t.Errorf("%d requests sent without a key", n)
+	}
+}

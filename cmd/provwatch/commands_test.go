@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -255,5 +259,47 @@ func TestCheckWithNothingToWatchIsAConfigError(t *testing.T) {
 	code, out, errOut := run(t, nil, "check")
 	if code != 78 || !strings.Contains(errOut, "no OpenClaw config was found") || !strings.Contains(errOut, "--openclaw-config") {
 		t.Fatalf("exit %d, stderr %q, stdout %q; want 78 saying what to do", code, errOut, out)
+	}
+}
+
+// TestURLCredentialsReachNoOutput: a baseUrl with user:password@ and
+// ?key=, against a provider that echoes everything it was sent, leaks into
+// none of what once and validate write: report, logs, target, state.
+func TestURLCredentialsReachNoOutput(t *testing.T) {
+	t.Parallel()
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, `{"error":{"message":"user %s pw %s auth %s url %s"}}`, user, pass, r.Header.Get("Authorization"), r.URL)
+	}))
+	t.Cleanup(echo.Close)
+	const pass, query = "s3cretPassw0rd", "QUERYSECRET123"
+	basic := base64.StdEncoding.EncodeToString([]byte("alice:" + pass))
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "openclaw.json", `{
+  models: { providers: { lab: { baseUrl: "http://alice:`+pass+`@`+echo.Listener.Addr().String()+`/v1?key=`+query+`", api: "openai-completions", models: [{ id: "coder" }] } } },
+  agents: { defaults: { model: { primary: "lab/coder", fallbacks: [] } } },
+}`)
+	order := filepath.Join(dir, "order.json")
+	env := []string{"PROVWATCH_REMEDIATION_TARGET=file:" + order, "PROVWATCH_HEALTH_RECHECK_INTERVAL=10ms", "PROVWATCH_LOG_LEVEL=debug"}
+	var all strings.Builder
+	for _, args := range [][]string{{"once", "--json"}, {"once"}, {"validate"}, {"check"}} {
+		_, out, errOut := run(t, env, append(args, "--openclaw-config", cfg)...)
+		all.WriteString(out + errOut)
+	}
+	for _, f := range []string{order, order + ".state"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	if !strings.Contains(all.String(), "server error") {
+		t.Fatalf("the echoing provider was not probed:\n%s", all.String())
+	}
+	for _, secret := range []string{pass, basic, query} {
+		if strings.Contains(all.String(), secret) {
+			t.Errorf("%q reached an output:\n%s", secret, all.String())
+		}
 	}
 }

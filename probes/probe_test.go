@@ -3,12 +3,14 @@ package probes
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/provwatch/provwatch/configs"
 )
@@ -234,4 +236,37 @@ func TestKeyFromAGatewaySecret(t *testing.T) {
 	if n := len(srv.requests()); n != 0 {
 		t.Errorf("%d requests sent without a key", n)
 	}
+}
+
+// TestProviderTextIsMadeInert: terminal escapes, bells and bidi overrides
+// a provider sends never reach a result (and so no output): they are
+// shown as U+FFFD, line breaks as spaces, invalid UTF-8 replaced.
+func TestProviderTextIsMadeInert(t *testing.T) {
+	t.Parallel()
+	msg, _ := json.Marshal(map[string]any{"error": map[string]string{"message": "\x1b[2J\x1b]0;pwned\x07 \u202egnp.exe\u2066 tab\there"}})
+	list := serve(t, map[string]route{
+		"GET /v1/models": {body: `{"object":"list","data":[{"id":"model-\u001b[31mred\u0007"},{"id":"other\u202e"}]}`},
+	})
+	apiErr := serve(t, map[string]route{"GET /v1/models": {status: 500, body: string(msg)}})
+	plain := serve(t, map[string]route{"GET /v1/models": {status: 502, header: map[string]string{"Content-Type": "text/plain"}, body: "bad \x1b[5m\xff\xfe gateway\r\nsecond line"}})
+	var got []Result
+	for _, srv := range []*fakeServer{list, apiErr, plain} {
+		got = append(got, probeOnce(t, defaultOptions(), Job{Provider: provider(configs.FlavourOpenAI, srv.URL+"/v1"), Models: wants("openai", "gpt-4o")}))
+	}
+	for _, r := range got {
+		m := r.Models[0]
+		for _, s := range []string{m.Detail, m.Hint, r.Probe.Error} {
+			if !utf8.ValidString(s) {
+				t.Errorf("text %q is not valid UTF-8", s)
+			}
+			for _, bad := range []string{"\x1b", "\x07", "\u202e", "\u2066", "\n", "\r", "\t"} {
+				if strings.Contains(s, bad) {
+					t.Errorf("text %q contains %q", s, bad)
+				}
+			}
+		}
+	}
+	hasAll(t, "detail", got[0].Models[0].Detail, "model-\ufffd[31mred\ufffd", "other\ufffd")
+	hasAll(t, "error", got[1].Probe.Error, "\ufffd[2J", "\ufffdgnp.exe\ufffd", "tab here")
+	hasAll(t, "error", got[2].Probe.Error, "bad \ufffd[5m\ufffd\ufffd gateway")
 }

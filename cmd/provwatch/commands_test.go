@@ -303,3 +303,43 @@ func TestURLCredentialsReachNoOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthcheckNeedsAWholeHealthyAnswer: a 200 is healthy only with a
+// complete body that says "ok"; a body cut short or stalled, or one that
+// says otherwise, is not.
+func TestHealthcheckNeedsAWholeHealthyAnswer(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		code    int
+	}{
+		{"ok", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"status":"ok","last_cycle":null}`) }, 0},
+		{"body cut short", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "100")
+			fmt.Fprint(w, `{"status":"o`)
+		}, 1},
+		{"body stalls", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "100")
+			fmt.Fprint(w, `{"status":`)
+			w.(http.Flusher).Flush()
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}, 1},
+		{"200 but not ok", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"status":"unhealthy"}`) }, 1},
+		{"200 not JSON", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `<html>proxy</html>`) }, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(tc.handler)
+			t.Cleanup(srv.Close)
+			if code, out, errOut := run(t, nil, "healthcheck", "--url", srv.URL+"/healthz"); code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out, errOut)
+			}
+		})
+	}
+}

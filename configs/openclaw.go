@@ -86,7 +86,7 @@ func loadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
 				Hint: "store the merged config in the parameter"}
 		}
 	} else {
-		in := &includer{d: d, rootDir: filepath.Dir(filepath.Clean(path)), readFn: readFile}
+		in := newIncluder(ctx, d, path)
 		clean := filepath.Clean(path)
 		root, err = in.process(root, includeFrame{file: path, chain: []string{clean}})
 		if err != nil {
@@ -116,10 +116,10 @@ func findInclude(n *Node) *Node {
 
 func readSource(ctx context.Context, path string, client SSMGetter) ([]byte, error) {
 	if !strings.HasPrefix(path, ssmPrefix) {
-		data, err := os.ReadFile(path)
+		data, err := readConfigFile(ctx, path, false)
 		if err != nil {
 			hint := "check --openclaw-config, PROVWATCH_OPENCLAW_CONFIG or OPENCLAW_CONFIG_PATH"
-			msg := "cannot read the OpenClaw config: " + err.Error()
+			msg := readErrorMsg("the OpenClaw config", err)
 			if errors.Is(err, fs.ErrNotExist) {
 				msg = "the OpenClaw config file does not exist"
 			}

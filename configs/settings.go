@@ -2,12 +2,12 @@ package configs
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -84,9 +84,9 @@ func loadSettings(path string, getenv func(string) string) (Settings, error) {
 	}
 	l := &settingsLoader{s: DefaultSettings(), origins: map[string]origin{}}
 	if path != "" {
-		data, err := os.ReadFile(path)
+		data, err := readConfigFile(context.Background(), path, true)
 		if err != nil {
-			msg := "cannot read the settings file: " + err.Error()
+			msg := readErrorMsg("the settings file", err)
 			if errors.Is(err, fs.ErrNotExist) {
 				msg = "the settings file does not exist"
 			}

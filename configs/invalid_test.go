@@ -39,6 +39,11 @@ func TestInvalidConfigs(t *testing.T) {
 		"settings-sink.yaml":               `testdata/invalid/settings-sink.yaml:2:9: metrics.sink: "datadog" is not one of auto, cloudwatch, emf, none`,
 		"settings-probe-mode.yaml":         `testdata/invalid/settings-probe-mode.yaml:2:3: probes.openai.mode: "completion" is not one of list, generate, off`,
 		"settings-target.yaml":             `testdata/invalid/settings-target.yaml:2:11: remediation.target: "ssm:" names no parameter (use ssm:/param/name, file:/path/order.json, openclaw:/path/openclaw.json or none)`,
+		"settings-schedule-every.yaml":     `testdata/invalid/settings-schedule-every.yaml:1:11: schedule: invalid schedule "@every -5m": the interval must be a whole number of seconds, at least 1s, got -5m0s (use 5 cron fields ("*/5 * * * *") or a descriptor ("@every 1m", "@hourly"))`,
+		"settings-schedule-never.yaml":     `testdata/invalid/settings-schedule-never.yaml:2:11: schedule: schedule "0 0 30 2 *" never fires (no matching time in the next 5 years) (check the day and month fields)`,
+		"settings-duplicate-key.yaml":      `testdata/invalid/settings-duplicate-key.yaml:3:3: health.fail_after: duplicate key "fail_after" (first at line 2) (remove one of them: YAML keeps only one)`,
+		"settings-two-documents.yaml":      `testdata/invalid/settings-two-documents.yaml:3:1: a second YAML document (after ---): provwatch reads one (merge the documents into one)`,
+		"settings-listen.yaml":             `testdata/invalid/settings-listen.yaml:2:11: http.listen: "999.1.1.1:99999": port 99999 is not a number from 0 to 65535 (e.g. ":9464" or "127.0.0.1:9464")`,
 		"settings-state.yaml":              `testdata/invalid/settings-state.yaml:1:8: state: "redis://cache:6379" is not a valid spec (use auto, memory, file:/path or ssm:/param/name)`,
 	}
 	// Every file in the directory is a rule with an expected message.

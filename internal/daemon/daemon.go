@@ -90,7 +90,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.started = time.Now()
 	ln, err := net.Listen("tcp", d.opt.Listen)
 	if err != nil {
-		return fmt.Errorf("http.listen %s: %w (is another provwatch running? set http.listen)", d.opt.Listen, err)
+		// The address is configuration: taken, or not one of this host's,
+		// the fix is in the settings (exit 78), not in provwatch.
+		file := d.eng.Load().Settings().Path
+		if file == "" {
+			file = "settings (defaults and PROVWATCH_* variables)"
+		}
+		return &configs.Error{File: file, Path: "http.listen", Msg: fmt.Sprintf("cannot listen on %s: %v", d.opt.Listen, errors.Unwrap(err)),
+			Hint: "is another provwatch running? set http.listen (PROVWATCH_HTTP_LISTEN) to a free address of this host", Err: err}
 	}
 	if d.opt.OnListen != nil {
 		d.opt.OnListen(ln.Addr().String())

@@ -3,7 +3,10 @@ package daemon
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -207,5 +210,24 @@ func TestReloadKeepsHealthAndRefusesABadConfig(t *testing.T) {
 	waitFor(t, "the new engine to run a cycle", func() bool { return d.eng.Load() == ne && ne.Last() != nil })
 	if got := *ne.Last().Providers[0].Models[0].Since; !got.Equal(since) {
 		t.Fatalf("since after reload %v, want %v kept from before", got, since)
+	}
+}
+
+// TestListenFailureIsAConfigError: an address that cannot be listened on
+// (taken, or not this host's) is a configuration error naming http.listen,
+// so run exits 78, not 70.
+func TestListenFailureIsAConfigError(t *testing.T) {
+	t.Parallel()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, addr := range []string{taken.Addr().String(), "192.0.2.1:9464"} {
+		d := New(Options{Engine: newEngine(t, fleet(t), nil), Listen: addr, Log: zerolog.Nop()})
+		err := d.Run(context.Background())
+		if !errors.Is(err, configs.ErrConfig) || !strings.Contains(err.Error(), "http.listen") {
+			t.Errorf("listen %s: err = %v, want a configuration error naming http.listen", addr, err)
+		}
 	}
 }

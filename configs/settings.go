@@ -687,3 +687,44 @@ func checkSpec(v string, words, schemes []string) string {
 	}
 	return fmt.Sprintf("%q is not a valid spec", v)
 }
+
+// otherEnv are the PROVWATCH_* variables that are not settings keys: the
+// input paths, the logging flags' stand-ins and follow's flags.
+var otherEnv = []string{
+	"PROVWATCH_CONFIG", "PROVWATCH_OPENCLAW_CONFIG", "PROVWATCH_LOG_LEVEL", "PROVWATCH_LOG_FORMAT",
+	"PROVWATCH_FOLLOW_FROM", "PROVWATCH_FOLLOW_INTO", "PROVWATCH_FOLLOW_EVERY",
+}
+
+// UnknownEnv returns a warning for every PROVWATCH_* variable in environ
+// ("NAME=value" entries) that provwatch does not read, naming the nearest
+// one it does: a misspelt override would otherwise be ignored without a
+// word. PROVWATCH_TEST_* is left to tests.
+func UnknownEnv(environ []string) []string {
+	known := map[string]bool{}
+	names := append([]string(nil), otherEnv...)
+	for _, k := range settingsKeys {
+		names = append(names, EnvName(k.path))
+	}
+	for _, n := range names {
+		known[n] = true
+	}
+	var out []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "PROVWATCH_") || known[name] || strings.HasPrefix(name, "PROVWATCH_TEST_") {
+			continue
+		}
+		best, bestD := "", -1
+		for _, n := range names {
+			if d := editDistance(name, n); bestD < 0 || d < bestD {
+				best, bestD = n, d
+			}
+		}
+		hint := "a setting's variable is PROVWATCH_ and its key path, e.g. PROVWATCH_HEALTH_FAIL_AFTER"
+		if bestD <= max(2, len(strings.TrimPrefix(best, "PROVWATCH_"))/4) {
+			hint = "did you mean " + best + "?"
+		}
+		out = append(out, fmt.Sprintf("%s is not a provwatch variable and is ignored (%s)", name, hint))
+	}
+	return out
+}

@@ -156,6 +156,7 @@ type resolver struct {
 	getenv    func(string) string
 	providers map[string]*Provider
 	aliases   map[string]string // agents.defaults.models alias -> ref
+	warnings  []string
 }
 
 func (r *resolver) errAt(n *Node, path, msg, hint string) *Error {
@@ -196,7 +197,7 @@ func (r *resolver) resolve(root *Node) (*OpenClaw, error) {
 	if err := r.readProviders(root); err != nil {
 		return nil, err
 	}
-	oc := &OpenClaw{Path: r.file}
+	oc := &OpenClaw{Path: r.file, Warnings: r.warnings}
 	chains, err := r.readChains(root)
 	if err != nil {
 		return nil, err
@@ -221,14 +222,32 @@ func (r *resolver) readProviders(root *Node) error {
 	if provs == nil {
 		return nil
 	}
+	firstKey := map[string]Field{}
 	for _, f := range dedupe(provs.Fields) {
 		p, err := r.readProvider(f.Key, f.Value, "models.providers."+f.Key)
 		if err != nil {
 			return err
 		}
+		if prev, dup := firstKey[p.ID]; dup {
+			// "Lab" and "lab" are one provider to OpenClaw, which accepts
+			// the file: warn, naming both, and keep the later, as before.
+			w := &Error{File: r.d.fileOf(f.Value, r.file), Path: "models.providers." + f.Key, Line: f.Line, Col: f.Col,
+				Msg:  fmt.Sprintf("the same provider as models.providers.%s (%s): OpenClaw lower-cases provider ids, so only this later entry is used", prev.Key, r.where(prev)),
+				Hint: "remove or rename one of them"}
+			r.warnings = append(r.warnings, w.Error())
+		}
+		firstKey[p.ID] = f
 		r.providers[p.ID] = p
 	}
 	return nil
+}
+
+// where is "line N", or "file:N" when f is in another file than r.file.
+func (r *resolver) where(f Field) string {
+	if file := r.d.fileOf(f.Value, r.file); file != r.file {
+		return fmt.Sprintf("%s:%d", file, f.Line)
+	}
+	return fmt.Sprintf("line %d", f.Line)
 }
 
 func (r *resolver) readProvider(key string, n *Node, path string) (*Provider, error) {

@@ -114,6 +114,9 @@ type OpenClaw struct {
 	Path      string      // file path or ssm:/name it was read from; "" when none was found
 	Providers []*Provider // sorted by ID; only providers that are named by a watched ref or configured
 	Chains    []Chain     // Chains[0] is agents.defaults.model when present
+	// Warnings are problems that do not stop provwatch, each a full
+	// "file:line:col: path: what (what to do)" line for logs and validate.
+	Warnings []string
 }
 
 // Provider returns the provider with this id, or nil.

@@ -343,3 +343,53 @@ func TestHealthcheckNeedsAWholeHealthyAnswer(t *testing.T) {
 		})
 	}
 }
+
+// TestEnvironmentMistakes: a bad PROVWATCH_LOG_LEVEL is a configuration
+// error naming the variable (the flag's is a usage error), and a misspelt
+// PROVWATCH_* variable is warned about instead of silently ignored.
+func TestEnvironmentMistakes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		code int
+		want []string
+	}{
+		{"bad level variable", []string{"PROVWATCH_LOG_LEVEL=loud"}, []string{"validate"}, 78, []string{"PROVWATCH_LOG_LEVEL", `"loud"`}},
+		{"bad format variable", []string{"PROVWATCH_LOG_FORMAT=xml"}, []string{"validate"}, 78, []string{"PROVWATCH_LOG_FORMAT", `"xml"`}},
+		{"flag wins over a bad variable", []string{"PROVWATCH_LOG_LEVEL=loud"}, []string{"validate", "--log-level", "warn"}, 0, nil},
+		{"bad flag", nil, []string{"validate", "--log-level", "loud"}, 64, []string{"--log-level", `"loud"`}},
+		{"misspelt variable", []string{"PROVWATCH_SHEDULE=@every 5m"}, []string{"validate"}, 0, []string{"PROVWATCH_SHEDULE", "did you mean PROVWATCH_SCHEDULE?"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := run(t, tc.env, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:%s\nstderr:%s", code, tc.code, out, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out+errOut, w) {
+					t.Errorf("output does not mention %q:\n%s%s", w, out, errOut)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateListsWarnings(t *testing.T) {
+	t.Parallel()
+	cfg := writeFile(t, t.TempDir(), "openclaw.json", `{
+  models: { providers: { Lab: { baseUrl: "http://gpu-a:8000/v1" }, lab: { baseUrl: "http://gpu-b:8000/v1" } } },
+  agents: { defaults: { model: "lab/coder" } },
+}`)
+	code, out, errOut := run(t, []string{"PROVWATCH_HEALTH_FAIL_AFTR=5"}, "validate", "--openclaw-config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"Warnings (2)", "models.providers.lab: the same provider as models.providers.Lab (line 2)", "PROVWATCH_HEALTH_FAIL_AFTR is not a provwatch variable"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate does not list %q:\n%s", want, out)
+		}
+	}
+}

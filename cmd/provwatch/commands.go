@@ -17,11 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/provwatch/provwatch/internal/awsclient"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/reporter"
 )
 
-func newSSMClient(cfg aws.Config) *ssm.Client { return ssm.NewFromConfig(cfg) }
+// newSSMClient is the one SSM client of a process; each call is bounded
+// (awsclient.CallDeadline).
+func newSSMClient(cfg aws.Config) *ssm.Client { return awsclient.NewSSM(cfg) }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c commonFlags

@@ -20,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/awsclient"
 	"github.com/provwatch/provwatch/probes"
 )
 
@@ -217,7 +218,9 @@ func (e *env) prober() *probes.Prober {
 // keeping it off the path of commands that do not talk to AWS keeps start-up fast.
 func (e *env) aws(ctx context.Context) (aws.Config, error) {
 	e.awsOnce.Do(func() {
-		e.awsCfg, e.awsErr = awsconfig.LoadDefaultConfig(ctx)
+		// Every AWS client gets the HTTP client with attempt timeouts: an
+		// endpoint that accepts and never answers must not hang a cycle.
+		e.awsCfg, e.awsErr = awsconfig.LoadDefaultConfig(ctx, awsconfig.WithHTTPClient(awsclient.HTTPClient()))
 		if e.awsErr == nil && e.awsCfg.Region == "" {
 			e.awsErr = errors.New("no AWS region is configured (set AWS_REGION)")
 		}

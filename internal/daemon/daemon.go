@@ -41,6 +41,9 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// OnListen is told the address the HTTP server listens on.
 	OnListen func(addr string)
+	// MaxConns caps the connections the HTTP server holds; 0 means a
+	// quarter of the open-file limit, between 8 and 512.
+	MaxConns int
 	// Flush is called once at shutdown, after the last cycle, to flush metrics.
 	Flush func()
 }
@@ -59,6 +62,8 @@ type Daemon struct {
 
 	recheckMu sync.Mutex
 	recheck   *time.Timer
+
+	conns atomic.Pointer[connLimiter] // the HTTP server's, once it listens
 }
 
 // New returns a Daemon.
@@ -102,9 +107,23 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if d.opt.OnListen != nil {
 		d.opt.OnListen(ln.Addr().String())
 	}
-	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	maxConns := d.opt.MaxConns
+	if maxConns <= 0 {
+		maxConns = defaultMaxConns()
+	}
+	limited := newConnLimiter(ln, maxConns)
+	d.conns.Store(limited)
+	srv := &http.Server{
+		Handler:           d.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         limited.track,
+	}
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.log.Error().Err(err).Msg("http server stopped")
 		}
 	}()

@@ -1,9 +1,11 @@
 package daemon
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -229,5 +231,62 @@ func TestListenFailureIsAConfigError(t *testing.T) {
 		if !errors.Is(err, configs.ErrConfig) || !strings.Contains(err.Error(), "http.listen") {
 			t.Errorf("listen %s: err = %v, want a configuration error naming http.listen", addr, err)
 		}
+	}
+}
+
+// holdConn opens a connection to the daemon and, when request is set,
+// makes one keep-alive request on it and reads the answer; the connection
+// is then left open and idle.
+func holdConn(t *testing.T, base string, request bool) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if request {
+		if _, err := c.Write([]byte("GET /healthz HTTP/1.1\r\nHost: provwatch\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	return c
+}
+
+// TestIdleConnectionsNeverLockOutHealthz: the server holds at most
+// MaxConns connections; idle ones (kept alive after a request, or silent
+// since they connected) are closed to make room, so /healthz still answers
+// however many a client leaves open.
+func TestIdleConnectionsNeverLockOutHealthz(t *testing.T) {
+	t.Parallel()
+	const max = 4
+	base, d, _ := serve(t, Options{Engine: newEngine(t, fleet(t), nil), MaxConns: max})
+	for i := 0; i < 3*max; i++ {
+		holdConn(t, base, i%2 == 0)
+	}
+	cli := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := cli.Get(base + "/healthz")
+	if err != nil {
+		t.Fatalf("/healthz with %d connections held: %v", 3*max, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz %d", resp.StatusCode)
+	}
+	if n := d.conns.Load().open(); n > max {
+		t.Errorf("the server holds %d connections, want at most %d", n, max)
+	}
+}
+
+func TestDefaultMaxConnsFollowsTheFileLimit(t *testing.T) {
+	t.Parallel()
+	n := defaultMaxConns()
+	if n < maxConnsFloor || n > maxConnsCeiling || (openFileLimit()/4 >= maxConnsFloor && n > openFileLimit()/4) {
+		t.Errorf("defaultMaxConns() = %d with an open-file limit of %d", n, openFileLimit())
 	}
 }

@@ -34,6 +34,11 @@ type Options struct {
 	// error the old engine keeps running.
 	Reload func(ctx context.Context) (*engine.Engine, error)
 	Hangup <-chan struct{}
+	// ReloadTimeout bounds one reload; default 1 minute. A reload runs
+	// beside the daemon, never in the loop that watches for the stop
+	// signal, and one that takes longer is given up (the old configuration
+	// stays) even if it does not honour its context.
+	ReloadTimeout time.Duration
 	// ShutdownGrace bounds how long a cycle in flight may run after the stop
 	// signal before it is cancelled; default 10 s. With the 8 s metrics flush
 	// and 2 s for the HTTP server, a shutdown ends within 20 s, well inside
@@ -70,6 +75,9 @@ type Daemon struct {
 func New(opt Options) *Daemon {
 	if opt.ShutdownGrace <= 0 {
 		opt.ShutdownGrace = 10 * time.Second
+	}
+	if opt.ReloadTimeout <= 0 {
+		opt.ReloadTimeout = time.Minute
 	}
 	d := &Daemon{opt: opt, log: opt.Log}
 	d.eng.Store(opt.Engine)
@@ -145,13 +153,36 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.log.Info().Str("schedule", schedule).Str("listen", ln.Addr().String()).Msg("provwatch running")
 	go d.tick(cycleCtx, true) // a first cycle now, not one interval later
 
+	// Reloads are built beside this loop, one at a time: a SIGHUP during a
+	// reload is remembered and served after it, and the stop signal is
+	// never kept waiting by a configuration that does not finish loading.
+	reloaded := make(chan reloadResult, 1)
+	reloading, again := false, false
+	startReload := func() {
+		reloading = true
+		go func() { reloaded <- d.build(ctx) }()
+	}
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
 			done = true
 		case <-d.opt.Hangup:
-			if nid, ok := d.reload(ctx, c, cycleCtx, id); ok {
+			if d.opt.Reload == nil {
+				continue
+			}
+			if reloading {
+				again = true
+				continue
+			}
+			startReload()
+		case r := <-reloaded:
+			reloading = false
+			if nid, ok := d.swap(r, c, cycleCtx, id); ok {
 				id = nid
+			}
+			if again {
+				again = false
+				startReload()
 			}
 		}
 	}
@@ -185,13 +216,34 @@ func (d *Daemon) schedule(c *cron.Cron, cycleCtx context.Context, spec string) (
 	return c.AddFunc(spec, func() { d.tick(cycleCtx, true) })
 }
 
-// reload swaps in a new engine built from the configuration on disk,
-// keeping health state; on any error the old configuration stays.
-func (d *Daemon) reload(ctx context.Context, c *cron.Cron, cycleCtx context.Context, id cron.EntryID) (cron.EntryID, bool) {
-	if d.opt.Reload == nil {
-		return id, false
+type reloadResult struct {
+	eng *engine.Engine
+	err error
+}
+
+// build builds a new engine from the configuration on disk, within
+// ReloadTimeout: past it, or when ctx ends, the reload is given up even if
+// Reload itself does not return (a read stuck on a FIFO).
+func (d *Daemon) build(ctx context.Context) reloadResult {
+	rctx, cancel := context.WithTimeout(ctx, d.opt.ReloadTimeout)
+	defer cancel()
+	out := make(chan reloadResult, 1)
+	go func() {
+		ne, err := d.opt.Reload(rctx)
+		out <- reloadResult{ne, err}
+	}()
+	select {
+	case r := <-out:
+		return r
+	case <-rctx.Done():
+		return reloadResult{err: fmt.Errorf("the new configuration did not load within %s (%w)", d.opt.ReloadTimeout, rctx.Err())}
 	}
-	ne, err := d.opt.Reload(ctx)
+}
+
+// swap swaps in a reloaded engine, keeping health state; on any error the
+// old configuration stays.
+func (d *Daemon) swap(r reloadResult, c *cron.Cron, cycleCtx context.Context, id cron.EntryID) (cron.EntryID, bool) {
+	ne, err := r.eng, r.err
 	if err != nil {
 		d.log.Error().Err(err).Msg("reload failed; keeping the old configuration")
 		return id, false

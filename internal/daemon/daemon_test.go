@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -288,5 +289,60 @@ func TestDefaultMaxConnsFollowsTheFileLimit(t *testing.T) {
 	n := defaultMaxConns()
 	if n < maxConnsFloor || n > maxConnsCeiling || (openFileLimit()/4 >= maxConnsFloor && n > openFileLimit()/4) {
 		t.Errorf("defaultMaxConns() = %d with an open-file limit of %d", n, openFileLimit())
+	}
+}
+
+// TestAHangingReloadNeitherFreezesNorBlocksShutdown: a SIGHUP whose new
+// configuration never finishes loading (an $include of a FIFO) leaves the
+// daemon serving, a later reload still works once the hung one is given
+// up, and the stop signal is honoured at once.
+func TestAHangingReloadNeitherFreezesNorBlocksShutdown(t *testing.T) {
+	t.Parallel()
+	f := fleet(t)
+	e := newEngine(t, f, nil)
+	next := newEngine(t, f, nil)
+	stuck := make(chan struct{}) // never closed: the first reload ignores its context too
+	var calls atomic.Int32
+	reload := func(ctx context.Context) (*engine.Engine, error) {
+		if calls.Add(1) == 1 {
+			<-stuck
+		}
+		return next, nil
+	}
+	hup := make(chan struct{})
+	addr := make(chan string, 1)
+	d := New(Options{Engine: e, Reload: reload, Hangup: hup, ReloadTimeout: 100 * time.Millisecond,
+		Listen: "127.0.0.1:0", Log: zerolog.Nop(), OnListen: func(a string) { addr <- a }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	base := "http://" + <-addr
+
+	send := func() {
+		select {
+		case hup <- struct{}{}:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the daemon stopped taking SIGHUPs while a reload hung")
+		}
+	}
+	send()
+	send() // taken while the first reload hangs
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatalf("/healthz while a reload hangs: %v", err)
+	}
+	resp.Body.Close()
+	waitFor(t, "the reload after the hung one to apply", func() bool { return d.eng.Load() == next })
+
+	calls.Store(0) // the next reload hangs again; the stop signal must not wait for it
+	send()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run returned %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after cancel while a reload hung")
 	}
 }

@@ -728,3 +728,19 @@ func UnknownEnv(environ []string) []string {
 	}
 	return out
 }
+
+// CycleDeadline bounds the probing of one round (a cycle or a recheck):
+// the schedule's interval, the gap between its next two runs after now, as
+// a Prometheus scrape may not outlast its interval; never less than one
+// probe's timeout. Without it, 500 hanging providers of 1000 kept a cycle
+// probing for 160 s under the defaults, while the ticks it overran were
+// skipped. Probes the deadline cuts short are no observation: their
+// providers keep their last results.
+func (s Settings) CycleDeadline(now time.Time) time.Duration {
+	var interval time.Duration
+	if sched, err := ParseSchedule(s.Schedule); err == nil {
+		next := sched.Next(now)
+		interval = sched.Next(next).Sub(next)
+	}
+	return max(interval, s.Timeout)
+}

@@ -165,3 +165,27 @@ func TestUnknownEnv(t *testing.T) {
 		t.Errorf("UnknownEnv:\n got %q\nwant %q", got, want)
 	}
 }
+
+// TestCycleDeadline: a cycle's probing may take the schedule's interval
+// (a scrape may not outlast its interval in Prometheus either), and never
+// less than one probe's timeout.
+func TestCycleDeadline(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 10, 0, 30, 0, time.UTC)
+	for _, tc := range []struct {
+		schedule string
+		timeout  time.Duration
+		want     time.Duration
+	}{
+		{"@every 1m", 10 * time.Second, time.Minute},
+		{"*/5 * * * *", 10 * time.Second, 5 * time.Minute},
+		{"@hourly", 10 * time.Second, time.Hour},
+		{"@every 5s", 10 * time.Second, 10 * time.Second},
+	} {
+		s := DefaultSettings()
+		s.Schedule, s.Timeout = tc.schedule, tc.timeout
+		if got := s.CycleDeadline(now); got != tc.want {
+			t.Errorf("%s, timeout %s: CycleDeadline = %s, want %s", tc.schedule, tc.timeout, got, tc.want)
+		}
+	}
+}

@@ -285,7 +285,9 @@ func scrub(res *Result, prov *configs.Provider) {
 }
 
 // ProbeAll probes every job with at most concurrency probes in flight and
-// returns the results in the jobs' order.
+// returns the results in the jobs' order. When ctx ends (a cycle's
+// deadline), the probes waiting for a slot are not started and those in
+// flight are cut short: both come back marked Cut.
 func (p *Prober) ProbeAll(ctx context.Context, jobs []Job, concurrency int) []Result {
 	if concurrency < 1 {
 		concurrency = 1
@@ -297,11 +299,40 @@ func (p *Prober) ProbeAll(ctx context.Context, jobs []Job, concurrency int) []Re
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				out[i] = p.cut(jobs[i], "was not started")
+				return
+			}
 			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				out[i] = p.cut(jobs[i], "was not started")
+				return
+			}
 			out[i] = p.Probe(ctx, jobs[i])
+			if ctx.Err() != nil {
+				out[i] = p.cut(jobs[i], "was cut short")
+			}
 		}()
 	}
 	wg.Wait()
 	return out
+}
+
+// cut is the result of a probe that ctx ended before it could observe
+// anything: it names the provider and models, and carries no verdict.
+func (p *Prober) cut(job Job, what string) Result {
+	res := Result{Start: p.now(), Cut: true}
+	if job.Provider == nil {
+		return res
+	}
+	prov := job.Provider
+	res.ProviderID, res.API, res.BaseURL = prov.ID, string(flavourOf(prov)), redact.URL(prov.BaseURL)
+	res.Probe.Error = fmt.Sprintf("the probe of %s %s: the cycle ended first", prov.ID, what)
+	for _, w := range withConfigured(prov, job.Models) {
+		res.Models = append(res.Models, ModelResult{Ref: w.Ref, Model: w.Model, State: Down, Reason: ReasonTimeout,
+			Detail: res.Probe.Error, ConfiguredContextWindow: w.ConfiguredContextWindow})
+	}
+	return res
 }

@@ -270,3 +270,39 @@ func TestProviderTextIsMadeInert(t *testing.T) {
 	hasAll(t, "error", got[1].Probe.Error, "\ufffd[2J", "\ufffdgnp.exe\ufffd", "tab here")
 	hasAll(t, "error", got[2].Probe.Error, "bad \ufffd[5m\ufffd\ufffd gateway")
 }
+
+// TestProbeAllStopsAtItsContext: when the caller's context ends (a cycle's
+// deadline), probes not yet started are not started, and every probe the
+// end cut short is marked Cut: none of them is an observation of its
+// provider, so none may say "timeout" about it.
+func TestProbeAllStopsAtItsContext(t *testing.T) {
+	t.Parallel()
+	arrived := make(chan struct{}, 1)
+	srv := serve(t, map[string]route{"GET /v1/models": {fn: func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done() // hangs until the client gives up
+	}}})
+	var jobs []Job
+	for i := 0; i < 10; i++ {
+		p := provider(configs.FlavourVLLM, srv.URL+"/v1")
+		p.ID = fmt.Sprintf("lab%d", i)
+		jobs = append(jobs, Job{Provider: p, Models: wants(p.ID, "m")})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-arrived; cancel() }()
+	res := New(defaultOptions()).ProbeAll(ctx, jobs, 1)
+	for _, r := range res {
+		if !r.Cut {
+			t.Errorf("%s: not marked Cut: %+v", r.ProviderID, r.Models)
+		}
+		if r.ProviderID == "" || len(r.Models) != 1 || r.Models[0].Ref != r.ProviderID+"/m" {
+			t.Errorf("a cut result names no provider or model: %+v", r)
+		}
+	}
+	if n := len(srv.requests()); n != 1 {
+		t.Errorf("%d requests, want only the one in flight when the context ended", n)
+	}
+}

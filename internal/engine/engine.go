@@ -224,14 +224,22 @@ func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, er
 		}
 		jobs = append(jobs, e.job(p, now))
 	}
-	results := e.opt.Prober.ProbeAll(ctx, jobs, e.opt.Settings.Concurrency)
+	deadline := e.opt.Settings.CycleDeadline(now)
+	pctx, cancel := context.WithTimeout(ctx, deadline)
+	results := e.opt.Prober.ProbeAll(pctx, jobs, e.opt.Settings.Concurrency)
+	cancel()
 	if err := ctx.Err(); err != nil {
 		// Results cut short by shutdown are not observations of the providers.
 		return nil, fmt.Errorf("cycle cancelled: %w", err)
 	}
 
 	var changes []remediate.Transition
+	var cut []string
 	for _, r := range results {
+		if r.Cut { // the deadline came first: no observation, the last result stands
+			cut = append(cut, r.ProviderID)
+			continue
+		}
 		e.results[r.ProviderID] = r
 		for _, m := range r.Models {
 			if tr := e.tracker.Observe(now, m); tr != nil {
@@ -243,6 +251,10 @@ func (e *Engine) round(ctx context.Context, only []string) (*reporter.Report, er
 		}
 	}
 
+	if len(cut) > 0 {
+		log.Warn().Strs("providers", cut).Dur("deadline", deadline).
+			Msg("cycle deadline reached before these providers were probed; their last results stand (raise concurrency, or lower timeout)")
+	}
 	rep := e.report(now)
 	e.remediate(ctx, now, rep, changes)
 	for _, s := range e.opt.Sinks {

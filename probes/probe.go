@@ -270,12 +270,12 @@ func secretsOf(prov *configs.Provider) *redact.Secrets {
 
 // scrub removes every credential of the provider from every text of a
 // result, whatever a provider echoed back, and makes that text inert
-// (inert): this is where results are made, so every output gets it.
+// (Inert): this is where results are made, so every output gets it.
 // Bodies were already redacted as they were read, before anything cut
 // them; this is the last pass.
 func scrub(res *Result, prov *configs.Provider) {
 	sec := secretsOf(prov)
-	clean := func(s *string) { *s = inert(sec.String(*s)) }
+	clean := func(s *string) { *s = Inert(sec.String(*s)) }
 	clean(&res.BaseURL)
 	clean(&res.Probe.Error)
 	for i := range res.Models {

@@ -5,13 +5,13 @@ import (
 	"unicode/utf8"
 )
 
-// inert makes text a provider sent safe to show anywhere: a terminal, a
+// Inert makes text a provider sent safe to show anywhere: a terminal, a
 // log line, the status page, the table. Control characters (escape
 // sequences that repaint or retitle a terminal, BEL) and the bidirectional
 // controls behind "Trojan Source" spoofing are shown as U+FFFD, as git
 // masks control characters in a remote's messages; tabs and line breaks
 // become spaces, and invalid UTF-8 becomes U+FFFD.
-func inert(s string) string {
+func Inert(s string) string {
 	clean := true
 	for _, r := range s {
 		if r == utf8.RuneError || unsafeRune(r) {

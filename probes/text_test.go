@@ -14,8 +14,8 @@ func TestInert(t *testing.T) {
 		{"del\x7f c1\u009b", "del\ufffd c1\ufffd"},
 		{"bad \xff\xfe utf8", "bad \ufffd\ufffd utf8"},
 	} {
-		if got := inert(tc.in); got != tc.want {
-			t.Errorf("inert(%q) = %q, want %q", tc.in, got, tc.want)
+		if got := Inert(tc.in); got != tc.want {
+			t.Errorf("Inert(%q) = %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/provwatch/provwatch/internal/redact"
 )
 
 // WriteSummary prints what `provwatch validate` shows: the resolved
@@ -33,7 +35,7 @@ func WriteSummary(w io.Writer, oc *OpenClaw, s Settings) error {
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "  ID\tFLAVOUR\tBASE URL\tKEY\tDEFINED IN")
 	for _, p := range provs {
-		base := p.BaseURL
+		base := redact.URL(p.BaseURL)
 		if base == "" {
 			base = "(none)"
 		}
@@ -91,6 +93,12 @@ func keyState(p *Provider) string {
 			return "set (" + p.KeyEnv + ")"
 		}
 		return "set"
+	}
+	if p.KeySource != "" {
+		return "from a " + p.KeySource + " secret (only the gateway can read it)"
+	}
+	if redact.HasCredentials(p.BaseURL) {
+		return "in baseUrl"
 	}
 	if p.KeyEnv != "" {
 		return "missing (set " + p.KeyEnv + ")"

@@ -44,3 +44,39 @@ func TestWriteSummary(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteSummaryHidesURLCredentials: the BASE URL column never shows a
+// base URL's user:password or its query; the KEY column says where the
+// credentials are instead.
+func TestWriteSummaryHidesURLCredentials(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{"openclaw.json": `{
+  models: { providers: {
+    lab: { baseUrl: 'http://alice:s3cretPassw0rd@gpu:8000/v1?key=QUERYSECRET123', models: [{ id: 'coder' }] },
+    vault: { baseUrl: 'https://llm.example.test/v1', apiKey: { source: 'file', provider: 'vault', id: '/providers/vault/apiKey' } },
+  } },
+  agents: { defaults: { model: { primary: 'lab/coder', fallbacks: ['vault/m'] } } },
+}`})
+	oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := WriteSummary(&b, oc, DefaultSettings()); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, secret := range []string{"s3cretPassw0rd", "QUERYSECRET123", "alice"} {
+		if strings.Contains(out, secret) {
+			t.Errorf("summary shows %q:\n%s", secret, out)
+		}
+	}
+	for _, want := range []string{
+		"  lab    openai-compatible  http://gpu:8000/v1           in baseUrl",
+		"  vault  openai-compatible  https://llm.example.test/v1  from a file secret (only the gateway can read it)",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+}

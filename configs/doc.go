@@ -82,8 +82,8 @@ func ReadDoc(ctx context.Context, src Source) (*Doc, error) {
 	if err != nil {
 		return nil, err
 	}
-	read := func(p string) ([]byte, error) { return os.ReadFile(p) }
-	return parseDoc(path, data, read, getenv)
+	read := func(ctx context.Context, p string) ([]byte, error) { return readConfigFile(ctx, p, true) }
+	return parseDoc(ctx, path, data, read, getenv)
 }
 
 // ParseDoc builds a Doc from files held in memory (the root at path and any
@@ -97,16 +97,16 @@ func ParseDoc(path string, files map[string][]byte, getenv func(string) string) 
 	if !ok {
 		return nil, &Error{File: path, Msg: "the OpenClaw config file does not exist"}
 	}
-	read := func(p string) ([]byte, error) {
+	read := func(_ context.Context, p string) ([]byte, error) {
 		if b, ok := files[p]; ok {
 			return b, nil
 		}
 		return nil, &fs.PathError{Op: "open", Path: p, Err: fs.ErrNotExist}
 	}
-	return parseDoc(path, data, read, getenv)
+	return parseDoc(context.Background(), path, data, read, getenv)
 }
 
-func parseDoc(path string, data []byte, read func(string) ([]byte, error), getenv func(string) string) (*Doc, error) {
+func parseDoc(ctx context.Context, path string, data []byte, read func(context.Context, string) ([]byte, error), getenv func(string) string) (*Doc, error) {
 	d := &Doc{Path: path, Files: map[string][]byte{path: data}, origin: map[*json5.Node]string{}, parsed: map[*json5.Node]bool{}, getenv: getenv}
 	root, err := json5.Parse(data)
 	if err != nil {
@@ -122,13 +122,13 @@ func parseDoc(path string, data []byte, read func(string) ([]byte, error), geten
 		d.root = root
 		return d, nil
 	}
-	in := &includer{d: d, rootDir: filepath.Dir(filepath.Clean(path)), readFn: func(p string) ([]byte, error) {
-		b, err := read(p)
+	in := newIncluder(ctx, d, path, func(ctx context.Context, p string) ([]byte, error) {
+		b, err := read(ctx, p)
 		if err == nil {
 			d.Files[p] = b
 		}
 		return b, err
-	}}
+	})
 	clean := filepath.Clean(path)
 	if d.root, err = in.process(root, includeFrame{file: path, chain: []string{clean}}); err != nil {
 		return nil, err
@@ -194,10 +194,10 @@ func findInclude(n *json5.Node) *json5.Node {
 
 func readSource(ctx context.Context, path string, client SSMGetter) ([]byte, error) {
 	if !strings.HasPrefix(path, ssmPrefix) {
-		data, err := os.ReadFile(path)
+		data, err := readConfigFile(ctx, path, false)
 		if err != nil {
 			hint := "check --openclaw-config, PROVWATCH_OPENCLAW_CONFIG or OPENCLAW_CONFIG_PATH"
-			msg := "cannot read the OpenClaw config: " + err.Error()
+			msg := readErrorMsg("the OpenClaw config", err)
 			if errors.Is(err, fs.ErrNotExist) {
 				msg = "the OpenClaw config file does not exist"
 			}

@@ -1,10 +1,10 @@
 package configs
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -23,9 +23,23 @@ const (
 // order (objects recursively, arrays concatenated, anything else: later
 // wins); sibling keys are merged over the included content.
 type includer struct {
-	d       *Doc
-	rootDir string
-	readFn  func(string) ([]byte, error)
+	ctx      context.Context
+	d        *Doc
+	rootDir  string
+	realRoot string // rootDir with symlinks resolved, which an include's real path must stay in
+	loads    int    // files loaded so far, against maxIncludeLoads
+	// read reads an included file: from disk, or from the files a Doc
+	// holds in memory.
+	read func(ctx context.Context, path string) ([]byte, error)
+}
+
+func newIncluder(ctx context.Context, d *Doc, path string, read func(ctx context.Context, path string) ([]byte, error)) *includer {
+	root := filepath.Dir(filepath.Clean(path))
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		real = root
+	}
+	return &includer{ctx: ctx, d: d, rootDir: root, realRoot: real, read: read}
 }
 
 type includeFrame struct {
@@ -146,9 +160,25 @@ func (in *includer) load(at *json5.Node, rel string, fr includeFrame) (*json5.No
 		target = filepath.Join(filepath.Dir(fr.file), rel)
 	}
 	target = filepath.Clean(target)
-	if r, err := filepath.Rel(in.rootDir, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
+	if !inside(in.rootDir, target) {
 		return nil, in.errAt(at, fr, fmt.Sprintf("$include %q leaves the config directory %s", rel, in.rootDir),
 			"OpenClaw refuses includes outside the main config's directory; move the file next to it")
+	}
+	// A symlink must not lead out either (OpenClaw checks the real path
+	// too); this is decided before the file is read, so nothing of it is
+	// quoted.
+	if real, err := filepath.EvalSymlinks(target); err == nil && !inside(in.realRoot, real) {
+		return nil, in.errAt(at, fr, fmt.Sprintf("$include %q resolves outside the config directory %s through a symlink", rel, in.rootDir),
+			"OpenClaw refuses includes outside the main config's directory; copy the file next to it")
+	}
+	if err := in.ctx.Err(); err != nil {
+		e := in.errAt(at, fr, readErrorMsg(fmt.Sprintf("$include %q", rel), err), "")
+		e.Err = err
+		return nil, e
+	}
+	if in.loads++; in.loads > maxIncludeLoads {
+		return nil, in.errAt(at, fr, fmt.Sprintf("more than %d $include files loaded for one config (a file included twice counts twice)", maxIncludeLoads),
+			"includes that fan out at every level multiply: include each file once")
 	}
 	for _, f := range fr.chain {
 		if f == target {
@@ -161,9 +191,9 @@ func (in *includer) load(at *json5.Node, rel string, fr includeFrame) (*json5.No
 		return nil, in.errAt(at, fr, fmt.Sprintf("$include nested deeper than %d files: %s", maxIncludeDepth, strings.Join(chain, " -> ")),
 			"flatten the includes")
 	}
-	data, err := in.readFn(target)
+	data, err := in.read(in.ctx, target)
 	if err != nil {
-		msg := fmt.Sprintf("cannot read $include %q (%s)", rel, target)
+		msg := readErrorMsg(fmt.Sprintf("$include %q (%s)", rel, target), err)
 		hint := ""
 		if errors.Is(err, fs.ErrNotExist) {
 			msg = fmt.Sprintf("$include %q: file %s does not exist", rel, target)
@@ -255,4 +285,8 @@ func syntaxErr(file string, err error) *Error {
 	return &Error{File: file, Msg: "invalid JSON5: " + err.Error(), Err: err}
 }
 
-func readFile(path string) ([]byte, error) { return os.ReadFile(path) }
+// inside reports whether path is dir or below it (both cleaned).
+func inside(dir, path string) bool {
+	r, err := filepath.Rel(dir, path)
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
+}

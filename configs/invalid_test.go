@@ -22,6 +22,7 @@ func TestInvalidConfigs(t *testing.T) {
 		"include-escape.json5":             `testdata/invalid/include-escape.json5:1:13: $include: $include "../openclaw-elsewhere.json5" leaves the config directory testdata/invalid (OpenClaw refuses includes outside the main config's directory; move the file next to it)`,
 		"unknown-api.json5":                `testdata/invalid/unknown-api.json5:4:52: models.providers.corp.api: unknown api "openai-chat" (use one of: anthropic-messages, azure-openai-responses, bedrock-converse-stream, github-copilot, google-generative-ai, google-vertex, mistral-conversations, ollama, openai-chatgpt-responses, openai-codex-responses, openai-completions, openai-responses)`,
 		"duplicate-model.json5":            `testdata/invalid/duplicate-model.json5:8:17: models.providers.ollama.models[1].id: duplicate model id "qwen3-coder" in provider ollama (first at 7:17) (remove one of them)`,
+		"apikey-env-id.json5":              `testdata/invalid/apikey-env-id.json5:4:53: models.providers.lab.apiKey.id: an env secret's id must be the name of an environment variable (A-Z, 0-9, _; not shown here in case it is the key itself) (put the variable's name in id, e.g. {source: "env", id: "LAB_API_KEY"}, and the key in that variable)`,
 		"settings-unknown-key.yaml":        `testdata/invalid/settings-unknown-key.yaml:2:1: helth: unknown key "helth" (did you mean "health"?)`,
 		"settings-unknown-nested-key.yaml": `testdata/invalid/settings-unknown-nested-key.yaml:3:3: metrics.namspace: unknown key "namspace" (did you mean "namespace"?)`,
 		"settings-yaml-syntax.yaml":        `testdata/invalid/settings-yaml-syntax.yaml:3: invalid YAML: did not find expected key`,
@@ -38,6 +39,11 @@ func TestInvalidConfigs(t *testing.T) {
 		"settings-notify-kind.yaml":        `testdata/invalid/settings-notify-kind.yaml:3:5: notify[1]: unknown destination kind "teams" (valid keys here: webhook, slack, discord, telegram, sns)`,
 		"settings-notify-url.yaml":         `testdata/invalid/settings-notify-url.yaml:2:5: notify[0].discord.url: must be an http:// or https:// URL (the value is not shown: it is a secret)`,
 		"settings-notify-token.yaml":       `testdata/invalid/settings-notify-token.yaml:4:5: notify[2].telegram.token: is not a Telegram bot token (digits, a colon, then letters, digits, _ or -) (copy it from @BotFather; the value is not shown: it is a secret)`,
+		"settings-schedule-every.yaml":     `testdata/invalid/settings-schedule-every.yaml:1:11: schedule: invalid schedule "@every -5m": the interval must be a whole number of seconds, at least 1s, got -5m0s (use 5 cron fields ("*/5 * * * *") or a descriptor ("@every 1m", "@hourly"))`,
+		"settings-schedule-never.yaml":     `testdata/invalid/settings-schedule-never.yaml:2:11: schedule: schedule "0 0 30 2 *" never fires (no matching time in the next 5 years) (check the day and month fields)`,
+		"settings-duplicate-key.yaml":      `testdata/invalid/settings-duplicate-key.yaml:3:3: health.fail_after: duplicate key "fail_after" (first at line 2) (remove one of them: YAML keeps only one)`,
+		"settings-two-documents.yaml":      `testdata/invalid/settings-two-documents.yaml:3:1: a second YAML document (after ---): provwatch reads one (merge the documents into one)`,
+		"settings-listen.yaml":             `testdata/invalid/settings-listen.yaml:2:11: http.listen: "999.1.1.1:99999": port 99999 is not a number from 0 to 65535 (e.g. ":9464" or "127.0.0.1:9464")`,
 	}
 	// Every file in the directory is a rule with an expected message.
 	entries, err := os.ReadDir("testdata/invalid")

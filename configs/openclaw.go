@@ -131,14 +131,31 @@ func (r *resolver) readProviders(root *json5.Node) error {
 	if provs == nil {
 		return nil
 	}
+	firstKey := map[string]json5.Field{}
 	for _, f := range dedupe(provs.Fields) {
 		p, err := r.readProvider(f.Key, f.Value, "models.providers."+f.Key)
 		if err != nil {
 			return err
 		}
+		if prev, dup := firstKey[p.ID]; dup {
+			// "Lab" and "lab" are one provider to OpenClaw, which accepts
+			// the file: warn, naming both, and keep the later, as it does.
+			r.warnings = append(r.warnings, Warning{File: r.d.fileOf(f.Value, r.file), Path: "models.providers." + f.Key, Line: f.Line, Col: f.Col,
+				Msg:  fmt.Sprintf("the same provider as models.providers.%s (%s): OpenClaw lower-cases provider ids, so only this later entry is used", prev.Key, r.where(prev)),
+				Hint: "remove or rename one of them"})
+		}
+		firstKey[p.ID] = f
 		r.providers[p.ID] = p
 	}
 	return nil
+}
+
+// where is "line N", or "file:N" when f is in another file than r.file.
+func (r *resolver) where(f json5.Field) string {
+	if file := r.d.fileOf(f.Value, r.file); file != r.file {
+		return fmt.Sprintf("%s:%d", file, f.Line)
+	}
+	return fmt.Sprintf("line %d", f.Line)
 }
 
 // unusable marks a provider the config leaves without a value it needs (a
@@ -227,7 +244,9 @@ func (r *resolver) readProvider(key string, n *json5.Node, path string) (*Provid
 
 // readKey reads apiKey: a string (with ${VAR}), or OpenClaw's secret
 // reference {source: "env", id: "VAR"}. Other secret sources cannot be
-// resolved outside the gateway and leave the key empty.
+// resolved outside the gateway and leave the key empty (KeySource says
+// which). An env id that is not a variable name is refused, as OpenClaw
+// refuses it, and never quoted: it may be the key itself, pasted there.
 func (r *resolver) readKey(p *Provider, n *json5.Node, path string) error {
 	if n == nil {
 		return nil
@@ -235,10 +254,19 @@ func (r *resolver) readKey(p *Provider, n *json5.Node, path string) error {
 	if n.Kind == json5.KindObject {
 		src := n.Get("source")
 		id := n.Get("id")
-		if src != nil && src.Kind == json5.KindString && src.Str == "env" && id != nil && id.Kind == json5.KindString {
-			p.KeyEnv = id.Str
-			p.APIKey = r.getenv(id.Str)
+		if src == nil || src.Kind != json5.KindString {
+			return nil
 		}
+		if src.Str != "env" {
+			p.KeySource = src.Str
+			return nil
+		}
+		if id == nil || id.Kind != json5.KindString || !envSecretID(id.Str) {
+			return r.errAt(n, path+".id", "an env secret's id must be the name of an environment variable (A-Z, 0-9, _; not shown here in case it is the key itself)",
+				"put the variable's name in id, e.g. {source: \"env\", id: \"LAB_API_KEY\"}, and the key in that variable")
+		}
+		p.KeyEnv = id.Str
+		p.APIKey = r.getenv(id.Str)
 		return nil
 	}
 	if n.Kind == json5.KindString {
@@ -550,4 +578,18 @@ func (r *resolver) inferProvider(id string) string {
 		return p
 	}
 	return ""
+}
+
+// envSecretID reports whether s can name an environment variable, as an
+// {source: "env"} secret's id must.
+func envSecretID(s string) bool {
+	if len(s) == 0 || len(s) > 128 || s[0] < 'A' || s[0] > 'Z' {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
 }

@@ -454,3 +454,29 @@ func TestSelfHosted(t *testing.T) {
 		}
 	}
 }
+
+// TestProviderIDsDifferingInCase: OpenClaw lower-cases provider ids, so
+// "Lab" and "lab" are one provider. The file is accepted (OpenClaw accepts
+// it), the later entry is used, and a warning names both places.
+func TestProviderIDsDifferingInCase(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{"openclaw.json": `{
+  models: { providers: {
+    Lab: { baseUrl: 'http://gpu-a:8000/v1' },
+    lab: { baseUrl: 'http://gpu-b:8000/v1' },
+  } },
+  agents: { defaults: { model: 'lab/coder' } },
+}`})
+	path := filepath.Join(dir, "openclaw.json")
+	oc, err := LoadOpenClaw(context.Background(), Source{Path: path, Getenv: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := oc.Provider("lab"); p == nil || p.BaseURL != "http://gpu-b:8000/v1" {
+		t.Fatalf("provider lab = %+v, want the later entry", p)
+	}
+	want := path + `:4:5: models.providers.lab: the same provider as models.providers.Lab (line 3): OpenClaw lower-cases provider ids, so only this later entry is used (remove or rename one of them)`
+	if len(oc.Warnings) != 1 || oc.Warnings[0].String() != want {
+		t.Errorf("warnings %q, want [%q]", oc.Warnings, want)
+	}
+}

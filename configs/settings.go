@@ -2,12 +2,12 @@ package configs
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -88,9 +88,9 @@ func loadSettings(path string, getenv func(string) string) (Settings, error) {
 	}
 	l := &settingsLoader{s: DefaultSettings(), origins: map[string]origin{}, getenv: getenv}
 	if path != "" {
-		data, err := os.ReadFile(path)
+		data, err := readConfigFile(context.Background(), path, true)
 		if err != nil {
-			msg := "cannot read the settings file: " + err.Error()
+			msg := readErrorMsg("the settings file", err)
 			if errors.Is(err, fs.ErrNotExist) {
 				msg = "the settings file does not exist"
 			}
@@ -118,6 +118,20 @@ func (l *settingsLoader) file(path string, data []byte) error {
 			return nil // an empty file: defaults
 		}
 		return yamlSyntaxErr(path, err)
+	}
+	// A second document would be ignored: say so rather than drop its keys.
+	var next yaml.Node
+	if err := dec.Decode(&next); err == nil {
+		line, col := next.Line, next.Column
+		if len(next.Content) > 0 {
+			line, col = next.Content[0].Line, next.Content[0].Column
+		}
+		return &Error{File: path, Line: line, Col: col, Msg: "a second YAML document (after ---): provwatch reads one", Hint: "merge the documents into one"}
+	} else if !errors.Is(err, io.EOF) {
+		return yamlSyntaxErr(path, err)
+	}
+	if err := duplicateKeys(path, &docNode, ""); err != nil {
+		return err
 	}
 	if len(docNode.Content) == 0 {
 		return nil
@@ -177,6 +191,36 @@ func (l *settingsLoader) mapping(file string, m *yaml.Node, prefix string) error
 			continue
 		}
 		return &Error{File: file, Path: full, Line: k.Line, Col: k.Column, Msg: fmt.Sprintf("unknown key %q", k.Value), Hint: suggest(k.Value, childKeys(prefix))}
+	}
+	return nil
+}
+
+// duplicateKeys refuses a key written twice in one mapping, anywhere in
+// the document: YAML keeps one of them silently, so a setting would be lost
+// without a word (Prometheus refuses duplicates the same way).
+func duplicateKeys(file string, n *yaml.Node, prefix string) error {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			if err := duplicateKeys(file, c, prefix); err != nil {
+				return err
+			}
+		}
+	case yaml.MappingNode:
+		seen := map[string]*yaml.Node{}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			full := joinPath(prefix, k.Value)
+			if first, dup := seen[k.Value]; dup {
+				return &Error{File: file, Path: full, Line: k.Line, Col: k.Column,
+					Msg:  fmt.Sprintf("duplicate key %q (first at line %d)", k.Value, first.Line),
+					Hint: "remove one of them: YAML keeps only one"}
+			}
+			seen[k.Value] = k
+			if err := duplicateKeys(file, v, full); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -484,8 +528,31 @@ func setProbes(s *Settings, n *yaml.Node) error {
 // cronParser accepts what SPEC 2b documents: 5 fields or descriptors.
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
-// ParseSchedule parses a schedule as the daemon will.
-func ParseSchedule(spec string) (cron.Schedule, error) { return cronParser.Parse(spec) }
+// errNeverFires is a cron spec that matches no time at all (February 30th).
+var errNeverFires = errors.New("never fires")
+
+// ParseSchedule parses a schedule as the daemon will. It refuses what the
+// cron library would quietly bend: an @every interval that is negative,
+// zero, under a second or not whole seconds (the library runs those every
+// second, or rounds them), and a cron spec that never fires (the library
+// would wait forever).
+func ParseSchedule(spec string) (cron.Schedule, error) {
+	if rest, ok := strings.CutPrefix(strings.TrimSpace(spec), "@every "); ok {
+		d, err := time.ParseDuration(strings.TrimSpace(rest))
+		if err == nil && (d < time.Second || d%time.Second != 0) {
+			return nil, fmt.Errorf("the interval must be a whole number of seconds, at least 1s, got %s", d)
+		}
+	}
+	sched, err := cronParser.Parse(spec)
+	if err != nil {
+		return nil, err
+	}
+	// The library gives up after five years of candidate times.
+	if sched.Next(time.Now()).IsZero() {
+		return nil, errNeverFires
+	}
+	return sched, nil
+}
 
 func (l *settingsLoader) fail(path, msg, hint string) *Error {
 	return l.failAt(path, path, msg, hint)
@@ -503,7 +570,9 @@ func (l *settingsLoader) failAt(key, path, msg, hint string) *Error {
 
 func (l *settingsLoader) validate() error {
 	s := &l.s
-	if _, err := ParseSchedule(s.Schedule); err != nil {
+	if _, err := ParseSchedule(s.Schedule); errors.Is(err, errNeverFires) {
+		return l.fail("schedule", fmt.Sprintf("schedule %q never fires (no matching time in the next 5 years)", s.Schedule), "check the day and month fields")
+	} else if err != nil {
 		return l.fail("schedule", fmt.Sprintf("invalid schedule %q: %v", s.Schedule, err), `use 5 cron fields ("*/5 * * * *") or a descriptor ("@every 1m", "@hourly")`)
 	}
 	for _, d := range []struct {
@@ -572,10 +641,61 @@ func (l *settingsLoader) validate() error {
 	if err := l.enum("metrics.cloudwatch.protocol", s.Metrics.CloudWatch.Protocol, "cbor", "json", "query"); err != nil {
 		return err
 	}
-	if _, _, err := net.SplitHostPort(s.HTTP.Listen); err != nil {
-		return l.fail("http.listen", fmt.Sprintf("%q is not a host:port address", s.HTTP.Listen), `e.g. ":9464" or "127.0.0.1:9464"`)
+	if msg := checkListen(s.HTTP.Listen); msg != "" {
+		return l.fail("http.listen", msg, `e.g. ":9464" or "127.0.0.1:9464"`)
 	}
 	return l.validateNotify()
+}
+
+// checkListen validates a listen address without touching the network:
+// host:port, the port a number from 0 to 65535 (or a service name), the
+// host empty, an IP address or a well-formed host name. It returns "" when
+// valid.
+func checkListen(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Sprintf("%q is not a host:port address", addr)
+	}
+	if n, err := strconv.Atoi(port); err == nil {
+		if n < 0 || n > 65535 {
+			return fmt.Sprintf("%q: port %s is not a number from 0 to 65535", addr, port)
+		}
+	} else if _, err := net.LookupPort("tcp", port); err != nil {
+		return fmt.Sprintf("%q: port %q is neither a number from 0 to 65535 nor a known service", addr, port)
+	}
+	if host == "" || net.ParseIP(host) != nil {
+		return ""
+	}
+	if h, _, ok := strings.Cut(host, "%"); ok && net.ParseIP(h) != nil {
+		return "" // an IPv6 address with a zone
+	}
+	if !hostName(host) {
+		return fmt.Sprintf("%q: %q is neither an IP address nor a host name", addr, host)
+	}
+	return ""
+}
+
+// hostName checks DNS name syntax: labels of letters, digits and inner
+// hyphens, each at most 63 long, and a last label that is not all digits
+// (which is what "999.1.1.1" would be).
+func hostName(h string) bool {
+	h = strings.TrimSuffix(h, ".")
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	labels := strings.Split(h, ".")
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return false
+		}
+		for _, c := range l {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	last := labels[len(labels)-1]
+	return strings.Trim(last, "0123456789") != ""
 }
 
 func (l *settingsLoader) enum(path, v string, valid ...string) error {
@@ -585,4 +705,61 @@ func (l *settingsLoader) enum(path, v string, valid ...string) error {
 		}
 	}
 	return l.fail(path, fmt.Sprintf("%q is not one of %s", v, strings.Join(valid, ", ")), "")
+}
+
+// otherEnv are the PROVWATCH_* variables that are not settings keys: the
+// input paths, the logging flags' stand-ins and follow's flags.
+var otherEnv = []string{
+	"PROVWATCH_CONFIG", "PROVWATCH_OPENCLAW_CONFIG", "PROVWATCH_LOG_LEVEL", "PROVWATCH_LOG_FORMAT",
+	"PROVWATCH_FOLLOW_FROM", "PROVWATCH_FOLLOW_INTO", "PROVWATCH_FOLLOW_EVERY",
+}
+
+// UnknownEnv returns a warning for every PROVWATCH_* variable in environ
+// ("NAME=value" entries) that provwatch does not read, naming the nearest
+// one it does: a misspelt override would otherwise be ignored without a
+// word. PROVWATCH_TEST_* is left to tests.
+func UnknownEnv(environ []string) []string {
+	known := map[string]bool{}
+	names := append([]string(nil), otherEnv...)
+	for _, k := range settingsKeys {
+		names = append(names, EnvName(k.path))
+	}
+	for _, n := range names {
+		known[n] = true
+	}
+	var out []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if !strings.HasPrefix(name, "PROVWATCH_") || known[name] || strings.HasPrefix(name, "PROVWATCH_TEST_") {
+			continue
+		}
+		best, bestD := "", -1
+		for _, n := range names {
+			if d := editDistance(name, n); bestD < 0 || d < bestD {
+				best, bestD = n, d
+			}
+		}
+		hint := "a setting's variable is PROVWATCH_ and its key path, e.g. PROVWATCH_HEALTH_FAIL_AFTER"
+		if bestD <= max(2, len(strings.TrimPrefix(best, "PROVWATCH_"))/4) {
+			hint = "did you mean " + best + "?"
+		}
+		out = append(out, fmt.Sprintf("%s is not a provwatch variable and is ignored (%s)", name, hint))
+	}
+	return out
+}
+
+// CycleDeadline bounds the probing of one round (a cycle or a recheck):
+// the schedule's interval, the gap between its next two runs after now, as
+// a Prometheus scrape may not outlast its interval; never less than one
+// probe's timeout. Without it, 500 hanging providers of 1000 kept a cycle
+// probing for 160 s under the defaults, while the ticks it overran were
+// skipped. Probes the deadline cuts short are no observation: their
+// providers keep their last results.
+func (s Settings) CycleDeadline(now time.Time) time.Duration {
+	var interval time.Duration
+	if sched, err := ParseSchedule(s.Schedule); err == nil {
+		next := sched.Next(now)
+		interval = sched.Next(next).Sub(next)
+	}
+	return max(interval, s.Timeout)
 }

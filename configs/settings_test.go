@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -147,5 +148,48 @@ func TestSuggest(t *testing.T) {
 	}
 	if got := suggest("zzzzzzzzzz", childKeys("http")); got != "valid keys here: listen" {
 		t.Errorf("suggest(far) = %s", got)
+	}
+}
+
+// TestUnknownEnv: a PROVWATCH_* variable that is no setting is named with
+// the nearest real one, instead of being silently ignored.
+func TestUnknownEnv(t *testing.T) {
+	t.Parallel()
+	got := UnknownEnv([]string{
+		"PROVWATCH_SCHEDULE=@every 1m", "PROVWATCH_SHEDULE=@every 5m", "PROVWATCH_HEALTH_FAIL_AFTR=5",
+		"PROVWATCH_LOG_LEVEL=debug", "PROVWATCH_CONFIG=x.yaml", "PROVWATCH_FOLLOW_EVERY=5s",
+		"PROVWATCH_TEST_MAIN=1", "PATH=/bin", "PROVWATCH_HEALTH=x", "provwatch_schedule=lower",
+	})
+	want := []string{
+		`PROVWATCH_SHEDULE is not a provwatch variable and is ignored (did you mean PROVWATCH_SCHEDULE?)`,
+		`PROVWATCH_HEALTH_FAIL_AFTR is not a provwatch variable and is ignored (did you mean PROVWATCH_HEALTH_FAIL_AFTER?)`,
+		`PROVWATCH_HEALTH is not a provwatch variable and is ignored (a setting's variable is PROVWATCH_ and its key path, e.g. PROVWATCH_HEALTH_FAIL_AFTER)`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("UnknownEnv:\n got %q\nwant %q", got, want)
+	}
+}
+
+// TestCycleDeadline: a cycle's probing may take the schedule's interval
+// (a scrape may not outlast its interval in Prometheus either), and never
+// less than one probe's timeout.
+func TestCycleDeadline(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 25, 10, 0, 30, 0, time.UTC)
+	for _, tc := range []struct {
+		schedule string
+		timeout  time.Duration
+		want     time.Duration
+	}{
+		{"@every 1m", 10 * time.Second, time.Minute},
+		{"*/5 * * * *", 10 * time.Second, 5 * time.Minute},
+		{"@hourly", 10 * time.Second, time.Hour},
+		{"@every 5s", 10 * time.Second, 10 * time.Second},
+	} {
+		s := DefaultSettings()
+		s.Schedule, s.Timeout = tc.schedule, tc.timeout
+		if got := s.CycleDeadline(now); got != tc.want {
+			t.Errorf("%s, timeout %s: CycleDeadline = %s, want %s", tc.schedule, tc.timeout, got, tc.want)
+		}
 	}
 }

@@ -48,6 +48,9 @@ type Provider struct {
 	// KeyEnv names the environment variable the key came from for built-in
 	// providers ("" otherwise); used in hints such as "set OPENAI_API_KEY".
 	KeyEnv string
+	// KeySource is the source of an apiKey secret reference provwatch cannot
+	// resolve ("file", "exec"): only the gateway can read that key.
+	KeySource string
 	// Headers are sent with every probe request. Their values are treated as
 	// secrets, like APIKey.
 	Headers map[string]string

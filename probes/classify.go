@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/redact"
 )
 
 // verdict is a state with its reason, a precise secret-free detail and a
@@ -219,9 +220,20 @@ func keyHint(p *configs.Provider) string {
 	return "check models.providers." + p.ID + ".apiKey"
 }
 
+// apiError parses r's error body and redacts what it decoded (a key may
+// hide behind JSON escapes that the raw body did not show) before any of
+// it is cut into a message.
+func (s *session) apiError(r *reply) apiError {
+	e := parseAPIError(r.body)
+	for _, f := range []*string{&e.Message, &e.Type, &e.Code, &e.Status} {
+		*f = s.secrets.String(*f)
+	}
+	return e
+}
+
 // statusVerdict classifies a non-2xx answer to a provider-level request.
 func (s *session) statusVerdict(r *reply) *verdict {
-	e := parseAPIError(r.body)
+	e := s.apiError(r)
 	now := s.now()
 	s.rl.observeMap(e.Headers, now)
 	if at, ok := parseReset(e.RetryDelay, now); ok {
@@ -298,7 +310,7 @@ func (s *session) transportVerdict(r *reply) *verdict {
 		return down(ReasonTimeout, fmt.Sprintf("%s: no complete answer within %s", where, s.limit),
 			"check the network path to the provider, or raise timeout")
 	}
-	return down(ReasonUnreachable, fmt.Sprintf("%s: %s", where, netCause(err)),
+	return down(ReasonUnreachable, fmt.Sprintf("%s: %s", where, netCause(err, s.secrets)),
 		fmt.Sprintf("check that the server runs and that models.providers.%s.baseUrl is right", s.prov.ID))
 }
 
@@ -307,8 +319,10 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// netCause names a transport failure without repeating the URL.
-func netCause(err error) string {
+// netCause names a transport failure without repeating the URL. Error
+// texts are redacted before they are cut.
+func netCause(err error, sec *redact.Secrets) string {
+	line := func(s string) string { return firstLine(sec.String(s)) }
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
 	var unknownCA x509.UnknownAuthorityError
@@ -322,11 +336,11 @@ func netCause(err error) string {
 	case errors.Is(err, syscall.ECONNRESET):
 		return "connection reset"
 	case errors.As(err, &unknownCA):
-		return "TLS certificate not trusted: " + firstLine(unknownCA.Error())
+		return "TLS certificate not trusted: " + line(unknownCA.Error())
 	case errors.As(err, &hostErr):
-		return "TLS certificate not valid for this host: " + firstLine(hostErr.Error())
+		return "TLS certificate not valid for this host: " + line(hostErr.Error())
 	case errors.As(err, &certErr):
-		return "TLS certificate not trusted: " + firstLine(certErr.Error())
+		return "TLS certificate not trusted: " + line(certErr.Error())
 	case errors.As(err, &recErr):
 		return "TLS handshake failed: the server does not speak TLS"
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
@@ -336,7 +350,7 @@ func netCause(err error) string {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return firstLine(err.Error())
+	return line(err.Error())
 }
 
 func byteSize(n int64) string {

@@ -10,7 +10,9 @@ import (
 
 // jsonInt is a token count as providers write it: a number (sometimes
 // 131072.0), a numeric string, or null. A value that is none of these is
-// left unknown instead of failing the whole answer's decoding.
+// left unknown instead of failing the whole answer's decoding, and so is
+// a count under one token: a context of 0 is a provider that does not
+// know, never a model served with no context at all.
 type jsonInt struct {
 	v  int
 	ok bool
@@ -19,7 +21,7 @@ type jsonInt struct {
 // UnmarshalJSON implements json.Unmarshaler.
 func (j *jsonInt) UnmarshalJSON(b []byte) error {
 	f, ok := jsonNumber(b)
-	if !ok || f < 0 || f > 1<<40 {
+	if !ok || f < 1 || f > 1<<40 {
 		*j = jsonInt{}
 		return nil
 	}

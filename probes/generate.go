@@ -40,7 +40,7 @@ func (s *session) generateVerdict(w Want, r *reply, okField string) *verdict {
 		}
 		return nil
 	}
-	e := parseAPIError(r.body)
+	e := s.apiError(r)
 	// Reasoning models refuse so small a budget: the model is there and
 	// answering, which is all a 1-token probe asks.
 	if r.status == 400 && e.has("max_tokens", "max_completion_tokens", "max_output_tokens", "maxoutputtokens", "output limit") {

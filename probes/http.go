@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/redact"
 )
 
 const (
@@ -109,7 +110,8 @@ type session struct {
 	flavour configs.Flavour
 	base    *url.URL // the configured base URL, trailing slash trimmed
 	maxBody int64
-	limit   time.Duration // the session's deadline, for messages
+	limit   time.Duration   // the session's deadline, for messages
+	secrets *redact.Secrets // everything of prov's that must never be shown
 	rl      rateTracker
 	main    *reply        // the first request: its phases are reported
 	listDur time.Duration // time spent on everything but generate requests
@@ -164,6 +166,9 @@ func (s *session) do(method, rawURL string, body []byte, limit int64) *reply {
 		}
 		r.body, err = readCapped(resp, cap)
 		resp.Body.Close()
+		// Redact before anything parses, cuts or quotes the body: a secret
+		// straddling a later cut must not survive in part.
+		r.body = s.secrets.Bytes(r.body)
 		if err != nil && (err != errBodyTooLarge || r.status < 300) {
 			r.err = err
 		}
@@ -269,19 +274,8 @@ func hasCredentials(p *configs.Provider) bool {
 	return false
 }
 
-// displayURL strips userinfo, query and fragment: what may be shown.
-func displayURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
-	}
-	u.User = nil
-	u.RawQuery = ""
-	u.ForceQuery = false
-	u.Fragment = ""
-	u.RawFragment = ""
-	return u.String()
-}
+// displayURL is the form of a URL messages may show (redact.URL).
+func displayURL(raw string) string { return redact.URL(raw) }
 
 // timing collects a request's phase times from httptrace hooks. Dials can
 // finish on another goroutine after the request gave up, hence the lock.

@@ -4,13 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"time"
 )
-
-// livenessBody caps what a liveness check reads of an answer: it only
-// asks whether the server answers at all.
-const livenessBody = 1 << 10
 
 // Alive is a liveness check: one GET of the base URL's root with its own
 // short timeout, for a self-hosted provider between scheduled probes. Any
@@ -19,27 +16,50 @@ const livenessBody = 1 << 10
 // (refused, reset, DNS, TLS, a hang past timeout) is an observation: the
 // Result has every wanted model down, as a probe that failed the same way
 // would, and alive is false.
-func (p *Prober) Alive(ctx context.Context, job Job, timeout time.Duration) (res Result, alive bool) {
+//
+// When ctx itself ends first (the cycle's deadline, a shutdown), the
+// check is no observation: the Result comes back marked Cut.
+func (p *Prober) Alive(parent context.Context, job Job, timeout time.Duration) (res Result, alive bool) {
 	prov := job.Provider
+	if parent.Err() != nil {
+		return p.cut(job, "was not started"), false
+	}
 	start := p.now()
 	res = Result{ProviderID: prov.ID, API: string(flavourOf(prov)), BaseURL: displayURL(prov.BaseURL), Start: start}
-	defer scrub(&res, prov)
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
-	s := &session{p: p, ctx: ctx, prov: prov, flavour: flavourOf(prov), maxBody: livenessBody, limit: timeout}
+	s := &session{p: p, ctx: ctx, prov: prov, flavour: flavourOf(prov), maxBody: errorBodyCap, limit: timeout, secrets: secretsOf(prov)}
 	wants := withConfigured(prov, job.Models)
 	if v := precheck(s); v != nil {
 		res.Probe.Error, res.Models = v.Detail, failAll(wants, v)
 		return res, false
 	}
 	root := (&url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: "/"}).String()
-	r := s.do(http.MethodGet, root, nil, livenessBody)
-	if r.status != 0 {
-		return Result{}, true
+	r := &reply{method: http.MethodGet, url: displayURL(root)}
+	tm := &timing{now: p.now}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, tm.trace()), http.MethodGet, root, nil)
+	if err != nil {
+		r.err = err
+	} else {
+		s.authorize(req)
+		tm.begin()
+		resp, err := p.client.Do(req)
+		if err == nil {
+			// The status line is the answer; the body is not waited for.
+			resp.Body.Close()
+			return Result{}, true
+		}
+		r.err = err
+	}
+	tm.finish()
+	r.phases, _ = tm.result()
+	if parent.Err() != nil {
+		return p.cut(job, "was cut short"), false
 	}
 	v := s.transportVerdict(r)
 	v.Detail = fmt.Sprintf("%s (liveness check)", v.Detail)
 	res.Probe = ProbeInfo{LatencyMS: ms(p.now().Sub(start)), Phases: r.phases, Error: v.Detail}
 	res.Models = failAll(wants, v)
+	scrub(&res, prov)
 	return res, false
 }

@@ -52,6 +52,25 @@ func TestAlive(t *testing.T) {
 	}
 	hasAll(t, "detail", res.Models[0].Detail, "within 100ms", "liveness check")
 
+	// Headers and then nothing: it answers, so it is alive; the body is not
+	// waited for.
+	stall := serve(t, map[string]route{"GET /": {fn: func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}}})
+	if _, alive := New(defaultOptions()).Alive(context.Background(), Job{Provider: provider(configs.FlavourOllama, stall.URL), Models: wants("ollama", "qwen3")}, time.Hour); !alive {
+		t.Error("a server that sent its status line is not alive")
+	}
+
+	// The caller's own end (a cycle deadline) is no observation: Cut.
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	res, alive = New(opts).Alive(ctx, Job{Provider: provider(configs.FlavourVLLM, "http://"+hang.Addr().String()), Models: wants("vllm", "m")}, time.Hour)
+	if alive || !res.Cut {
+		t.Errorf("a check its caller gave up on: alive %v, cut %v", alive, res.Cut)
+	}
+
 	// The root of the base URL's host is asked, with the provider's key.
 	var gotPath, gotAuth string
 	srv := serve(t, map[string]route{"GET /": {fn: func(w http.ResponseWriter, r *http.Request) {

@@ -125,7 +125,7 @@ func (s *session) ollamaShow(w Want, root, name string) (served, *outcome) {
 		return served{fail: s.transportVerdict(r)}, nil
 	}
 	if !r.ok() {
-		e := parseAPIError(r.body)
+		e := s.apiError(r)
 		if r.status == 404 && e.modelMissing(r.status) {
 			return served{fail: s.noModel(w, nil, "pulled", "run: ollama pull "+w.Model)}, nil
 		}

@@ -96,14 +96,17 @@ func probeOpenRouter(s *session, job Job) outcome {
 	if err := decodeObject(r.body, &key); err != nil || key.Data == nil {
 		return failed(r, s.formatVerdict(r, "no data object"))
 	}
-	if rem := key.Data.LimitRemaining; rem.ok {
+	// limit null is a key without a credit limit: whatever limit_remaining
+	// says then, there is no limit to run out of (OpenRouter documents both
+	// as null together; a proxy or a change may not).
+	if rem, lim := key.Data.LimitRemaining, key.Data.Limit; rem.ok && lim.ok {
 		s.rl.credits = ptr(rem.v)
-		if lim := key.Data.Limit; lim.ok && lim.v > 0 {
+		if lim.v > 0 {
 			s.rl.creditLimit = ptr(lim.v)
 		}
 		if rem.v <= 0 {
-			return failed(r, down(ReasonBilling, fmt.Sprintf("%s: the key's credit limit is used up (%g of %g USD left)",
-				r.what(), rem.v, key.Data.Limit.v), "buy credits or raise the key's limit in OpenRouter's settings"))
+			return failed(r, down(ReasonBilling, fmt.Sprintf("%s: the key's credit limit of %g USD is used up (%g USD remaining)",
+				r.what(), lim.v, rem.v), "buy credits or raise the key's limit in OpenRouter's settings"))
 		}
 	}
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/redact"
 )
 
 // Want is one model a probe must find on its provider.
@@ -134,7 +135,7 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 	}
 	prov := job.Provider
 	fl := flavourOf(prov)
-	res = Result{ProviderID: prov.ID, API: string(fl), BaseURL: displayURL(prov.BaseURL), Start: start}
+	res = Result{ProviderID: prov.ID, API: string(fl), BaseURL: redact.URL(prov.BaseURL), Start: start}
 	wants := withConfigured(prov, job.Models)
 	defer func() {
 		if r := recover(); r != nil {
@@ -159,7 +160,7 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
-	s := &session{p: p, ctx: ctx, prov: prov, flavour: fl, maxBody: p.maxBody(), limit: p.timeout()}
+	s := &session{p: p, ctx: ctx, prov: prov, flavour: fl, maxBody: p.maxBody(), limit: p.timeout(), secrets: secretsOf(prov)}
 
 	var out outcome
 	if v := precheck(s); v != nil {
@@ -209,7 +210,7 @@ func precheck(s *session) *verdict {
 	}
 	u, err := url.Parse(strings.TrimRight(prov.BaseURL, "/"))
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return down(ReasonUnreachable, fmt.Sprintf("%s: baseUrl %q is not an http(s) URL", prov.ID, displayURL(prov.BaseURL)),
+		return down(ReasonUnreachable, fmt.Sprintf("%s: baseUrl %q is not an http(s) URL", prov.ID, redact.URL(prov.BaseURL)),
 			fmt.Sprintf("set models.providers.%s.baseUrl to the provider's http(s) address", prov.ID))
 	}
 	u.RawQuery, u.Fragment = "", ""
@@ -217,7 +218,11 @@ func precheck(s *session) *verdict {
 	if keyRequired[s.flavour] && !hasCredentials(prov) {
 		d := fmt.Sprintf("no API key for %s: none configured", prov.ID)
 		hint := fmt.Sprintf("set models.providers.%s.apiKey", prov.ID)
-		if prov.KeyEnv != "" {
+		switch {
+		case prov.KeySource != "":
+			d = fmt.Sprintf("no API key for %s: its apiKey is a %s secret that only the gateway can read", prov.ID, prov.KeySource)
+			hint = fmt.Sprintf(`give provwatch the key too: models.providers.%s.apiKey {source: "env", id: "VAR"} with VAR set where provwatch runs`, prov.ID)
+		case prov.KeyEnv != "":
 			d += " and " + prov.KeyEnv + " is not set"
 			hint = "set " + prov.KeyEnv
 		}
@@ -264,28 +269,27 @@ func failAll(wants []Want, v *verdict) []ModelResult {
 	return out
 }
 
-// scrub removes the key and configured header values from every text of
-// a result, whatever a provider echoed back.
-func scrub(res *Result, prov *configs.Provider) {
-	var secrets []string
-	if len(prov.APIKey) >= 4 {
-		secrets = append(secrets, prov.APIKey)
-	}
+// secretsOf lists every credential a probe of prov may send: the key, the
+// configured header values, and what the base URL carries (user:password,
+// the Basic header built from it, credential query parameters).
+func secretsOf(prov *configs.Provider) *redact.Secrets {
+	sec := &redact.Secrets{}
+	sec.Add(prov.APIKey)
 	for _, v := range prov.Headers {
-		if v = strings.TrimPrefix(v, "Bearer "); len(v) >= 4 {
-			secrets = append(secrets, v)
-		}
+		sec.AddHeader(v)
 	}
-	if len(secrets) == 0 {
-		return
-	}
-	clean := func(s *string) {
-		for _, sec := range secrets {
-			if strings.Contains(*s, sec) {
-				*s = strings.ReplaceAll(*s, sec, "[redacted]")
-			}
-		}
-	}
+	sec.AddURL(prov.BaseURL)
+	return sec
+}
+
+// scrub removes every credential of the provider from every text of a
+// result, whatever a provider echoed back, and makes that text inert
+// (Inert): this is where results are made, so every output gets it.
+// Bodies were already redacted as they were read, before anything cut
+// them; this is the last pass.
+func scrub(res *Result, prov *configs.Provider) {
+	sec := secretsOf(prov)
+	clean := func(s *string) { *s = Inert(sec.String(*s)) }
 	clean(&res.BaseURL)
 	clean(&res.Probe.Error)
 	for i := range res.Models {
@@ -295,7 +299,9 @@ func scrub(res *Result, prov *configs.Provider) {
 }
 
 // ProbeAll probes every job with at most concurrency probes in flight and
-// returns the results in the jobs' order.
+// returns the results in the jobs' order. When ctx ends (a cycle's
+// deadline), the probes waiting for a slot are not started and those in
+// flight are cut short: both come back marked Cut.
 func (p *Prober) ProbeAll(ctx context.Context, jobs []Job, concurrency int) []Result {
 	if concurrency < 1 {
 		concurrency = 1
@@ -307,11 +313,40 @@ func (p *Prober) ProbeAll(ctx context.Context, jobs []Job, concurrency int) []Re
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sem <- struct{}{}
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				out[i] = p.cut(jobs[i], "was not started")
+				return
+			}
 			defer func() { <-sem }()
+			if ctx.Err() != nil {
+				out[i] = p.cut(jobs[i], "was not started")
+				return
+			}
 			out[i] = p.Probe(ctx, jobs[i])
+			if ctx.Err() != nil {
+				out[i] = p.cut(jobs[i], "was cut short")
+			}
 		}()
 	}
 	wg.Wait()
 	return out
+}
+
+// cut is the result of a probe that ctx ended before it could observe
+// anything: it names the provider and models, and carries no verdict.
+func (p *Prober) cut(job Job, what string) Result {
+	res := Result{Start: p.now(), Cut: true}
+	if job.Provider == nil {
+		return res
+	}
+	prov := job.Provider
+	res.ProviderID, res.API, res.BaseURL = prov.ID, string(flavourOf(prov)), redact.URL(prov.BaseURL)
+	res.Probe.Error = fmt.Sprintf("the probe of %s %s: the cycle ended first", prov.ID, what)
+	for _, w := range withConfigured(prov, job.Models) {
+		res.Models = append(res.Models, ModelResult{Ref: w.Ref, Model: w.Model, State: Down, Reason: ReasonTimeout,
+			Detail: res.Probe.Error, ConfiguredContextWindow: w.ConfiguredContextWindow})
+	}
+	return res
 }

@@ -2,11 +2,15 @@ package probes
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/provwatch/provwatch/configs"
 )
@@ -211,5 +215,122 @@ func TestProbeSendsNothingItCannotUse(t *testing.T) {
 	hasAll(t, "detail", got.Models[0].Detail, "${OPENAI_KEY} is not set", "no request sent")
 	if n := requests.Load(); n != 0 {
 		t.Errorf("%d requests sent to providers that cannot be probed", n)
+	}
+}
+
+// TestScrubURLCredentials: a base URL's user:password (and the Basic
+// header Go builds from it) and its credential query parameters never
+// reach a result, whatever the provider echoes.
+func TestScrubURLCredentials(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, map[string]route{"GET /v1/models": {fn: func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, `{"error":{"message":"user %s pw %s auth %s"}}`, user, pass, r.Header.Get("Authorization"))
+	}}})
+	base := "http://alice:s3cretPassw0rd@" + srv.Listener.Addr().String() + "/v1?key=QUERYSECRET123"
+	p := provider(configs.FlavourVLLM, base)
+	p.APIKey = ""
+	res := probeOnce(t, defaultOptions(), Job{Provider: p, Models: wants("vllm", "m")})
+	basic := base64.StdEncoding.EncodeToString([]byte("alice:s3cretPassw0rd"))
+	check(t, res, []expect{{Down, ReasonServerError, none, none}}, "s3cretPassw0rd", basic, "QUERYSECRET123")
+	hasAll(t, "detail", res.Models[0].Detail, "[redacted]")
+	if h := srv.requests()[0].header.Get("Authorization"); h != "Basic "+basic {
+		t.Errorf("the userinfo was not sent as Basic auth: %q", h)
+	}
+}
+
+// TestScrubBeforeCut: an echoed message is redacted before it is cut to
+// one short line, so a key straddling the cut leaves nothing behind.
+func TestScrubBeforeCut(t *testing.T) {
+	t.Parallel()
+	msg := strings.Repeat("x", 150) + " " + testKey + " tail"
+	srv := serve(t, map[string]route{"GET /v1/models": {status: 500, body: `{"error":{"message":"` + msg + `"}}`}})
+	res := probeOnce(t, defaultOptions(), Job{Provider: provider(configs.FlavourOpenAI, srv.URL+"/v1"), Models: wants("openai", "gpt-4o")})
+	check(t, res, []expect{{Down, ReasonServerError, none, none}}, testKey[:8])
+}
+
+// TestKeyFromAGatewaySecret: an apiKey that only the gateway can resolve
+// ({source: "file"}) is named as such, not as "none configured".
+func TestKeyFromAGatewaySecret(t *testing.T) {
+	t.Parallel()
+	srv := serve(t, map[string]route{})
+	p := provider(configs.FlavourOpenAI, srv.URL+"/v1")
+	p.APIKey, p.KeySource = "", "file"
+	res := probeOnce(t, defaultOptions(), Job{Provider: p, Models: wants("openai", "gpt-4o")})
+	check(t, res, []expect{{Down, ReasonAuth, none, none}})
+	hasAll(t, "detail", res.Models[0].Detail, "file secret", "only the gateway", "no request sent")
+	hasAll(t, "hint", res.Models[0].Hint, `{source: "env"`)
+	if n := len(srv.requests()); n != 0 {
+		t.Errorf("%d requests sent without a key", n)
+	}
+}
+
+// TestProviderTextIsMadeInert: terminal escapes, bells and bidi overrides
+// a provider sends never reach a result (and so no output): they are
+// shown as U+FFFD, line breaks as spaces, invalid UTF-8 replaced.
+func TestProviderTextIsMadeInert(t *testing.T) {
+	t.Parallel()
+	msg, _ := json.Marshal(map[string]any{"error": map[string]string{"message": "\x1b[2J\x1b]0;pwned\x07 \u202egnp.exe\u2066 tab\there"}})
+	list := serve(t, map[string]route{
+		"GET /v1/models": {body: `{"object":"list","data":[{"id":"model-\u001b[31mred\u0007"},{"id":"other\u202e"}]}`},
+	})
+	apiErr := serve(t, map[string]route{"GET /v1/models": {status: 500, body: string(msg)}})
+	plain := serve(t, map[string]route{"GET /v1/models": {status: 502, header: map[string]string{"Content-Type": "text/plain"}, body: "bad \x1b[5m\xff\xfe gateway\r\nsecond line"}})
+	var got []Result
+	for _, srv := range []*fakeServer{list, apiErr, plain} {
+		got = append(got, probeOnce(t, defaultOptions(), Job{Provider: provider(configs.FlavourOpenAI, srv.URL+"/v1"), Models: wants("openai", "gpt-4o")}))
+	}
+	for _, r := range got {
+		m := r.Models[0]
+		for _, s := range []string{m.Detail, m.Hint, r.Probe.Error} {
+			if !utf8.ValidString(s) {
+				t.Errorf("text %q is not valid UTF-8", s)
+			}
+			for _, bad := range []string{"\x1b", "\x07", "\u202e", "\u2066", "\n", "\r", "\t"} {
+				if strings.Contains(s, bad) {
+					t.Errorf("text %q contains %q", s, bad)
+				}
+			}
+		}
+	}
+	hasAll(t, "detail", got[0].Models[0].Detail, "model-\ufffd[31mred\ufffd", "other\ufffd")
+	hasAll(t, "error", got[1].Probe.Error, "\ufffd[2J", "\ufffdgnp.exe\ufffd", "tab here")
+	hasAll(t, "error", got[2].Probe.Error, "bad \ufffd[5m\ufffd\ufffd gateway")
+}
+
+// TestProbeAllStopsAtItsContext: when the caller's context ends (a cycle's
+// deadline), probes not yet started are not started, and every probe the
+// end cut short is marked Cut: none of them is an observation of its
+// provider, so none may say "timeout" about it.
+func TestProbeAllStopsAtItsContext(t *testing.T) {
+	t.Parallel()
+	arrived := make(chan struct{}, 1)
+	srv := serve(t, map[string]route{"GET /v1/models": {fn: func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case arrived <- struct{}{}:
+		default:
+		}
+		<-r.Context().Done() // hangs until the client gives up
+	}}})
+	var jobs []Job
+	for i := 0; i < 10; i++ {
+		p := provider(configs.FlavourVLLM, srv.URL+"/v1")
+		p.ID = fmt.Sprintf("lab%d", i)
+		jobs = append(jobs, Job{Provider: p, Models: wants(p.ID, "m")})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { <-arrived; cancel() }()
+	res := New(defaultOptions()).ProbeAll(ctx, jobs, 1)
+	for _, r := range res {
+		if !r.Cut {
+			t.Errorf("%s: not marked Cut: %+v", r.ProviderID, r.Models)
+		}
+		if r.ProviderID == "" || len(r.Models) != 1 || r.Models[0].Ref != r.ProviderID+"/m" {
+			t.Errorf("a cut result names no provider or model: %+v", r)
+		}
+	}
+	if n := len(srv.requests()); n != 1 {
+		t.Errorf("%d requests, want only the one in flight when the context ended", n)
 	}
 }

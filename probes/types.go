@@ -96,6 +96,10 @@ type Result struct {
 	Models     []ModelResult `json:"models"`
 	// Start is when the probe began; metrics carry it as their timestamp.
 	Start time.Time `json:"-"`
+	// Cut marks a result that is no observation of the provider: the
+	// caller's context (a cycle's deadline, a shutdown) ended before the
+	// probe could finish or start. Its models carry no verdict to keep.
+	Cut bool `json:"-"`
 }
 
 // ProbeInfo describes the provider-level request(s) of a probe.

@@ -8,13 +8,13 @@ import (
 	"html/template"
 	"math"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/redact"
 	"github.com/provwatch/provwatch/probes"
 	"github.com/provwatch/provwatch/remediate"
 )
@@ -323,7 +323,7 @@ func pageChains(o OrderReport, states map[string]probes.State) (configured, effe
 
 func pageProviderOf(p ProviderReport, points []LatencyPoint, now time.Time) pageProvider {
 	pp := pageProvider{
-		ID: p.ID, API: p.API, BaseURL: pageURL(p.BaseURL),
+		ID: p.ID, API: p.API, BaseURL: redact.URL(p.BaseURL),
 		ProbeOK: p.Probe.OK, Error: p.Probe.Error,
 		RateLimit: formatRateLimit(p.RateLimit), Worst: "unknown",
 		Spark: newPageSparkline(points),
@@ -371,17 +371,6 @@ func pagePendingNote(m ModelReport) string {
 // pageChainString shows an order as the sequence OpenClaw tries it in.
 func pageChainString(o configs.Order) string {
 	return strings.ReplaceAll(o.Text(), " -> ", " → ")
-}
-
-// pageURL shows where a provider is without anything that could be a
-// credential: user info and query strings are dropped.
-func pageURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(base URL not shown: it does not parse)"
-	}
-	u.User, u.RawQuery, u.ForceQuery, u.Fragment = nil, "", false, ""
-	return u.String()
 }
 
 // pageTokens formats a token count with thousands separators, "—" when unknown.

@@ -3,6 +3,8 @@ package reporter
 import (
 	"strings"
 	"unicode"
+
+	"github.com/provwatch/provwatch/probes"
 )
 
 // Terminal text helpers for the table: provider details are foreign text,
@@ -11,25 +13,9 @@ import (
 // termClean makes s safe for one terminal line: line breaks and tabs become
 // spaces, and control characters (an ESC could recolour or clear the
 // operator's terminal) and bidirectional overrides (which reorder what is
-// shown) become U+FFFD.
-func termClean(s string) string {
-	if s == "" {
-		return s
-	}
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch {
-		case r == '\n' || r == '\r' || r == '\t':
-			b.WriteByte(' ')
-		case unicode.IsControl(r), r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
-			b.WriteRune('\uFFFD')
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
+// shown) become U+FFFD. Provider text already arrives so (probes.Inert);
+// the table applies the same rule to everything it prints.
+func termClean(s string) string { return probes.Inert(s) }
 
 // termWidth is the number of terminal cells s takes.
 func termWidth(s string) int {

@@ -17,11 +17,14 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/provwatch/provwatch/internal/awsclient"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/reporter"
 )
 
-func newSSMClient(cfg aws.Config) *ssm.Client { return ssm.NewFromConfig(cfg) }
+// newSSMClient is the one SSM client of a process; each call is bounded
+// (awsclient.CallDeadline).
+func newSSMClient(cfg aws.Config) *ssm.Client { return awsclient.NewSSM(cfg) }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c commonFlags
@@ -182,9 +185,20 @@ func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 		Status string `json:"status"`
 		Reason string `json:"reason"`
 	}
-	_ = json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&body)
+	// Healthy is a 200 whose whole body arrived in time and says "ok": a
+	// body that stalls or is cut short is a daemon that is not answering.
+	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	decodeErr := json.Unmarshal(raw, &body)
 	if resp.StatusCode != http.StatusOK {
 		return &exitError{code: 1, err: fmt.Errorf("healthcheck: %s answered %d %s", url, resp.StatusCode, body.Reason)}
+	}
+	switch {
+	case readErr != nil:
+		return &exitError{code: 1, err: fmt.Errorf("healthcheck: %s answered 200 but its body did not arrive: %v", url, readErr)}
+	case decodeErr != nil:
+		return &exitError{code: 1, err: fmt.Errorf("healthcheck: %s answered 200 with a body that is not the health JSON (is something else listening there?)", url)}
+	case body.Status != "ok":
+		return &exitError{code: 1, err: fmt.Errorf("healthcheck: %s answered 200 but status %q, not \"ok\"", url, body.Status)}
 	}
 	fmt.Fprintln(stdout, "healthy")
 	return nil

@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,5 +261,137 @@ func TestCheckWithNothingToWatchIsAConfigError(t *testing.T) {
 	code, out, errOut := run(t, nil, "check")
 	if code != 78 || !strings.Contains(errOut, "no OpenClaw config was found") || !strings.Contains(errOut, "--openclaw-config") {
 		t.Fatalf("exit %d, stderr %q, stdout %q; want 78 saying what to do", code, errOut, out)
+	}
+}
+
+// TestURLCredentialsReachNoOutput: a baseUrl with user:password@ and
+// ?key=, against a provider that echoes everything it was sent, leaks into
+// none of what once and validate write: report, logs, target, state.
+func TestURLCredentialsReachNoOutput(t *testing.T) {
+	t.Parallel()
+	echo := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		user, pass, _ := r.BasicAuth()
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, `{"error":{"message":"user %s pw %s auth %s url %s"}}`, user, pass, r.Header.Get("Authorization"), r.URL)
+	}))
+	t.Cleanup(echo.Close)
+	const pass, query = "s3cretPassw0rd", "QUERYSECRET123"
+	basic := base64.StdEncoding.EncodeToString([]byte("alice:" + pass))
+	dir := t.TempDir()
+	cfg := writeFile(t, dir, "openclaw.json", `{
+  models: { providers: { lab: { baseUrl: "http://alice:`+pass+`@`+echo.Listener.Addr().String()+`/v1?key=`+query+`", api: "openai-completions", models: [{ id: "coder" }] } } },
+  agents: { defaults: { model: { primary: "lab/coder", fallbacks: [] } } },
+}`)
+	order := filepath.Join(dir, "order.json")
+	env := []string{"PROVWATCH_REMEDIATION_TARGET=file:" + order, "PROVWATCH_HEALTH_RECHECK_INTERVAL=10ms", "PROVWATCH_LOG_LEVEL=debug"}
+	var all strings.Builder
+	for _, args := range [][]string{{"once", "--json"}, {"once"}, {"validate"}, {"check"}} {
+		_, out, errOut := run(t, env, append(args, "--openclaw-config", cfg)...)
+		all.WriteString(out + errOut)
+	}
+	for _, f := range []string{order, order + ".state"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all.Write(b)
+	}
+	if !strings.Contains(all.String(), "server error") {
+		t.Fatalf("the echoing provider was not probed:\n%s", all.String())
+	}
+	for _, secret := range []string{pass, basic, query} {
+		if strings.Contains(all.String(), secret) {
+			t.Errorf("%q reached an output:\n%s", secret, all.String())
+		}
+	}
+}
+
+// TestHealthcheckNeedsAWholeHealthyAnswer: a 200 is healthy only with a
+// complete body that says "ok"; a body cut short or stalled, or one that
+// says otherwise, is not.
+func TestHealthcheckNeedsAWholeHealthyAnswer(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	t.Cleanup(func() { close(release) })
+	for _, tc := range []struct {
+		name    string
+		handler http.HandlerFunc
+		code    int
+	}{
+		{"ok", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"status":"ok","last_cycle":null}`) }, 0},
+		{"body cut short", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "100")
+			fmt.Fprint(w, `{"status":"o`)
+		}, 1},
+		{"body stalls", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Length", "100")
+			fmt.Fprint(w, `{"status":`)
+			w.(http.Flusher).Flush()
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+		}, 1},
+		{"200 but not ok", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `{"status":"unhealthy"}`) }, 1},
+		{"200 not JSON", func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, `<html>proxy</html>`) }, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := httptest.NewServer(tc.handler)
+			t.Cleanup(srv.Close)
+			if code, out, errOut := run(t, nil, "healthcheck", "--url", srv.URL+"/healthz"); code != tc.code {
+				t.Fatalf("exit %d, want %d\n%s%s", code, tc.code, out, errOut)
+			}
+		})
+	}
+}
+
+// TestEnvironmentMistakes: a bad PROVWATCH_LOG_LEVEL is a configuration
+// error naming the variable (the flag's is a usage error), and a misspelt
+// PROVWATCH_* variable is warned about instead of silently ignored.
+func TestEnvironmentMistakes(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		env  []string
+		args []string
+		code int
+		want []string
+	}{
+		{"bad level variable", []string{"PROVWATCH_LOG_LEVEL=loud"}, []string{"validate"}, 78, []string{"PROVWATCH_LOG_LEVEL", `"loud"`}},
+		{"bad format variable", []string{"PROVWATCH_LOG_FORMAT=xml"}, []string{"validate"}, 78, []string{"PROVWATCH_LOG_FORMAT", `"xml"`}},
+		{"flag wins over a bad variable", []string{"PROVWATCH_LOG_LEVEL=loud"}, []string{"validate", "--log-level", "warn"}, 0, nil},
+		{"bad flag", nil, []string{"validate", "--log-level", "loud"}, 64, []string{"--log-level", `"loud"`}},
+		{"misspelt variable", []string{"PROVWATCH_SHEDULE=@every 5m"}, []string{"validate"}, 0, []string{"PROVWATCH_SHEDULE", "did you mean PROVWATCH_SCHEDULE?"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := run(t, tc.env, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout:%s\nstderr:%s", code, tc.code, out, errOut)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out+errOut, w) {
+					t.Errorf("output does not mention %q:\n%s%s", w, out, errOut)
+				}
+			}
+		})
+	}
+}
+
+func TestValidateListsWarnings(t *testing.T) {
+	t.Parallel()
+	cfg := writeFile(t, t.TempDir(), "openclaw.json", `{
+  models: { providers: { Lab: { baseUrl: "http://gpu-a:8000/v1" }, lab: { baseUrl: "http://gpu-b:8000/v1" } } },
+  agents: { defaults: { model: "lab/coder" } },
+}`)
+	code, out, errOut := run(t, []string{"PROVWATCH_HEALTH_FAIL_AFTR=5"}, "validate", "--openclaw-config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	for _, want := range []string{"Warnings (2)", "models.providers.lab: the same provider as models.providers.Lab (line 2)", "PROVWATCH_HEALTH_FAIL_AFTR is not a provwatch variable"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("validate does not list %q:\n%s", want, out)
+		}
 	}
 }

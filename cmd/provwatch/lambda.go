@@ -18,8 +18,7 @@ import (
 // JSON payload accepted, the JSON report returned.
 func lambdaMain(stderr io.Writer) int {
 	var c commonFlags
-	c.logLevel = firstNonEmpty(os.Getenv("PROVWATCH_LOG_LEVEL"), "info")
-	c.logFormat = "json"
+	c.logFormat = "json" // PROVWATCH_LOG_LEVEL still applies, read by the logger
 	ctx := context.Background()
 	e, err := c.load(ctx, stderr, false)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 
 	"github.com/rs/zerolog"
@@ -46,6 +47,9 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 	hangup <-chan struct{}, onListen func(string), onEvent func(remediate.Event)) error {
 	prom := reporter.NewPrometheus()
 	history := reporter.NewHistory(0, 0)
+	// A reload builds beside the daemon (and may be given up), so what the
+	// builds share is guarded.
+	var mu sync.Mutex
 	var closers []func()
 	var log zerolog.Logger
 	build := func(ctx context.Context) (*engine.Engine, error) {
@@ -53,12 +57,14 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 		if err != nil {
 			return nil, err
 		}
-		log = e.log
 		opt, closeSinks, err := e.engineOptions(ctx, "run", stdout, dryRun)
 		if err != nil {
 			return nil, err
 		}
+		mu.Lock()
+		log = e.log
 		closers = append(closers, closeSinks)
+		mu.Unlock()
 		opt.Sinks = append(opt.Sinks, prom)
 		opt.OnEvent = func(ev remediate.Event) {
 			history.AddEvent(ev)
@@ -78,7 +84,10 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 		Metrics: prom.Handler(), History: history,
 		Reload: build, Hangup: hangup, OnListen: onListen,
 		Flush: func() {
-			for _, f := range closers {
+			mu.Lock()
+			fs := append([]func(){}, closers...)
+			mu.Unlock()
+			for _, f := range fs {
 				f()
 			}
 		},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -19,6 +20,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/awsclient"
 	"github.com/provwatch/provwatch/notify"
 	"github.com/provwatch/provwatch/probes"
 )
@@ -34,8 +36,23 @@ type commonFlags struct {
 func (c *commonFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.openclawConfig, "openclaw-config", "", "OpenClaw config: a file or ssm:/parameter/name")
 	fs.StringVar(&c.config, "config", "", "provwatch settings file (YAML)")
-	fs.StringVar(&c.logLevel, "log-level", firstNonEmpty(os.Getenv("PROVWATCH_LOG_LEVEL"), c.logLevel, "info"), "log level: debug, info, warn, error (env PROVWATCH_LOG_LEVEL)")
-	fs.StringVar(&c.logFormat, "log-format", firstNonEmpty(os.Getenv("PROVWATCH_LOG_FORMAT"), c.logFormat), "log format: json or console (env PROVWATCH_LOG_FORMAT; default: console on a terminal)")
+	// The variables are read in newLogger, not as the flags' defaults, so
+	// that a bad value is reported against the variable that holds it.
+	fs.StringVar(&c.logLevel, "log-level", c.logLevel, "log level: debug, info, warn, error (env PROVWATCH_LOG_LEVEL; default info)")
+	fs.StringVar(&c.logFormat, "log-format", c.logFormat, "log format: json or console (env PROVWATCH_LOG_FORMAT; default: console on a terminal)")
+}
+
+// logSetting is a logging flag's value and where it came from: the flag
+// (a bad value is a usage error, 64) or its variable (a configuration
+// error, 78, naming the variable).
+func logSetting(flagValue, flagName, envName string) (value string, bad func(want string) error) {
+	if flagValue != "" {
+		return flagValue, func(want string) error { return usageErr("--%s %q: want %s", flagName, flagValue, want) }
+	}
+	v := os.Getenv(envName)
+	return v, func(want string) error {
+		return &configs.Error{File: envName, Msg: fmt.Sprintf("%q is not a valid value", v), Hint: "want " + want + ", or unset it"}
+	}
 }
 
 // providerList is the repeatable --provider flag.
@@ -72,6 +89,7 @@ type env struct {
 	settings configs.Settings
 	log      zerolog.Logger
 	getenv   func(string) string
+	warnings []string // what validate lists besides the logs: misread variables, ambiguous config
 
 	awsOnce sync.Once
 	awsCfg  aws.Config
@@ -83,12 +101,17 @@ type env struct {
 }
 
 func newLogger(c *commonFlags, stderr io.Writer) (zerolog.Logger, error) {
-	lvl, err := zerolog.ParseLevel(strings.ToLower(c.logLevel))
-	if err != nil || c.logLevel == "" {
-		return zerolog.Nop(), usageErr("--log-level %q: want debug, info, warn or error", c.logLevel)
+	level, badLevel := logSetting(c.logLevel, "log-level", "PROVWATCH_LOG_LEVEL")
+	if level == "" {
+		level = "info"
 	}
+	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
+	if err != nil || lvl == zerolog.NoLevel {
+		return zerolog.Nop(), badLevel("debug, info, warn or error")
+	}
+	format, badFormat := logSetting(c.logFormat, "log-format", "PROVWATCH_LOG_FORMAT")
 	var w io.Writer = stderr
-	switch c.logFormat {
+	switch format {
 	case "json":
 	case "console":
 		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly, NoColor: !isTerminal(stderr)}
@@ -97,7 +120,7 @@ func newLogger(c *commonFlags, stderr io.Writer) (zerolog.Logger, error) {
 			w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
 		}
 	default:
-		return zerolog.Nop(), usageErr("--log-format %q: want json or console", c.logFormat)
+		return zerolog.Nop(), badFormat("json or console")
 	}
 	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
 }
@@ -115,6 +138,10 @@ func (c *commonFlags) load(ctx context.Context, stderr io.Writer, discover bool)
 		return nil, err
 	}
 	e := &env{log: log, getenv: os.Getenv}
+	for _, w := range configs.UnknownEnv(os.Environ()) {
+		log.Warn().Msg(w)
+		e.warnings = append(e.warnings, w)
+	}
 
 	settingsPath := firstNonEmpty(c.config, os.Getenv("PROVWATCH_CONFIG"))
 	e.settings, err = configs.LoadSettings(settingsPath, os.Getenv)
@@ -136,6 +163,10 @@ func (c *commonFlags) load(ctx context.Context, stderr io.Writer, discover bool)
 	e.oc, err = configs.LoadOpenClaw(ctx, src)
 	if err != nil {
 		return nil, err
+	}
+	for _, w := range e.oc.Warnings {
+		log.Warn().Msg(w.String())
+		e.warnings = append(e.warnings, w.String())
 	}
 	if e.oc.Path == "" && discover {
 		e.oc.Providers = configs.Discover(os.Getenv)
@@ -191,7 +222,9 @@ func (e *env) prober() *probes.Prober {
 // keeping it off the path of commands that do not talk to AWS keeps start-up fast.
 func (e *env) aws(ctx context.Context) (aws.Config, error) {
 	e.awsOnce.Do(func() {
-		e.awsCfg, e.awsErr = awsconfig.LoadDefaultConfig(ctx)
+		// Every AWS client gets the HTTP client with attempt timeouts: an
+		// endpoint that accepts and never answers must not hang a cycle.
+		e.awsCfg, e.awsErr = awsconfig.LoadDefaultConfig(ctx, awsconfig.WithHTTPClient(awsclient.HTTPClient()))
 		if e.awsErr == nil && e.awsCfg.Region == "" {
 			e.awsErr = errors.New("no AWS region is configured (set AWS_REGION)")
 		}

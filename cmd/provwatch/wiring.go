@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -35,7 +36,16 @@ func configsWriteSummary(w io.Writer, e *env) error {
 			s.Metrics.Sink = "cloudwatch"
 		}
 	}
-	return reporter.WriteCostSummary(w, e.oc, s)
+	if err := reporter.WriteCostSummary(w, e.oc, s); err != nil {
+		return err
+	}
+	if len(e.warnings) > 0 {
+		fmt.Fprintf(w, "\nWarnings (%d)\n", len(e.warnings))
+		for _, warn := range e.warnings {
+			fmt.Fprintf(w, "  %s\n", warn)
+		}
+	}
+	return nil
 }
 
 // ssmFor returns an SSM client when loc needs one, else nil.

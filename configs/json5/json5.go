@@ -265,13 +265,21 @@ func (p *parser) describe(off int) string {
 	return fmt.Sprintf("U+%04X", r)
 }
 
-// word returns the run of identifier characters at off, capped for messages.
+// maxQuotedWord is the longest word a message quotes whole. A longer one
+// is shown by its first four characters: an unquoted value that long is
+// likely a key (apiKey: gsk_…), and messages reach logs.
+const maxQuotedWord = 12
+
+// word returns the run of identifier characters at off, for messages.
 func (p *parser) word(off int) string {
-	end := off
-	for end < len(p.src) && end-off < 40 {
+	end, n := off, 0
+	for end < len(p.src) {
 		r, size := utf8.DecodeRuneInString(p.src[end:])
 		if !isIdentPart(r) {
 			break
+		}
+		if n++; n > maxQuotedWord {
+			return string([]rune(p.src[off:end])[:4]) + "…"
 		}
 		end += size
 	}

@@ -199,6 +199,9 @@ func TestParseJSON5Errors(t *testing.T) {
 		{"invalid utf8 outside string", "\xff", 1, 1, "unexpected invalid UTF-8 byte 0xFF, expected a value"},
 		{"crlf lines", "{\r\n\r\n  a: ]}", 3, 6, "unexpected ']', expected a value"},
 		{"column in bytes after multibyte", "{'é': x}", 1, 8, `unexpected word "x", expected a value (put strings in quotes)`},
+		// An unquoted key must not be quoted back whole into a message or a log.
+		{"unquoted key", "{apiKey: gsk_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789}", 1, 10, `unexpected word "gsk_…", expected a value (put strings in quotes)`},
+		{"twelve characters are shown", "{a: abcdefghijkl}", 1, 5, `unexpected word "abcdefghijkl", expected a value (put strings in quotes)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -34,6 +34,11 @@ type Options struct {
 	// error the old engine keeps running.
 	Reload func(ctx context.Context) (*engine.Engine, error)
 	Hangup <-chan struct{}
+	// ReloadTimeout bounds one reload; default 1 minute. A reload runs
+	// beside the daemon, never in the loop that watches for the stop
+	// signal, and one that takes longer is given up (the old configuration
+	// stays) even if it does not honour its context.
+	ReloadTimeout time.Duration
 	// ShutdownGrace bounds how long a cycle in flight may run after the stop
 	// signal before it is cancelled; default 10 s. With the 8 s metrics flush
 	// and 2 s for the HTTP server, a shutdown ends within 20 s, well inside
@@ -41,6 +46,9 @@ type Options struct {
 	ShutdownGrace time.Duration
 	// OnListen is told the address the HTTP server listens on.
 	OnListen func(addr string)
+	// MaxConns caps the connections the HTTP server holds; 0 means a
+	// quarter of the open-file limit, between 8 and 512.
+	MaxConns int
 	// Flush is called once at shutdown, after the last cycle, to flush metrics.
 	Flush func()
 }
@@ -59,12 +67,17 @@ type Daemon struct {
 
 	recheckMu sync.Mutex
 	recheck   *time.Timer
+
+	conns atomic.Pointer[connLimiter] // the HTTP server's, once it listens
 }
 
 // New returns a Daemon.
 func New(opt Options) *Daemon {
 	if opt.ShutdownGrace <= 0 {
 		opt.ShutdownGrace = 10 * time.Second
+	}
+	if opt.ReloadTimeout <= 0 {
+		opt.ReloadTimeout = time.Minute
 	}
 	d := &Daemon{opt: opt, log: opt.Log}
 	d.eng.Store(opt.Engine)
@@ -90,14 +103,35 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.started = time.Now()
 	ln, err := net.Listen("tcp", d.opt.Listen)
 	if err != nil {
-		return fmt.Errorf("http.listen %s: %w (is another provwatch running? set http.listen)", d.opt.Listen, err)
+		// The address is configuration: taken, or not one of this host's,
+		// the fix is in the settings (exit 78), not in provwatch.
+		file := d.eng.Load().Settings().Path
+		if file == "" {
+			file = "settings (defaults and PROVWATCH_* variables)"
+		}
+		return &configs.Error{File: file, Path: "http.listen", Msg: fmt.Sprintf("cannot listen on %s: %v", d.opt.Listen, errors.Unwrap(err)),
+			Hint: "is another provwatch running? set http.listen (PROVWATCH_HTTP_LISTEN) to a free address of this host", Err: err}
 	}
 	if d.opt.OnListen != nil {
 		d.opt.OnListen(ln.Addr().String())
 	}
-	srv := &http.Server{Handler: d.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	maxConns := d.opt.MaxConns
+	if maxConns <= 0 {
+		maxConns = defaultMaxConns()
+	}
+	limited := newConnLimiter(ln, maxConns)
+	d.conns.Store(limited)
+	srv := &http.Server{
+		Handler:           d.Handler(),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ConnState:         limited.track,
+	}
 	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(limited); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			d.log.Error().Err(err).Msg("http server stopped")
 		}
 	}()
@@ -120,13 +154,36 @@ func (d *Daemon) Run(ctx context.Context) error {
 	go d.tick(cycleCtx, roundFull) // a first cycle now, not one interval later
 	go d.liveness(cycleCtx)
 
+	// Reloads are built beside this loop, one at a time: a SIGHUP during a
+	// reload is remembered and served after it, and the stop signal is
+	// never kept waiting by a configuration that does not finish loading.
+	reloaded := make(chan reloadResult, 1)
+	reloading, again := false, false
+	startReload := func() {
+		reloading = true
+		go func() { reloaded <- d.build(ctx) }()
+	}
 	for done := false; !done; {
 		select {
 		case <-ctx.Done():
 			done = true
 		case <-d.opt.Hangup:
-			if nid, ok := d.reload(ctx, c, cycleCtx, id); ok {
+			if d.opt.Reload == nil {
+				continue
+			}
+			if reloading {
+				again = true
+				continue
+			}
+			startReload()
+		case r := <-reloaded:
+			reloading = false
+			if nid, ok := d.swap(r, c, cycleCtx, id); ok {
 				id = nid
+			}
+			if again {
+				again = false
+				startReload()
 			}
 		}
 	}
@@ -160,13 +217,34 @@ func (d *Daemon) schedule(c *cron.Cron, cycleCtx context.Context, spec string) (
 	return c.AddFunc(spec, func() { d.tick(cycleCtx, roundFull) })
 }
 
-// reload swaps in a new engine built from the configuration on disk,
-// keeping health state; on any error the old configuration stays.
-func (d *Daemon) reload(ctx context.Context, c *cron.Cron, cycleCtx context.Context, id cron.EntryID) (cron.EntryID, bool) {
-	if d.opt.Reload == nil {
-		return id, false
+type reloadResult struct {
+	eng *engine.Engine
+	err error
+}
+
+// build builds a new engine from the configuration on disk, within
+// ReloadTimeout: past it, or when ctx ends, the reload is given up even if
+// Reload itself does not return (a read stuck on a FIFO).
+func (d *Daemon) build(ctx context.Context) reloadResult {
+	rctx, cancel := context.WithTimeout(ctx, d.opt.ReloadTimeout)
+	defer cancel()
+	out := make(chan reloadResult, 1)
+	go func() {
+		ne, err := d.opt.Reload(rctx)
+		out <- reloadResult{ne, err}
+	}()
+	select {
+	case r := <-out:
+		return r
+	case <-rctx.Done():
+		return reloadResult{err: fmt.Errorf("the new configuration did not load within %s (%w)", d.opt.ReloadTimeout, rctx.Err())}
 	}
-	ne, err := d.opt.Reload(ctx)
+}
+
+// swap swaps in a reloaded engine, keeping health state; on any error the
+// old configuration stays.
+func (d *Daemon) swap(r reloadResult, c *cron.Cron, cycleCtx context.Context, id cron.EntryID) (cron.EntryID, bool) {
+	ne, err := r.eng, r.err
 	if err != nil {
 		d.log.Error().Err(err).Msg("reload failed; keeping the old configuration")
 		return id, false

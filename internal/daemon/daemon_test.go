@@ -1,10 +1,16 @@
 package daemon
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -207,5 +213,136 @@ func TestReloadKeepsHealthAndRefusesABadConfig(t *testing.T) {
 	waitFor(t, "the new engine to run a cycle", func() bool { return d.eng.Load() == ne && ne.Last() != nil })
 	if got := *ne.Last().Providers[0].Models[0].Since; !got.Equal(since) {
 		t.Fatalf("since after reload %v, want %v kept from before", got, since)
+	}
+}
+
+// TestListenFailureIsAConfigError: an address that cannot be listened on
+// (taken, or not this host's) is a configuration error naming http.listen,
+// so run exits 78, not 70.
+func TestListenFailureIsAConfigError(t *testing.T) {
+	t.Parallel()
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	for _, addr := range []string{taken.Addr().String(), "192.0.2.1:9464"} {
+		d := New(Options{Engine: newEngine(t, fleet(t), nil), Listen: addr, Log: zerolog.Nop()})
+		err := d.Run(context.Background())
+		if !errors.Is(err, configs.ErrConfig) || !strings.Contains(err.Error(), "http.listen") {
+			t.Errorf("listen %s: err = %v, want a configuration error naming http.listen", addr, err)
+		}
+	}
+}
+
+// holdConn opens a connection to the daemon and, when request is set,
+// makes one keep-alive request on it and reads the answer; the connection
+// is then left open and idle.
+func holdConn(t *testing.T, base string, request bool) net.Conn {
+	t.Helper()
+	c, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	if request {
+		if _, err := c.Write([]byte("GET /healthz HTTP/1.1\r\nHost: provwatch\r\n\r\n")); err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	return c
+}
+
+// TestIdleConnectionsNeverLockOutHealthz: the server holds at most
+// MaxConns connections; idle ones (kept alive after a request, or silent
+// since they connected) are closed to make room, so /healthz still answers
+// however many a client leaves open.
+func TestIdleConnectionsNeverLockOutHealthz(t *testing.T) {
+	t.Parallel()
+	const max = 4
+	base, d, _ := serve(t, Options{Engine: newEngine(t, fleet(t), nil), MaxConns: max})
+	for i := 0; i < 3*max; i++ {
+		holdConn(t, base, i%2 == 0)
+	}
+	cli := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	resp, err := cli.Get(base + "/healthz")
+	if err != nil {
+		t.Fatalf("/healthz with %d connections held: %v", 3*max, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("/healthz %d", resp.StatusCode)
+	}
+	if n := d.conns.Load().open(); n > max {
+		t.Errorf("the server holds %d connections, want at most %d", n, max)
+	}
+}
+
+func TestDefaultMaxConnsFollowsTheFileLimit(t *testing.T) {
+	t.Parallel()
+	n := defaultMaxConns()
+	if n < maxConnsFloor || n > maxConnsCeiling || (openFileLimit()/4 >= maxConnsFloor && n > openFileLimit()/4) {
+		t.Errorf("defaultMaxConns() = %d with an open-file limit of %d", n, openFileLimit())
+	}
+}
+
+// TestAHangingReloadNeitherFreezesNorBlocksShutdown: a SIGHUP whose new
+// configuration never finishes loading (an $include of a FIFO) leaves the
+// daemon serving, a later reload still works once the hung one is given
+// up, and the stop signal is honoured at once.
+func TestAHangingReloadNeitherFreezesNorBlocksShutdown(t *testing.T) {
+	t.Parallel()
+	f := fleet(t)
+	e := newEngine(t, f, nil)
+	next := newEngine(t, f, nil)
+	stuck := make(chan struct{}) // never closed: the first reload ignores its context too
+	var calls atomic.Int32
+	reload := func(ctx context.Context) (*engine.Engine, error) {
+		if calls.Add(1) == 1 {
+			<-stuck
+		}
+		return next, nil
+	}
+	hup := make(chan struct{})
+	addr := make(chan string, 1)
+	d := New(Options{Engine: e, Reload: reload, Hangup: hup, ReloadTimeout: 100 * time.Millisecond,
+		Listen: "127.0.0.1:0", Log: zerolog.Nop(), OnListen: func(a string) { addr <- a }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	base := "http://" + <-addr
+
+	send := func() {
+		select {
+		case hup <- struct{}{}:
+		case <-time.After(30 * time.Second):
+			t.Fatal("the daemon stopped taking SIGHUPs while a reload hung")
+		}
+	}
+	send()
+	send() // taken while the first reload hangs
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatalf("/healthz while a reload hangs: %v", err)
+	}
+	resp.Body.Close()
+	waitFor(t, "the reload after the hung one to apply", func() bool { return d.eng.Load() == next })
+
+	calls.Store(0) // the next reload hangs again; the stop signal must not wait for it
+	send()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run returned %v", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Run did not return after cancel while a reload hung")
 	}
 }

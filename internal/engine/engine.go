@@ -98,7 +98,7 @@ func (e *Engine) Settings() configs.Settings { return e.opt.Settings }
 // fully only when it answers: one that hangs costs the round the short
 // liveness timeout, not the probe's.
 func (e *Engine) Cycle(ctx context.Context) (*reporter.Report, error) {
-	return e.round(ctx, func(now time.Time) []probes.Result {
+	return e.round(ctx, func(ctx context.Context, now time.Time) []probes.Result {
 		dead, _ := e.alive(ctx, e.livenessChecked())
 		skip := map[string]bool{}
 		for _, r := range dead {
@@ -137,7 +137,7 @@ func (e *Engine) Liveness(ctx context.Context) (*reporter.Report, error) {
 	if len(provs) == 0 {
 		return nil, nil
 	}
-	return e.round(ctx, func(now time.Time) []probes.Result {
+	return e.round(ctx, func(ctx context.Context, now time.Time) []probes.Result {
 		dead, _ := e.alive(ctx, provs)
 		return dead
 	})
@@ -154,7 +154,9 @@ func (e *Engine) alive(ctx context.Context, provs []*configs.Provider) (dead []p
 	var wg sync.WaitGroup
 	for i, p := range provs {
 		wg.Go(func() {
-			res, ok := e.opt.Prober.Alive(ctx, probes.Job{Provider: p, Models: e.wants[p.ID]}, e.opt.Settings.Liveness.Timeout)
+			// Never longer than a probe may take.
+			timeout := min(e.opt.Settings.Liveness.Timeout, e.opt.Settings.Timeout)
+			res, ok := e.opt.Prober.Alive(ctx, probes.Job{Provider: p, Models: e.wants[p.ID]}, timeout)
 			answers[i] = answer{res, ok}
 		})
 	}
@@ -200,7 +202,7 @@ func (e *Engine) Recheck(ctx context.Context) (*reporter.Report, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	return e.round(ctx, func(now time.Time) []probes.Result {
+	return e.round(ctx, func(ctx context.Context, now time.Time) []probes.Result {
 		dead, up := e.alive(ctx, live)
 		for _, p := range up {
 			full = append(full, p.ID)
@@ -243,9 +245,10 @@ func (e *Engine) Once(ctx context.Context) (*reporter.Report, error) {
 }
 
 // round is one pass down the pipeline: observe (collect's results) →
-// health → plan → report, target, sinks → state. A round that observed
-// nothing returns nil, nil.
-func (e *Engine) round(ctx context.Context, collect func(now time.Time) []probes.Result) (*reporter.Report, error) {
+// health → plan → report, target, sinks → state. collect's context ends at
+// the cycle deadline (Settings.CycleDeadline); a probe it cut is no
+// observation. A round that observed nothing returns nil, nil.
+func (e *Engine) round(ctx context.Context, collect func(ctx context.Context, now time.Time) []probes.Result) (*reporter.Report, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.loaded {
@@ -253,10 +256,24 @@ func (e *Engine) round(ctx context.Context, collect func(now time.Time) []probes
 		e.load(ctx)
 	}
 	now := e.opt.Clock.Now()
-	results := collect(now)
+	deadline := e.opt.Settings.CycleDeadline(now)
+	pctx, cancel := context.WithTimeout(ctx, deadline)
+	results := collect(pctx, now)
+	cancel()
 	if err := ctx.Err(); err != nil {
 		// Results cut short by shutdown are not observations of the providers.
 		return nil, fmt.Errorf("cycle cancelled: %w", err)
+	}
+	var cut []string
+	results = slices.DeleteFunc(results, func(r probes.Result) bool {
+		if r.Cut { // the deadline came first: no observation, the last result stands
+			cut = append(cut, r.ProviderID)
+		}
+		return r.Cut
+	})
+	if len(cut) > 0 {
+		e.opt.Log.Warn().Strs("providers", cut).Dur("deadline", deadline).
+			Msg("cycle deadline reached before these providers were probed; their last results stand (raise concurrency, or lower timeout)")
 	}
 	if len(results) == 0 {
 		return nil, nil

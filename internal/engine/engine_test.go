@@ -276,3 +276,49 @@ func TestExitCode(t *testing.T) {
 		t.Errorf("no models, one of two providers up: exit %d, want 1", got)
 	}
 }
+
+// TestCycleDeadline: ten providers that hang, probed one at a time with a
+// 300 ms timeout, would keep a round probing for 3 s; the cycle deadline
+// (the 1 s schedule interval) ends it, and the providers it cut are no
+// observation: they are not reported down and their state is untouched.
+func TestCycleDeadline(t *testing.T) {
+	t.Parallel()
+	specs := make([]sim.Spec, 10)
+	for i := range specs {
+		specs[i] = sim.Spec{Kind: sim.Groq} // hosted: no liveness checks, probed one at a time
+	}
+	f, err := sim.StartFleet(specs...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(f.Close)
+	for _, m := range f.Members() {
+		if err := m.SetFault(sim.Stall, sim.FaultParams{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s := configs.DefaultSettings()
+	s.Schedule, s.Timeout, s.Concurrency = "@every 1s", 300*time.Millisecond, 1
+	oc := &configs.OpenClaw{Path: "sim", Providers: f.Providers(), Chains: []configs.Chain{f.Chain()}}
+	e := engine.New(engine.Options{OpenClaw: oc, Settings: s, Log: zerolog.Nop(),
+		Prober: probes.New(probes.Options{Timeout: s.Timeout, Thresholds: s.Thresholds})})
+	rep, err := e.Cycle(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	reported := 0
+	for _, p := range rep.Providers {
+		for _, m := range p.Models {
+			reported++
+			if m.State != probes.Down || m.Reason != probes.ReasonTimeout {
+				t.Errorf("%s: %s/%s, want down/timeout for a probe that ran to its timeout", m.Ref, m.State, m.Reason)
+			}
+		}
+	}
+	if reported > 5 {
+		t.Errorf("%d of 10 hanging providers were probed to their timeout: the 1 s cycle deadline did not stop the round", reported)
+	}
+	if rep.Down != reported {
+		t.Errorf("down %d, want %d: providers the deadline cut must not count", rep.Down, reported)
+	}
+}

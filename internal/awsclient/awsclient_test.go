@@ -1,0 +1,100 @@
+package awsclient
+
+import (
+	"context"
+	"errors"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/ssm"
+)
+
+// silentEndpoint accepts connections and never answers, as a broken proxy
+// does. It returns its URL and counts the connections it took.
+func silentEndpoint(t *testing.T) (string, func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c) // held open, never written to
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range conns {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	return "http://" + ln.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return len(conns) }
+}
+
+func config(endpoint string, hc aws.HTTPClient) aws.Config {
+	return aws.Config{
+		Region:       "us-east-1",
+		Credentials:  credentials.NewStaticCredentialsProvider("AKIDTEST", "secret", ""),
+		BaseEndpoint: aws.String(endpoint),
+		HTTPClient:   hc,
+	}
+}
+
+// call runs GetParameter with no deadline of its own and fails the test,
+// instead of hanging it, if the client never gives up.
+func call(t *testing.T, cli *ssm.Client) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() {
+		_, err := cli.GetParameter(context.Background(), &ssm.GetParameterInput{Name: aws.String("/openclaw/model-order")})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(2 * time.Minute):
+		t.Fatal("GetParameter against an endpoint that never answers did not return")
+		return nil
+	}
+}
+
+// TestCallDeadlineEndsAHungCall: the SSM client's deadline bounds a call
+// whose every attempt hangs, retries included.
+func TestCallDeadlineEndsAHungCall(t *testing.T) {
+	t.Parallel()
+	url, _ := silentEndpoint(t)
+	cli := newSSM(config(url, nil), 200*time.Millisecond)
+	if err := call(t, cli); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the call deadline", err)
+	}
+}
+
+// TestHTTPClientBoundsEachAttempt: without a call deadline, the HTTP
+// client alone ends each silent attempt, so the SDK retries and then
+// gives up instead of waiting for ever.
+func TestHTTPClientBoundsEachAttempt(t *testing.T) {
+	t.Parallel()
+	url, conns := silentEndpoint(t)
+	fast := HTTPClient().WithReadTimeout(100 * time.Millisecond)
+	cli := ssm.NewFromConfig(config(url, fast), func(o *ssm.Options) { o.RetryMaxAttempts = 2 })
+	if err := call(t, cli); err == nil {
+		t.Fatal("a call to an endpoint that never answers succeeded")
+	}
+	if n := conns(); n < 2 {
+		t.Errorf("%d attempts, want the SDK to retry a timed-out attempt", n)
+	}
+}

@@ -25,16 +25,19 @@ type Result struct {
 
 // Run executes `openclaw args...` against configPath, isolated from the
 // machine: HOME, OPENCLAW_STATE_DIR and TMPDIR under a fresh temporary
-// directory, OPENCLAW_CONFIG_PATH=configPath, stdin /dev/null, no update
+// directory (or WithHome's), OPENCLAW_CONFIG_PATH=configPath, stdin /dev/null, no update
 // check, and an environment holding nothing but those, PATH and WithEnv's
 // pairs (no provider keys leak in from the test's environment). A non-zero
 // exit is not an error: it is in Result.
 func (c *CLI) Run(ctx context.Context, configPath string, args ...string) (Result, error) {
-	home, err := os.MkdirTemp("", "openclaw-home-")
-	if err != nil {
-		return Result{}, fmt.Errorf("openclaw %s: temp home: %w", strings.Join(args, " "), err)
+	home := c.home
+	if home == "" {
+		var err error
+		if home, err = os.MkdirTemp("", "openclaw-home-"); err != nil {
+			return Result{}, fmt.Errorf("openclaw %s: temp home: %w", strings.Join(args, " "), err)
+		}
+		defer os.RemoveAll(home)
 	}
-	defer os.RemoveAll(home)
 	abs, err := filepath.Abs(configPath)
 	if err != nil {
 		return Result{}, err

@@ -99,7 +99,10 @@ var ReadyTimeout = 3 * time.Minute
 // waits until it logs that it is ready, and stops it when the test ends.
 func (c *CLI) StartGateway(t testing.TB, configPath string) *Gateway {
 	t.Helper()
-	home := t.TempDir()
+	home := c.home
+	if home == "" {
+		home = t.TempDir()
+	}
 	abs, err := filepath.Abs(configPath)
 	if err != nil {
 		t.Fatal(err)

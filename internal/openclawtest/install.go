@@ -45,8 +45,9 @@ type CLI struct {
 	// Version is the openclaw package version.
 	Version string
 	// Dir is the install directory (the npm prefix).
-	Dir string
-	env []string // extra NAME=value pairs for every command
+	Dir  string
+	env  []string // extra NAME=value pairs for every command
+	home string   // fixed HOME (WithHome); "" = a fresh one per command
 }
 
 // Install returns the OpenClaw CLI, installing it on first use. It skips
@@ -181,6 +182,16 @@ func (c *CLI) nodeBin() string { return filepath.Join(c.Dir, "node_modules", "no
 func (c *CLI) WithEnv(kv ...string) *CLI {
 	cp := *c
 	cp.env = append(append([]string(nil), c.env...), kv...)
+	return &cp
+}
+
+// WithHome returns a copy of c whose commands (and gateway) all use home as
+// HOME, with state in home/state, and keep it: OpenClaw's own memory of a
+// config (last-known-good, health state) then carries from one command to
+// the next, as on a real machine.
+func (c *CLI) WithHome(home string) *CLI {
+	cp := *c
+	cp.home = home
 	return &cp
 }
 

@@ -2,11 +2,13 @@ package openclawtest_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +46,9 @@ func TestAddGateway(t *testing.T) {
 // 2026.9.x) and a missing ${VAR} (kept literal, with a warning).
 func TestCLIResolvesAChain(t *testing.T) {
 	cli := openclawtest.Install(t)
+	if strings.HasPrefix(cli.Version, "2026.2.") {
+		t.Skipf("OpenClaw %s has no agents.entries and no config validate --json (see TestCLIOldRoster)", cli.Version)
+	}
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "openclaw.json")
 	if err := os.WriteFile(cfg, []byte(`// a comment
@@ -84,6 +89,43 @@ func TestCLIResolvesAChain(t *testing.T) {
 	}
 	if _, err := cli.ModelsStatus(ctx, cfg, "nobody"); err == nil {
 		t.Error("an unknown agent gave a status")
+	}
+}
+
+// TestCLIOldRoster checks what 2026.2.x does differently, with
+// PROVWATCH_OPENCLAW_VERSION=2026.2.12: agents.list, an agent's string
+// model inheriting the defaults' fallbacks, and a bare id read as
+// anthropic/<id>.
+func TestCLIOldRoster(t *testing.T) {
+	cli := openclawtest.Install(t)
+	if !strings.HasPrefix(cli.Version, "2026.2.") {
+		t.Skipf("OpenClaw %s is not a 2026.2.x release", cli.Version)
+	}
+	cfg := filepath.Join(t.TempDir(), "openclaw.json")
+	if err := os.WriteFile(cfg, []byte(`{
+  agents: {
+    defaults: { model: { primary: "gpt-4.1", fallbacks: ["ollama/qwen3"] } },
+    list: [ { id: "main", default: true }, { id: "writer", model: "anthropic/claude-sonnet-4-5" } ],
+  },
+}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	def, err := cli.ModelsStatus(ctx, cfg, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.ResolvedDefault != "anthropic/gpt-4.1" || !strings.Contains(def.Result.Stderr, `Falling back to "anthropic/gpt-4.1"`) {
+		t.Errorf("defaults: resolved %q, stderr %q", def.ResolvedDefault, def.Result.Stderr)
+	}
+	writer, err := cli.ModelsStatus(ctx, cfg, "writer")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if writer.ResolvedDefault != "anthropic/claude-sonnet-4-5" || !slices.Equal(writer.Fallbacks, []string{"ollama/qwen3"}) {
+		t.Errorf("writer: resolved %q fallbacks %q; want the defaults' fallbacks inherited", writer.ResolvedDefault, writer.Fallbacks)
 	}
 }
 
@@ -155,5 +197,68 @@ func TestGatewayFollowsARenamedConfig(t *testing.T) {
 	}
 	if second.Status != 200 || !slices.Equal(second.Served, []string{"backup"}) {
 		t.Fatalf("turn after the reload: status %d served %v\n%s", second.Status, second.Served, second.Body)
+	}
+}
+
+// TestCLIRestoresAConfigThatLostMeta shows the trap a config writer must
+// avoid: once OpenClaw has written the file itself (adding `meta`, keeping
+// openclaw.json.bak), any later read of a version without `meta` restores
+// the .bak over it and keeps the rewrite as openclaw.json.clobbered.*. A
+// rewrite that keeps `meta` is read as written.
+func TestCLIRestoresAConfigThatLostMeta(t *testing.T) {
+	cli := openclawtest.Install(t)
+	if strings.HasPrefix(cli.Version, "2026.2.") {
+		t.Skipf("OpenClaw %s has no last-known-good recovery", cli.Version)
+	}
+	for _, keepMeta := range []bool{true, false} {
+		t.Run(fmt.Sprintf("keep meta %v", keepMeta), func(t *testing.T) {
+			cli := cli.WithHome(t.TempDir())
+			dir := t.TempDir()
+			cfg := filepath.Join(dir, "openclaw.json")
+			if err := os.WriteFile(cfg, []byte(`{
+  gateway: { mode: "local" },
+  agents: { defaults: { model: { primary: "ollama/qwen3", fallbacks: ["openai/gpt-4.1"] } } },
+}
+`), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			if r, err := cli.Run(ctx, cfg, "config", "set", "agents.defaults.timeoutSeconds", "600"); err != nil || r.ExitCode != 0 {
+				t.Fatalf("config set: %v %+v", err, r)
+			}
+			var doc map[string]any
+			b, err := os.ReadFile(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &doc); err != nil || doc["meta"] == nil {
+				t.Fatalf("OpenClaw's own write has no meta: %v\n%s", err, b)
+			}
+			if !keepMeta {
+				delete(doc, "meta")
+			}
+			doc["agents"].(map[string]any)["defaults"].(map[string]any)["model"].(map[string]any)["primary"] = "openai/gpt-4.1-mini"
+			out, _ := json.MarshalIndent(doc, "", "  ")
+			if err := openclawtest.WriteFileAtomic(cfg, append(out, '\n'), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			st, err := cli.ModelsStatus(ctx, cfg, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			clobbered, _ := filepath.Glob(cfg + ".clobbered.*")
+			if keepMeta {
+				if st.ResolvedDefault != "openai/gpt-4.1-mini" || len(clobbered) != 0 {
+					t.Errorf("a rewrite keeping meta: primary %q, clobbered %v", st.ResolvedDefault, clobbered)
+				}
+				return
+			}
+			if st.ResolvedDefault != "ollama/qwen3" || len(clobbered) != 1 ||
+				!strings.Contains(st.Result.Stderr, "Config auto-restored from backup: "+cfg+" (missing-meta-vs-last-good)") {
+				t.Errorf("a rewrite dropping meta: primary %q (want the .bak's ollama/qwen3), clobbered %v, stderr %q",
+					st.ResolvedDefault, clobbered, st.Result.Stderr)
+			}
+		})
 	}
 }

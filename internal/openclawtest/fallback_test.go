@@ -13,12 +13,25 @@ import (
 	"github.com/provwatch/provwatch/internal/sim"
 )
 
-// TestGatewayBareFallbackTakesThePrimarysProvider pins how the gateway
-// reads a fallback written without a provider: with the primary's
-// provider, not openai (which `models status` shows). The primary names a
-// model its simulator does not serve, so the turn falls back at once.
-func TestGatewayBareFallbackTakesThePrimarysProvider(t *testing.T) {
+// TestGatewayFallbackResolution pins how the gateway reads a chain's
+// fallbacks on a real turn. The primary names a model its simulator does
+// not serve, so the turn falls back at once.
+//   - A fallback written without a provider takes the primary's provider,
+//     not openai (which `models status` shows).
+//   - A fallback missing from a non-empty agents.defaults.models allowlist
+//     is still tried (2026.2.x dropped it).
+func TestGatewayFallbackResolution(t *testing.T) {
 	cli := openclawtest.Install(t)
+	cases := []struct{ name, fallbacks, models string }{
+		{"bare fallback", `["gpt-4.1"]`, ""},
+		{"fallback off the allowlist", `["backup/gpt-4.1"]`, `models: { "backup/gone-model": {} },`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) { serveThroughFallback(t, cli, tc.fallbacks, tc.models) })
+	}
+}
+
+func serveThroughFallback(t *testing.T, cli *openclawtest.CLI, fallbacks, models string) {
 	backup, err := sim.Start(sim.OpenAICompatible, sim.Options{APIKey: "sim-key", Models: []sim.Model{{ID: "gpt-4.1"}}})
 	if err != nil {
 		t.Fatal(err)
@@ -31,9 +44,9 @@ func TestGatewayBareFallbackTakesThePrimarysProvider(t *testing.T) {
     backup: { baseUrl: %q, api: "openai-completions", apiKey: "sim-key",
       models: [ { id: "gone-model", name: "gone-model" }, { id: "gpt-4.1", name: "gpt-4.1" } ] },
   } },
-  agents: { defaults: { model: { primary: "backup/gone-model", fallbacks: ["gpt-4.1"] } } },
+  agents: { defaults: { %s model: { primary: "backup/gone-model", fallbacks: %s } } },
 }
-`, openclawtest.GatewayBlock, backup.BaseURL())), 0o600); err != nil {
+`, openclawtest.GatewayBlock, backup.BaseURL(), models, fallbacks)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	g := cli.StartGateway(t, cfg)

@@ -33,6 +33,7 @@ func (s *Server) ollamaRoutes() {
 	m.HandleFunc("POST /api/show", s.ollamaShow)
 	m.HandleFunc("GET /api/ps", s.ollamaPS)
 	m.HandleFunc("POST /api/generate", s.ollamaGenerate)
+	m.HandleFunc("POST /api/chat", s.ollamaChat)
 	m.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
 		var data []obj // nil encodes as null: what an empty Ollama answers
 		for _, md := range s.view() {
@@ -41,13 +42,14 @@ func (s *Server) ollamaRoutes() {
 		writeJSON(w, 200, obj{"object": "list", "data": data})
 	})
 	m.HandleFunc("POST /v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
-		name := bodyModel(r)
-		if _, ok := s.ollamaFind(name); !ok {
-			writeJSON(w, 404, oaiErr(fmt.Sprintf("model '%s' not found", name), "not_found_error", nil))
+		var req chatRequest
+		_ = json.NewDecoder(r.Body).Decode(&req)
+		if _, ok := s.ollamaFind(req.Model); !ok {
+			writeJSON(w, 404, oaiErr(fmt.Sprintf("model '%s' not found", req.Model), "not_found_error", nil))
 			return
 		}
-		s.ollamaLoad(name)
-		writeJSON(w, 200, chatCompletion(name, s.now()))
+		s.ollamaLoad(req.Model)
+		s.writeChatCompletion(w, req)
 	})
 }
 

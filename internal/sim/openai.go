@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 )
@@ -125,7 +126,9 @@ func (s *Server) listEntry(m Model) obj {
 }
 
 func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
-	name := bodyModel(r)
+	var req chatRequest
+	_ = json.NewDecoder(r.Body).Decode(&req)
+	name := req.Model
 	models := s.view()
 	if s.kind == LlamaCpp {
 		// llama.cpp serves its one model whatever the request names.
@@ -144,7 +147,7 @@ func (s *Server) chatCompletions(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.inferenceHeaders(w)
-	writeJSON(w, 200, chatCompletion(name, s.now()))
+	s.writeChatCompletion(w, req)
 }
 
 func (s *Server) deepSeekBalance(w http.ResponseWriter, r *http.Request) {

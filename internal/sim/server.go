@@ -70,6 +70,7 @@ type Server struct {
 	logNext int
 
 	requests atomic.Int64
+	chats    atomic.Int64
 	done     chan struct{} // closed by Close: unblocks stalled answers
 }
 

@@ -260,3 +260,52 @@ func (p *Provider) SelfHosted() bool {
 	}
 	return false
 }
+
+// Model ids OpenClaw 2026.9.x rewrites before it calls the provider
+// (docs/configuration.md): short Anthropic names, xAI's retired names.
+var (
+	anthropicModelAliases = map[string]string{
+		"fable": "claude-fable-5-1", "fable-5": "claude-fable-5", "fable-5.1": "claude-fable-5-1", "fable-5-1": "claude-fable-5-1",
+		"haiku": "claude-haiku-4-5", "opus-5.5": "claude-opus-5-5", "opus-5-5": "claude-opus-5-5", "opus-5": "claude-opus-5",
+		"opus": "claude-opus-5", "opus-4.8": "claude-opus-4-8", "opus-4.7": "claude-opus-4-7", "opus-4.6": "claude-opus-4-6",
+		"mythos-5": "claude-mythos-5", "sonnet-5": "claude-sonnet-5", "sonnet": "claude-sonnet-5", "sonnet-4.6": "claude-sonnet-4-6",
+	}
+	xaiModelAliases = map[string]string{
+		"grok-4.3-latest": "grok-4.3", "grok-4.5-latest": "grok-4.5", "grok-build-latest": "grok-4.5",
+		"grok-4-fast-reasoning": "grok-4-fast", "grok-4-1-fast-reasoning": "grok-4-1-fast",
+	}
+)
+
+// ServedModel is the model id OpenClaw asks the provider for when a ref
+// names model on provider: OpenRouter's and NVIDIA's own routers keep
+// their prefix (openrouter/auto is the model "openrouter/auto"), Anthropic's
+// short names become full ids (sonnet is claude-sonnet-5), xAI's retired
+// names their successors, and a Hugging Face id loses a doubled prefix.
+// Probes ask for this id; reports keep the ref as written.
+func ServedModel(provider, model string) string {
+	lower := strings.ToLower(strings.TrimSpace(model))
+	switch canonicalProvider(provider) {
+	case "openrouter", "nvidia":
+		if m := strings.TrimSpace(model); m != "" && !strings.Contains(m, "/") {
+			return canonicalProvider(provider) + "/" + m
+		}
+	case "anthropic":
+		m := strings.TrimSpace(model)
+		if strings.HasPrefix(lower, "anthropic/") {
+			m, lower = m[len("anthropic/"):], lower[len("anthropic/"):]
+		}
+		if full, ok := anthropicModelAliases[lower]; ok {
+			return full
+		}
+		return m
+	case "xai":
+		if full, ok := xaiModelAliases[lower]; ok {
+			return full
+		}
+	case "huggingface":
+		if strings.HasPrefix(lower, "huggingface/") {
+			return strings.TrimSpace(model)[len("huggingface/"):]
+		}
+	}
+	return model
+}

@@ -375,6 +375,8 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 		if list.Kind != json5.KindArray {
 			return nil, r.errAt(list, "agents.list", "must be an array, got a "+list.Kind.String(), "")
 		}
+		r.warn(list, "agents.list", "agents.list is OpenClaw 2026.2.x's roster: 2026.9.x moves it to agents.entries with a warning, and rejects the file when an id is not lower-case",
+			"run openclaw doctor --fix to move it to agents.entries")
 		for i, a := range list.Items {
 			ap := fmt.Sprintf("agents.list[%d]", i)
 			if err := r.object(a, ap); err != nil {
@@ -423,7 +425,42 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 			}
 		}
 	}
+	r.checkOwnership(agents)
 	return chains, nil
+}
+
+// checkOwnership warns about a roster OpenClaw 2026.9.x rejects: more than
+// one agent needs agents.ownership "explicit", or exactly one agent marked
+// default: true.
+func (r *resolver) checkOwnership(agents *json5.Node) {
+	entries := agents.Get("entries")
+	if entries == nil || entries.Kind != json5.KindObject || len(dedupe(entries.Fields)) < 2 {
+		return
+	}
+	if o := agents.Get("ownership"); o != nil && o.Kind == json5.KindString && o.Str == "explicit" {
+		return
+	}
+	marked := 0
+	for _, f := range dedupe(entries.Fields) {
+		if d := f.Value.Get("default"); d != nil && d.Kind == json5.KindBool && d.Bool {
+			marked++
+		}
+	}
+	if marked != 1 {
+		r.warn(entries, "agents.ownership", "more than one agent, and neither agents.ownership: \"explicit\" nor one agent with default: true: OpenClaw 2026.9.x rejects the file",
+			`add agents.ownership: "explicit", or run openclaw doctor`)
+	}
+}
+
+// didYouMean is " (did you mean X?)" when key is a near miss of one of
+// the names, else "".
+func didYouMean(key string, names ...string) string {
+	for _, n := range names {
+		if key != n && (strings.HasPrefix(n, key) || strings.HasPrefix(key, n) || strings.EqualFold(key, n)) {
+			return " (did you mean " + n + "?)"
+		}
+	}
+	return ""
 }
 
 // readAliases reads agents.defaults.models, whose keys are refs and whose
@@ -496,7 +533,13 @@ func (r *resolver) readChain(m *json5.Node, path, name string, def *Chain) (Chai
 				}
 				c.Fallbacks = append(c.Fallbacks, ref)
 			}
-			c.Fixed = false
+			c.Fixed = name != DefaultsChain && len(c.Fallbacks) == 0
+		}
+		for _, f := range m.Fields {
+			if f.Key != "primary" && f.Key != "fallbacks" {
+				r.warn(f.Value, path+"."+f.Key, fmt.Sprintf("unknown key %q: OpenClaw 2026.9.x rejects the file%s", f.Key, didYouMean(f.Key, "primary", "fallbacks")),
+					"the model value takes primary and fallbacks only")
+			}
 		}
 	default:
 		return c, r.errAt(m, path, "must be a model ref string or {primary, fallbacks}, got a "+m.Kind.String(), "")

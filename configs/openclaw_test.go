@@ -115,7 +115,7 @@ func TestLoadOpenClawResolves(t *testing.T) {
 		{Name: "defaults", Path: "agents.defaults.model", Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-sonnet-4-5"}},
 		{Name: "coder", Path: "agents.list[1].model", Primary: "lab/Qwen/Qwen2.5-Coder-32B-Instruct", Fallbacks: []string{}, Fixed: true},
 		{Name: "ops", Path: "agents.list[2].model", Primary: "ollama/qwen3-coder", Fallbacks: []string{"groq/llama-3.1-8b-instant"}},
-		{Name: "writer", Path: "agents.entries.writer.model", Primary: "google/gemini-2.5-pro", Fallbacks: []string{}},
+		{Name: "writer", Path: "agents.entries.writer.model", Primary: "google/gemini-2.5-pro", Fallbacks: []string{}, Fixed: true},
 	}
 	if got := publicChains(oc.Chains); !reflect.DeepEqual(got, wantChains) {
 		t.Errorf("chains:\n got %+v\nwant %+v", got, wantChains)
@@ -420,7 +420,7 @@ func TestAgentChainsAsOpenClawResolvesThem(t *testing.T) {
 		{Name: "private", Path: "agents.entries.Private.model", Primary: "ollama/qwen3-coder:30b", Fallbacks: []string{}, Fixed: true},
 		{Name: "str", Path: "agents.entries.str.model", Primary: "ollama/llama3.1", Fallbacks: []string{}, Fixed: true},
 		{Name: "own", Path: "agents.entries.own.model", Primary: "openai/gpt-4o", Fallbacks: []string{"ollama/qwen3"}},
-		{Name: "none", Path: "agents.entries.none.model", Primary: "openai/gpt-4o", Fallbacks: []string{}},
+		{Name: "none", Path: "agents.entries.none.model", Primary: "openai/gpt-4o", Fallbacks: []string{}, Fixed: true},
 		{Name: "tail", Path: "agents.entries.tail.model", Primary: "ollama/qwen3", Fallbacks: []string{"openai/gpt-4o"}},
 	}
 	if got := publicChains(oc.Chains); !reflect.DeepEqual(got, want) {

@@ -405,7 +405,7 @@ func wantsByProvider(oc *configs.OpenClaw) map[string][]probes.Want {
 		if err != nil {
 			continue
 		}
-		w := probes.Want{Ref: ref, Model: r.Model}
+		w := probes.Want{Ref: ref, Model: configs.ServedModel(r.Provider, r.Model)}
 		if p := byID[r.Provider]; p != nil {
 			if m := p.Model(r.Model); m != nil {
 				w.ConfiguredContextWindow = m.ContextWindow

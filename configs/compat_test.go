@@ -1,0 +1,159 @@
+package configs
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// compatExpected is a corpus case's expected.json: what the real OpenClaw
+// CLI made of the config (docs/openclaw-compat.md).
+type compatExpected struct {
+	OpenClaw string                  `json:"openclaw"`
+	Valid    bool                    `json:"valid"`
+	Warnings []string                `json:"warnings"`
+	Errors   []string                `json:"errors"`
+	Defaults *compatChain            `json:"defaults"`
+	Agents   map[string]*compatChain `json:"agents"`
+}
+
+type compatChain struct {
+	Primary       string   `json:"primary"`
+	Fallbacks     []string `json:"fallbacks"`
+	PrimaryFrom   string   `json:"primaryFrom"`
+	FallbacksFrom string   `json:"fallbacksFrom"`
+}
+
+// displayedRaw are the refs `openclaw models status` lists as written
+// while the gateway runs them resolved: an alias, and a bare fallback
+// (which takes its primary's provider). The corpus records the CLI's
+// display; provwatch watches what runs. Each case names what it shows raw.
+var displayedRaw = map[string]map[string]string{
+	"aliases":           {"FAST": "openai/gpt-4.1-mini"},
+	"bare-id":           {"gpt-4o": "openai/gpt-4o"},
+	"env-escaped":       {"${LITERAL_MODEL}": "ollama/${LITERAL_MODEL}"},
+	"env-missing":       {"${EMPTY_MODEL}": "openai/${EMPTY_MODEL}"},
+	"model-id-rewrites": {"xai/grok-4-fast-reasoning": "xai/grok-4-fast"},
+}
+
+// served is an order with each ref as the model OpenClaw asks its
+// provider for (ServedModel).
+func served(o Order) Order {
+	refs := o.Refs()
+	for i, s := range refs {
+		if r, err := ParseRef(s); err == nil {
+			refs[i] = r.Provider + "/" + ServedModel(r.Provider, r.Model)
+		}
+	}
+	return OrderOf(refs)
+}
+
+// TestOpenClawCompatCorpus reads every corpus config as provwatch does and
+// compares it with what OpenClaw 2026.9.6 made of it: a file OpenClaw
+// accepts is never refused, one it rejects gets an error or a warning, and
+// every chain resolves to what OpenClaw runs.
+func TestOpenClawCompatCorpus(t *testing.T) {
+	t.Parallel()
+	root := filepath.Join("testdata", "openclaw-compat")
+	cases, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cases) < 25 {
+		t.Fatalf("the corpus has %d cases", len(cases))
+	}
+	for _, c := range cases {
+		if !c.IsDir() {
+			continue
+		}
+		t.Run(c.Name(), func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(root, c.Name())
+			var want compatExpected
+			b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, &want); err != nil {
+				t.Fatal(err)
+			}
+			env := compatEnv(t, dir)
+			oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: func(k string) string { return env[k] }})
+			if !want.Valid {
+				if err == nil && len(oc.Warnings) == 0 {
+					t.Fatalf("OpenClaw rejects this config (%v); provwatch says nothing", want.Errors)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("OpenClaw accepts this config; provwatch refuses it: %v", err)
+			}
+			chains := map[string]Chain{}
+			for _, ch := range oc.Chains {
+				chains[ch.Name] = ch
+			}
+			def, hasDef := oc.Defaults()
+			check := func(who string, got Order, w *compatChain) {
+				t.Helper()
+				exp := Order{Primary: w.Primary, Fallbacks: append([]string{}, w.Fallbacks...)}
+				for i, f := range exp.Fallbacks {
+					if r, ok := displayedRaw[c.Name()][f]; ok {
+						exp.Fallbacks[i] = r
+					}
+				}
+				if !served(Dedupe(got)).Equal(served(Dedupe(exp))) {
+					t.Errorf("%s: provwatch reads %s, OpenClaw runs %s", who, got.Text(), exp.Text())
+				}
+			}
+			if want.Defaults != nil {
+				if !hasDef {
+					t.Fatalf("no agents.defaults.model; OpenClaw runs %+v", want.Defaults)
+				}
+				check("defaults", def.Order(), want.Defaults)
+			}
+			for id, w := range want.Agents {
+				own, ok := chains[id]
+				switch {
+				case w.PrimaryFrom == "defaults" && w.FallbacksFrom == "defaults":
+					if ok {
+						t.Errorf("agent %s runs on the defaults' chain; provwatch gives it its own %s", id, own.Order().Text())
+					} else if hasDef {
+						check("agent "+id+" (on the defaults)", def.Order(), w)
+					}
+				case !ok:
+					t.Errorf("agent %s has a chain of its own in OpenClaw (%s, %v); provwatch has none", id, w.Primary, w.Fallbacks)
+				default:
+					check("agent "+id, own.Order(), w)
+					if movable := w.FallbacksFrom == "agent" && len(w.Fallbacks) > 0; movable == own.Fixed {
+						t.Errorf("agent %s: Fixed = %v, but its fallbacks come from %s (%v)", id, own.Fixed, w.FallbacksFrom, w.Fallbacks)
+					}
+				}
+			}
+		})
+	}
+}
+
+// compatEnv reads a case's env file: NAME=value lines.
+func compatEnv(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	env := map[string]string{}
+	f, err := os.Open(filepath.Join(dir, "env"))
+	if os.IsNotExist(err) {
+		return env
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), "="); ok && !strings.HasPrefix(k, "#") {
+			env[strings.TrimSpace(k)] = v
+		}
+	}
+	return env
+}

@@ -38,10 +38,10 @@ func TestAcceptedWithWarnings(t *testing.T) {
 			unusable: []string{"lab"},
 		},
 		{
-			file:     "bare-id.json5",
+			file: "bare-id.json5",
 			warnings: []string{`testdata/warnings/bare-id.json5:3:11: agents.list: agents.list is OpenClaw 2026.2.x's roster: 2026.9.x moves it to agents.entries with a warning, and rejects the file when an id is not lower-case (run openclaw doctor --fix to move it to agents.entries)`,
 				`testdata/warnings/bare-id.json5:4:28: agents.list[0].model: model "gpt-4o-mini" is specified without provider; OpenClaw falls back to "openai/gpt-4o-mini" (write "openai/gpt-4o-mini")`},
-			chain:    Chain{Name: "main", Path: "agents.list[0].model", Primary: "openai/gpt-4o-mini", Fallbacks: []string{}, Fixed: true},
+			chain: Chain{Name: "main", Path: "agents.list[0].model", Primary: "openai/gpt-4o-mini", Fallbacks: []string{}, Fixed: true},
 		},
 	}
 	entries, err := os.ReadDir("testdata/warnings")

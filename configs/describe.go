@@ -1,6 +1,7 @@
 package configs
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -63,7 +64,14 @@ func WriteSummary(w io.Writer, oc *OpenClaw, s Settings) error {
 		ew.printf("  (none: agents.defaults.model is not set)\n")
 	}
 	for _, c := range chains {
-		ew.printf("  %s (%s)\n", c.Name, c.Path)
+		where := c.Path
+		if oc != nil && c.File != "" && c.File != oc.Path {
+			where += fmt.Sprintf(", written in %s:%d", c.File, c.Line)
+		}
+		ew.printf("  %s (%s)\n", c.Name, where)
+		if c.Fixed {
+			ew.printf("    never moved: this agent's model lists no fallbacks of its own\n")
+		}
 		for i, ref := range c.Refs() {
 			role := "fallback " + strconv.Itoa(i)
 			if i == 0 {
@@ -136,3 +144,93 @@ func (e *errWriter) Write(p []byte) (int, error) {
 }
 
 func (e *errWriter) printf(format string, args ...any) { fmt.Fprintf(e, format, args...) }
+
+// Summary is `provwatch validate --json`: what provwatch resolved, for
+// scripts. Field names are stable (docs/output.md).
+type Summary struct {
+	Valid          bool              `json:"valid"`
+	OpenClawConfig *string           `json:"openclaw_config"`
+	SettingsFile   *string           `json:"settings_file"`
+	Providers      []SummaryProvider `json:"providers"`
+	Chains         []SummaryChain    `json:"chains"`
+	Warnings       []SummaryProblem  `json:"warnings"`
+	// Error is why the configuration is invalid (with valid false).
+	Error *SummaryProblem `json:"error,omitempty"`
+}
+
+// SummaryProvider is one resolved provider. Never a key: only its state.
+type SummaryProvider struct {
+	ID          string   `json:"id"`
+	Flavour     Flavour  `json:"flavour"`
+	BaseURL     string   `json:"base_url"`
+	Key         string   `json:"key"`
+	DefinedIn   string   `json:"defined_in"`
+	SelfHosted  bool     `json:"self_hosted"`
+	Probed      bool     `json:"probed"`
+	Unprobed    string   `json:"unprobed,omitempty"`
+	ConfigError string   `json:"config_error,omitempty"`
+	Models      []string `json:"models"`
+}
+
+// SummaryChain is one watched chain.
+type SummaryChain struct {
+	Name      string   `json:"name"`
+	Path      string   `json:"path"`
+	Primary   string   `json:"primary"`
+	Fallbacks []string `json:"fallbacks"`
+	// Movable is false for an agent whose model lists no fallbacks of its
+	// own: it is watched, never reordered.
+	Movable bool   `json:"movable"`
+	File    string `json:"file,omitempty"`
+	Line    int    `json:"line,omitempty"`
+}
+
+// SummaryProblem is an error or a warning: where, what, what to do.
+type SummaryProblem struct {
+	File    string `json:"file,omitempty"`
+	Path    string `json:"path,omitempty"`
+	Line    int    `json:"line,omitempty"`
+	Col     int    `json:"col,omitempty"`
+	Message string `json:"message"`
+	Hint    string `json:"hint,omitempty"`
+}
+
+// ProblemOf is an error as a SummaryProblem: positioned when it is a
+// configuration *Error.
+func ProblemOf(err error) SummaryProblem {
+	var ce *Error
+	if errors.As(err, &ce) {
+		return SummaryProblem{File: ce.File, Path: ce.Path, Line: ce.Line, Col: ce.Col, Message: ce.Msg, Hint: ce.Hint}
+	}
+	return SummaryProblem{Message: err.Error()}
+}
+
+// Summarize is validate's --json view of a loaded configuration.
+func Summarize(oc *OpenClaw, s Settings) Summary {
+	sum := Summary{Valid: true, Providers: []SummaryProvider{}, Chains: []SummaryChain{}, Warnings: []SummaryProblem{}}
+	if s.Path != "" {
+		sum.SettingsFile = &s.Path
+	}
+	if oc == nil {
+		return sum
+	}
+	if oc.Path != "" {
+		sum.OpenClawConfig = &oc.Path
+	}
+	for _, p := range oc.Providers {
+		sp := SummaryProvider{ID: p.ID, Flavour: p.Flavour, BaseURL: redact.URL(p.BaseURL), Key: keyState(p), DefinedIn: p.Source,
+			SelfHosted: p.SelfHosted(), Probed: p.Unprobed == "" && p.ConfigError == "", Unprobed: p.Unprobed, ConfigError: p.ConfigError, Models: []string{}}
+		for _, m := range p.Models {
+			sp.Models = append(sp.Models, m.ID)
+		}
+		sum.Providers = append(sum.Providers, sp)
+	}
+	for _, c := range oc.Chains {
+		sum.Chains = append(sum.Chains, SummaryChain{Name: c.Name, Path: c.Path, Primary: c.Primary, Fallbacks: append([]string{}, c.Fallbacks...),
+			Movable: !c.Fixed, File: c.File, Line: c.Line})
+	}
+	for _, w := range oc.Warnings {
+		sum.Warnings = append(sum.Warnings, SummaryProblem{File: w.File, Path: w.Path, Line: w.Line, Col: w.Col, Message: w.Msg, Hint: w.Hint})
+	}
+	return sum
+}

@@ -193,3 +193,17 @@ func TestCycleDeadline(t *testing.T) {
 		}
 	}
 }
+
+// TestZeroMeansOff: "no hold" and "no liveness checks" are natural
+// settings; a negative duration is refused, saying what 0s means.
+func TestZeroMeansOff(t *testing.T) {
+	t.Parallel()
+	s, err := LoadSettings("", envOf(map[string]string{"PROVWATCH_HEALTH_MIN_HOLD": "0s", "PROVWATCH_HEALTH_MAX_HOLD": "0s", "PROVWATCH_LIVENESS_EVERY": "0s"}))
+	if err != nil || s.Health.MinHold != 0 || s.Health.MaxHold != 0 || s.Liveness.Every != 0 {
+		t.Fatalf("zero holds and liveness: %+v, %v", s, err)
+	}
+	_, err = LoadSettings("", envOf(map[string]string{"PROVWATCH_HEALTH_MIN_HOLD": "-1m"}))
+	if err == nil || !strings.Contains(err.Error(), "must not be negative") || !strings.Contains(err.Error(), "0s means no hold") {
+		t.Fatalf("negative min_hold: %v", err)
+	}
+}

@@ -15,3 +15,6 @@ func exchange(a, b string) (bool, error) {
 	}
 	return err == nil, err
 }
+
+// accessWrite reports whether this process may create files in dir.
+func accessWrite(dir string) error { return unix.Access(dir, unix.W_OK) }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -17,8 +18,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/awsclient"
 	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
 )
 
@@ -98,12 +101,24 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c commonFlags
+	var asJSON bool
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
 	c.register(fs)
+	fs.BoolVar(&asJSON, "json", false, "print what was resolved as one JSON document (docs/output.md)")
 	if err := parseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	e, err := c.load(ctx, stderr, false)
+	var check remediate.TargetCheck
+	if err == nil {
+		check, err = remediate.CheckTarget(ctx, e.settings.Remediation.Target, e.oc.Chains, os.Getenv)
+		if err != nil {
+			err = &configs.Error{File: firstNonEmpty(e.settings.Path, configs.EnvName("remediation.target")), Path: "remediation.target", Msg: err.Error(), Err: err}
+		}
+	}
+	if asJSON {
+		return writeValidateJSON(stdout, e, check, err)
+	}
 	if err != nil {
 		return err
 	}
@@ -113,8 +128,69 @@ func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err := configsWriteSummary(stdout, e); err != nil {
 		return err
 	}
+	if check.Location != "none" {
+		fmt.Fprintf(stdout, "\nRemediation target %s: ", check.Location)
+		if check.Checked {
+			fmt.Fprintln(stdout, "can be written")
+		} else {
+			fmt.Fprintln(stdout, "not checked")
+		}
+		for _, n := range check.Notes {
+			fmt.Fprintf(stdout, "  %s\n", n)
+		}
+	}
 	fmt.Fprintln(stdout, "configuration is valid")
 	return nil
+}
+
+// validateJSON is validate --json's document: the summary of what was
+// resolved, and the remediation target's check.
+type validateJSON struct {
+	configs.Summary
+	Target *remediate.TargetCheck `json:"target,omitempty"`
+}
+
+// writeValidateJSON prints one JSON document, valid or not, and returns
+// the status: a configuration error still exits 78.
+func writeValidateJSON(w io.Writer, e *env, check remediate.TargetCheck, loadErr error) error {
+	var doc validateJSON
+	if e != nil {
+		doc.Summary = configs.Summarize(e.oc, e.settings)
+		for _, msg := range e.envWarnings {
+			doc.Warnings = append(doc.Warnings, configs.SummaryProblem{Message: msg})
+		}
+		if check.Location != "" {
+			doc.Target = &check
+		}
+	} else {
+		doc.Summary = configs.Summarize(nil, configs.Settings{})
+	}
+	if loadErr != nil {
+		p := configs.ProblemOf(loadErr)
+		doc.Valid, doc.Error = false, &p
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return err
+	}
+	if loadErr != nil {
+		return &exitError{code: statusOf(loadErr), err: loadErr} // stderr says it too
+	}
+	return nil
+}
+
+// statusOf is the exit status of an error: its own for an exitError, 78
+// for configuration errors, 70 otherwise.
+func statusOf(err error) int {
+	var ee *exitError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, configs.ErrConfig):
+		return exitConfig
+	}
+	return exitSoftware
 }
 
 func cmdVersion(args []string, stdout, stderr io.Writer) error {

@@ -153,6 +153,82 @@ func TestValidatePrintsResolvedConfig(t *testing.T) {
 	}
 }
 
+// TestValidateJSON: one JSON document for scripts, valid or not; an
+// openclaw: target that could never be written makes validate exit 78,
+// naming the file and what to do.
+func TestValidateJSON(t *testing.T) {
+	t.Parallel()
+	f, cfg := fleetConfig(t)
+	code, out, errOut := run(t, []string{"PROVWATCH_REMEDIATION_TARGET=openclaw:" + cfg}, "validate", "--json", "--openclaw-config", cfg)
+	if code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, errOut)
+	}
+	var doc struct {
+		Valid     bool `json:"valid"`
+		Providers []struct {
+			ID, Key string
+			Probed  bool
+		} `json:"providers"`
+		Chains []struct {
+			Name, Primary string
+			Fallbacks     []string
+			Movable       bool
+		} `json:"chains"`
+		Warnings []any `json:"warnings"`
+		Target   *struct {
+			Location string
+			Checked  bool
+		} `json:"target"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, out)
+	}
+	chain := f.Chain()
+	if !doc.Valid || len(doc.Providers) != 3 || len(doc.Chains) != 1 || doc.Chains[0].Primary != chain.Primary || !doc.Chains[0].Movable ||
+		doc.Warnings == nil || doc.Target == nil || !doc.Target.Checked || doc.Target.Location != "openclaw:"+cfg {
+		t.Fatalf("validate --json:\n%s", out)
+	}
+	for _, m := range f.Members() {
+		if k := m.APIKey(); k != "" && strings.Contains(out, k) {
+			t.Errorf("validate --json printed %s's key", m.ID)
+		}
+	}
+
+	// The chain merged from an $include and a sibling cannot be rewritten
+	// in place: exit 78, in both forms, naming the file.
+	dir := t.TempDir()
+	writeFile(t, dir, "base.json5", `{agents: {defaults: {model: {primary: "ollama/qwen3", fallbacks: ["openai/gpt-4o"]}}}}`)
+	merged := writeFile(t, dir, "openclaw.json", `{$include: "./base.json5", agents: {defaults: {model: {fallbacks: ["groq/llama-3.3-70b-versatile"]}}}}`)
+	env := []string{"PROVWATCH_REMEDIATION_TARGET=openclaw:" + merged}
+	code, out, errOut = run(t, env, "validate", "--openclaw-config", merged)
+	if code != 78 || !strings.Contains(errOut, "remediation.target") || !strings.Contains(errOut, "base.json5") || !strings.Contains(errOut, "write it out in one file") {
+		t.Fatalf("validate of an unwritable target: exit %d\nstdout: %s\nstderr: %s", code, out, errOut)
+	}
+	code, out, _ = run(t, env, "validate", "--json", "--openclaw-config", merged)
+	var bad struct {
+		Valid bool `json:"valid"`
+		Error struct {
+			Path, Message string
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &bad); err != nil || code != 78 || bad.Valid || bad.Error.Path != "remediation.target" || !strings.Contains(bad.Error.Message, "base.json5") {
+		t.Fatalf("validate --json of an unwritable target: exit %d, %v\n%s", code, err, out)
+	}
+	// A broken config is still one JSON document, with the position.
+	broken := writeFile(t, dir, "broken.json5", "{\n  agents: {\n}\n")
+	code, out, _ = run(t, nil, "validate", "--json", "--openclaw-config", broken)
+	var syn struct {
+		Valid bool `json:"valid"`
+		Error struct {
+			File string
+			Line int
+		} `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &syn); err != nil || code != 78 || syn.Valid || syn.Error.File != broken || syn.Error.Line == 0 {
+		t.Fatalf("validate --json of a broken file: exit %d, %v\n%s", code, err, out)
+	}
+}
+
 func TestOnceWritesFileTargetAndKeepsState(t *testing.T) {
 	t.Parallel()
 	f, cfg := fleetConfig(t)

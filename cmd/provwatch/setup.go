@@ -89,7 +89,9 @@ type env struct {
 	settings configs.Settings
 	log      zerolog.Logger
 	getenv   func(string) string
-	warnings []string // what validate lists besides the logs: misread variables, ambiguous config
+	// envWarnings are the PROVWATCH_* variables provwatch does not read;
+	// validate lists them beside the config's own warnings.
+	envWarnings []string
 
 	awsOnce sync.Once
 	awsCfg  aws.Config
@@ -140,7 +142,7 @@ func (c *commonFlags) load(ctx context.Context, stderr io.Writer, discover bool)
 	e := &env{log: log, getenv: os.Getenv}
 	for _, w := range configs.UnknownEnv(os.Environ()) {
 		log.Warn().Msg(w)
-		e.warnings = append(e.warnings, w)
+		e.envWarnings = append(e.envWarnings, w)
 	}
 
 	settingsPath := firstNonEmpty(c.config, os.Getenv("PROVWATCH_CONFIG"))
@@ -166,7 +168,6 @@ func (c *commonFlags) load(ctx context.Context, stderr io.Writer, discover bool)
 	}
 	for _, w := range e.oc.Warnings {
 		log.Warn().Msg(w.String())
-		e.warnings = append(e.warnings, w.String())
 	}
 	if e.oc.Path == "" && discover {
 		e.oc.Providers = configs.Discover(os.Getenv)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/cloudwatch"
@@ -39,9 +40,13 @@ func configsWriteSummary(w io.Writer, e *env) error {
 	if err := reporter.WriteCostSummary(w, e.oc, s); err != nil {
 		return err
 	}
-	if len(e.warnings) > 0 {
-		fmt.Fprintf(w, "\nWarnings (%d)\n", len(e.warnings))
-		for _, warn := range e.warnings {
+	warnings := slices.Clone(e.envWarnings)
+	for _, cw := range e.oc.Warnings {
+		warnings = append(warnings, cw.String())
+	}
+	if len(warnings) > 0 {
+		fmt.Fprintf(w, "\nWarnings (%d)\n", len(warnings))
+		for _, warn := range warnings {
 			fmt.Fprintf(w, "  %s\n", warn)
 		}
 	}

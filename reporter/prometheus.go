@@ -4,7 +4,6 @@ import (
 	"context"
 	"math"
 	"net/http"
-	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -13,65 +12,51 @@ import (
 	"github.com/provwatch/provwatch/probes"
 )
 
-// Prometheus keeps the last cycle's facts as provwatch_ series for the
-// daemon's GET /metrics. Series of providers and models that leave the
-// report (removed from the config) are deleted, so a stale value never
-// looks current.
+// Prometheus serves the latest report's facts as provwatch_ series for the
+// daemon's GET /metrics. It is a collector over that report: every scrape
+// computes the series from it, so a provider or model that leaves the
+// config (or a value that becomes unknown) leaves /metrics with it, and
+// nothing is kept per series. The two counters accumulate across reports.
 type Prometheus struct {
-	reg *prometheus.Registry
-
-	probeSuccess   *prometheus.GaugeVec
-	probeDuration  *prometheus.GaugeVec
-	modelAvailable *prometheus.GaugeVec
-	contextWindow  *prometheus.GaugeVec
-	headroom       *prometheus.GaugeVec
-	healthState    *prometheus.GaugeVec
-	failover       prometheus.Gauge
-	orderChanges   prometheus.Counter
-	notifyFailed   prometheus.Counter
+	reg          *prometheus.Registry
+	orderChanges prometheus.Counter
+	notifyFailed prometheus.Counter
 
 	mu   sync.Mutex
-	live map[*prometheus.GaugeVec]map[string][]string // label values set by the last Publish
+	last *Report
 }
 
-var _ Sink = (*Prometheus)(nil)
+var (
+	_ Sink                 = (*Prometheus)(nil)
+	_ prometheus.Collector = (*promReport)(nil)
+)
 
 // promProbePhases are the phase label values of provwatch_probe_duration_seconds.
 var promProbePhases = []string{"dns", "connect", "tls", "ttfb", "transfer", "total"}
+
+// The gauges computed from the latest report.
+var (
+	promProbeSuccess = prometheus.NewDesc("provwatch_probe_success",
+		"1 when the provider's last probe got the answer its API documents, else 0.", []string{"provider"}, nil)
+	promProbeDuration = prometheus.NewDesc("provwatch_probe_duration_seconds",
+		"Duration of the provider's last probe by phase (dns, connect, tls, ttfb, transfer of the main request; total of all requests).", []string{"provider", "phase"}, nil)
+	promModelAvailable = prometheus.NewDesc("provwatch_model_available",
+		"1 unless the model's evaluated state is down (a degraded model still serves).", []string{"provider", "model"}, nil)
+	promContextWindow = prometheus.NewDesc("provwatch_context_window_tokens",
+		"Context window the provider gives the model, in tokens; absent when it cannot be known.", []string{"provider", "model"}, nil)
+	promHeadroom = prometheus.NewDesc("provwatch_ratelimit_headroom_ratio",
+		"Smallest remaining/limit ratio of the provider's rate limits (0..1); absent when the provider tells none.", []string{"provider"}, nil)
+	promHealthState = prometheus.NewDesc("provwatch_health_state",
+		"Evaluated health of the model: 0 healthy, 1 degraded, 2 down.", []string{"provider", "model"}, nil)
+	promFailover = prometheus.NewDesc("provwatch_failover_active",
+		"1 when the effective primary differs from the configured primary.", nil, nil)
+)
 
 // NewPrometheus returns a sink with its own registry holding only the
 // provwatch_ series.
 func NewPrometheus() *Prometheus {
 	p := &Prometheus{
 		reg: prometheus.NewRegistry(),
-		probeSuccess: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "provwatch_probe_success",
-			Help: "1 when the provider's last probe got the answer its API documents, else 0.",
-		}, []string{"provider"}),
-		probeDuration: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "provwatch_probe_duration_seconds",
-			Help: "Duration of the provider's last probe by phase (dns, connect, tls, ttfb, transfer of the main request; total of all requests).",
-		}, []string{"provider", "phase"}),
-		modelAvailable: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "provwatch_model_available",
-			Help: "1 unless the model's evaluated state is down (a degraded model still serves).",
-		}, []string{"provider", "model"}),
-		contextWindow: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "provwatch_context_window_tokens",
-			Help: "Context window the provider gives the model, in tokens; absent when it cannot be known.",
-		}, []string{"provider", "model"}),
-		headroom: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "provwatch_ratelimit_headroom_ratio",
-			Help: "Smallest remaining/limit ratio of the provider's rate limits (0..1); absent when the provider tells none.",
-		}, []string{"provider"}),
-		healthState: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: "provwatch_health_state",
-			Help: "Evaluated health of the model: 0 healthy, 1 degraded, 2 down.",
-		}, []string{"provider", "model"}),
-		failover: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "provwatch_failover_active",
-			Help: "1 when the effective primary differs from the configured primary.",
-		}),
 		orderChanges: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "provwatch_order_changes_total",
 			Help: "Changes of the effective fallback order since start.",
@@ -80,10 +65,8 @@ func NewPrometheus() *Prometheus {
 			Name: "provwatch_notifications_failed_total",
 			Help: "Notifications given up after their retries (or dropped from a full queue) since start; counted at the cycle after the failure.",
 		}),
-		live: map[*prometheus.GaugeVec]map[string][]string{},
 	}
-	p.reg.MustRegister(p.probeSuccess, p.probeDuration, p.modelAvailable, p.contextWindow,
-		p.headroom, p.healthState, p.failover, p.orderChanges, p.notifyFailed)
+	p.reg.MustRegister(&promReport{p}, p.orderChanges, p.notifyFailed)
 	return p
 }
 
@@ -96,62 +79,15 @@ func (p *Prometheus) Handler() http.Handler {
 	return promhttp.HandlerFor(p.reg, promhttp.HandlerOpts{})
 }
 
-// promSeriesSet collects the label values one Publish sets on one vector.
-type promSeriesSet map[string][]string
-
-func (s promSeriesSet) set(v *prometheus.GaugeVec, value float64, labels ...string) {
-	if math.IsNaN(value) || math.IsInf(value, 0) {
-		return // leave it absent rather than expose a meaningless value
-	}
-	v.WithLabelValues(labels...).Set(value)
-	s[strings.Join(labels, "\xff")] = labels
-}
-
-// Publish replaces the series with the report's facts.
+// Publish makes r the report /metrics shows, and counts its order changes
+// and given-up notifications.
 func (p *Prometheus) Publish(_ context.Context, r *Report) error {
 	if r == nil {
 		return nil
 	}
 	p.mu.Lock()
-	defer p.mu.Unlock()
-
-	sets := map[*prometheus.GaugeVec]promSeriesSet{}
-	for _, v := range []*prometheus.GaugeVec{p.probeSuccess, p.probeDuration, p.modelAvailable, p.contextWindow, p.headroom, p.healthState} {
-		sets[v] = promSeriesSet{}
-	}
-	for _, pr := range r.Providers {
-		if pr.API == probes.APIUnprobed {
-			continue // nothing was probed: no series
-		}
-		id := pr.ID
-		sets[p.probeSuccess].set(p.probeSuccess, metricBool(pr.Probe.OK), id)
-		ph := pr.Probe.Phases
-		for i, ms := range []float64{ph.DNS, ph.Connect, ph.TLS, ph.TTFB, ph.Transfer, pr.Probe.LatencyMS} {
-			sets[p.probeDuration].set(p.probeDuration, ms/1000, id, promProbePhases[i])
-		}
-		if h := pr.RateLimit.Headroom; h != nil {
-			sets[p.headroom].set(p.headroom, *h, id)
-		}
-		for _, m := range pr.Models {
-			model := ModelOfRef(m.Ref)
-			sets[p.modelAvailable].set(p.modelAvailable, metricBool(m.State != probes.Down), id, model)
-			sets[p.healthState].set(p.healthState, float64(m.State), id, model)
-			if m.ContextWindow != nil {
-				sets[p.contextWindow].set(p.contextWindow, float64(*m.ContextWindow), id, model)
-			}
-		}
-	}
-	// A series the last report set and this one does not is gone: its
-	// provider or model left the config, or its value became unknown.
-	for v, now := range sets {
-		for key, labels := range p.live[v] {
-			if _, ok := now[key]; !ok {
-				v.DeleteLabelValues(labels...)
-			}
-		}
-		p.live[v] = now
-	}
-	p.failover.Set(metricBool(FailoverActive(r)))
+	p.last = r
+	p.mu.Unlock()
 	if r.OrderChanges > 0 {
 		p.orderChanges.Add(float64(r.OrderChanges))
 	}
@@ -161,5 +97,59 @@ func (p *Prometheus) Publish(_ context.Context, r *Report) error {
 	return nil
 }
 
-// Close has nothing to flush; the registry keeps serving the last values.
+// Close has nothing to flush; /metrics keeps showing the last report.
 func (p *Prometheus) Close(context.Context) error { return nil }
+
+// promReport collects the gauges of the latest report.
+type promReport struct{ p *Prometheus }
+
+func (c *promReport) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{promProbeSuccess, promProbeDuration, promModelAvailable, promContextWindow, promHeadroom, promHealthState, promFailover} {
+		ch <- d
+	}
+}
+
+func (c *promReport) Collect(ch chan<- prometheus.Metric) {
+	c.p.mu.Lock()
+	r := c.p.last
+	c.p.mu.Unlock()
+	if r == nil {
+		return
+	}
+	gauge := func(d *prometheus.Desc, v float64, labels ...string) {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return // absent rather than a meaningless value
+		}
+		ch <- prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+	}
+	seen := map[string]bool{}
+	for _, pr := range r.Providers {
+		if pr.API == probes.APIUnprobed || seen[pr.ID] {
+			continue // nothing was probed: no series
+		}
+		seen[pr.ID] = true
+		id := pr.ID
+		gauge(promProbeSuccess, metricBool(pr.Probe.OK), id)
+		ph := pr.Probe.Phases
+		for i, ms := range []float64{ph.DNS, ph.Connect, ph.TLS, ph.TTFB, ph.Transfer, pr.Probe.LatencyMS} {
+			gauge(promProbeDuration, ms/1000, id, promProbePhases[i])
+		}
+		if h := pr.RateLimit.Headroom; h != nil {
+			gauge(promHeadroom, *h, id)
+		}
+		models := map[string]bool{}
+		for _, m := range pr.Models {
+			model := ModelOfRef(m.Ref)
+			if m.State == probes.Unknown || models[model] {
+				continue
+			}
+			models[model] = true
+			gauge(promModelAvailable, metricBool(m.State != probes.Down), id, model)
+			gauge(promHealthState, float64(m.State), id, model)
+			if m.ContextWindow != nil {
+				gauge(promContextWindow, float64(*m.ContextWindow), id, model)
+			}
+		}
+	}
+	gauge(promFailover, metricBool(FailoverActive(r)))
+}

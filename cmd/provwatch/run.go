@@ -50,7 +50,6 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 	// A reload builds beside the daemon (and may be given up), so what the
 	// builds share is guarded.
 	var mu sync.Mutex
-	var closers []func()
 	var log zerolog.Logger
 	build := func(ctx context.Context) (*engine.Engine, error) {
 		e, err := c.load(ctx, stderr, false)
@@ -63,8 +62,8 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 		}
 		mu.Lock()
 		log = e.log
-		closers = append(closers, closeSinks)
 		mu.Unlock()
+		opt.Close = closeSinks
 		opt.Sinks = append(opt.Sinks, prom)
 		opt.OnEvent = func(ev remediate.Event) {
 			history.AddEvent(ev)
@@ -83,14 +82,6 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 		Engine: eng, Listen: s.HTTP.Listen, Log: log,
 		Metrics: prom.Handler(), History: history,
 		Reload: build, Hangup: hangup, OnListen: onListen,
-		Flush: func() {
-			mu.Lock()
-			fs := append([]func(){}, closers...)
-			mu.Unlock()
-			for _, f := range fs {
-				f()
-			}
-		},
 	})
 	return d.Run(ctx)
 }

@@ -49,8 +49,6 @@ type Options struct {
 	// MaxConns caps the connections the HTTP server holds; 0 means a
 	// quarter of the open-file limit, between 8 and 512.
 	MaxConns int
-	// Flush is called once at shutdown, after the last cycle, to flush metrics.
-	Flush func()
 }
 
 // Daemon runs cycles until its context ends.
@@ -64,6 +62,8 @@ type Daemon struct {
 	lastFinish atomic.Int64 // unix nanos of the last finished round
 	stopping   atomic.Bool
 	interval   atomic.Int64 // schedule interval in nanos
+
+	retired sync.WaitGroup // engines swapped out by a reload, still flushing
 
 	recheckMu sync.Mutex
 	recheck   *time.Timer
@@ -198,9 +198,10 @@ func (d *Daemon) Run(ctx context.Context) error {
 		d.busy.Lock() // probes honour the context: this returns promptly
 		d.busy.Unlock()
 	}
-	if d.opt.Flush != nil {
-		d.opt.Flush()
-	}
+	// The engine in service flushes its metrics and notifications; so do
+	// those retired by reloads, if they have not finished yet.
+	d.eng.Load().Close()
+	d.retired.Wait()
 	sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
 	_ = srv.Shutdown(sctx)
@@ -254,6 +255,16 @@ func (d *Daemon) swap(r reloadResult, c *cron.Cron, cycleCtx context.Context, id
 	ne.Adopt(old)
 	d.eng.Store(ne)
 	d.busy.Unlock()
+	// The old engine's own sinks and notifier flush what they hold, beside
+	// the loop (CloudWatch may take seconds); shutdown waits for it.
+	d.retired.Add(1)
+	go func() {
+		defer d.retired.Done()
+		old.Close()
+	}()
+	if ne.NeedsRecheck() { // a confirmation the old engine awaited goes on
+		d.armRecheck(cycleCtx, ne.Settings().Health.RecheckInterval)
+	}
 	if ns := ne.Settings().Schedule; ns != old.Settings().Schedule {
 		nid, err := d.schedule(c, cycleCtx, ns)
 		if err != nil {

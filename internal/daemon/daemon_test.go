@@ -346,3 +346,89 @@ func TestAHangingReloadNeitherFreezesNorBlocksShutdown(t *testing.T) {
 		t.Fatal("Run did not return after cancel while a reload hung")
 	}
 }
+
+// TestReloadWithARecheckPendingKeepsStatusAndMetricsWhole: a SIGHUP while
+// a changed observation awaits its recheck keeps /status at 200 with every
+// provider and /metrics with every provider's series, through the reload
+// and the recheck round that follows it; the retired engine is closed.
+func TestReloadWithARecheckPendingKeepsStatusAndMetricsWhole(t *testing.T) {
+	t.Parallel()
+	f := fleet(t)
+	slow := func(s *configs.Settings) {
+		s.Schedule = "@every 1h" // only the first cycle, then rechecks
+		s.Health.RecheckInterval = 300 * time.Millisecond
+		s.Liveness.Every = 0
+	}
+	var closed atomic.Int32
+	prom := reporter.NewPrometheus()
+	build := func() *engine.Engine {
+		s := configs.DefaultSettings()
+		slow(&s)
+		s.Timeout = 2 * time.Second
+		s.Health.FailAfter, s.Health.RecoverAfter = 2, 2
+		oc := &configs.OpenClaw{Path: "sim", Providers: f.Providers(), Chains: []configs.Chain{f.Chain()}}
+		return engine.New(engine.Options{OpenClaw: oc, Settings: s, Log: zerolog.Nop(), Sinks: []reporter.Sink{prom},
+			Prober: probes.New(probes.Options{Timeout: s.Timeout, Thresholds: s.Thresholds}),
+			Close:  func() { closed.Add(1) }})
+	}
+	first := build()
+	hup := make(chan struct{}, 1)
+	base, d, _ := serve(t, Options{Engine: first, Reload: func(context.Context) (*engine.Engine, error) { return build(), nil },
+		Hangup: hup, Metrics: prom.Handler(), History: reporter.NewHistory(0, 0)})
+	waitFor(t, "the first cycle", func() bool { return first.Last() != nil })
+
+	// The primary stops answering; a round sees it and a recheck is pending.
+	if err := f.Members()[0].SetFault(sim.Refused, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Cycle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if !first.NeedsRecheck() {
+		t.Fatal("no recheck pending")
+	}
+	hup <- struct{}{}
+	waitFor(t, "the retired engine to be closed", func() bool { return closed.Load() == 1 })
+
+	whole := func(what string) {
+		t.Helper()
+		resp, err := http.Get(base + "/status")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep reporter.Report
+		json.NewDecoder(resp.Body).Decode(&rep)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || len(rep.Providers) != 2 {
+			t.Fatalf("%s: /status %d with %d providers, want 200 with 2", what, resp.StatusCode, len(rep.Providers))
+		}
+		resp, err = http.Get(base + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		for _, m := range f.Members() {
+			if !strings.Contains(string(b), `provwatch_probe_success{provider="`+m.ID+`"}`) {
+				t.Fatalf("%s: /metrics lacks %s's series:\n%s", what, m.ID, b)
+			}
+		}
+	}
+	whole("right after the reload")
+	// The recheck the old engine left pending runs on the new one.
+	waitFor(t, "the recheck round", func() bool {
+		rep := d.eng.Load().Last()
+		if rep == nil {
+			return false
+		}
+		for _, p := range rep.Providers {
+			for _, m := range p.Models {
+				if m.Ref == f.Chain().Primary && m.State == probes.Down {
+					return true
+				}
+			}
+		}
+		return false
+	})
+	whole("after the recheck")
+}

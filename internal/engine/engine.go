@@ -41,6 +41,10 @@ type Options struct {
 	// report and the round's events (none when nothing changed), so a
 	// consumer can treat one round's changes as one burst.
 	OnRound func(*reporter.Report, []remediate.Event)
+	// Close, when set, flushes and releases what belongs to this engine
+	// alone (its sinks' buffers, its notifier) when it is retired: at
+	// shutdown, or when a reload swaps in another.
+	Close func()
 }
 
 // Engine keeps what one round hands the next: health, the last results,
@@ -66,6 +70,18 @@ type Engine struct {
 	// unwritten are the transitions since the target last held the plan,
 	// so a write that failed and is retried later still says why.
 	unwritten []health.Transition
+
+	closeOnce sync.Once
+}
+
+// Close flushes and releases what belongs to this engine alone (Options.Close),
+// once.
+func (e *Engine) Close() {
+	e.closeOnce.Do(func() {
+		if e.opt.Close != nil {
+			e.opt.Close()
+		}
+	})
 }
 
 // New returns an Engine; state is loaded from the Store on the first round.

@@ -15,8 +15,8 @@ type builtin struct {
 	Flavour Flavour
 }
 
-// builtins holds the defaults SPEC 2a lists. Base URLs are written the way
-// OpenClaw configs write them (see WIRE.md): up to the version prefix for
+// builtins holds the defaults docs/reference.md §2a lists. Base URLs are written the way
+// OpenClaw configs write them (docs/probes.md): up to the version prefix for
 // OpenAI-style APIs, the host root for Anthropic and Ollama.
 var builtins = map[string]builtin{
 	"openai":     {"https://api.openai.com/v1", []string{"OPENAI_API_KEY"}, FlavourOpenAI},
@@ -172,7 +172,7 @@ var flavourByHost = map[string]Flavour{
 }
 
 // DecideFlavour picks the probe for a provider from the config alone, in
-// SPEC 2a's order: provider id, then base URL host (or Ollama's port
+// docs/reference.md §2a's order: provider id, then base URL host (or Ollama's port
 // 11434), then the `api` value, else generic OpenAI-compatible.
 func DecideFlavour(id, baseURL, api string) Flavour {
 	norm := strings.NewReplacer("-", "", "_", "", ".", "").Replace(strings.ToLower(id))

@@ -63,7 +63,7 @@ func (d *Doc) record(n *json5.Node, file string) {
 // be edited there.
 func (d *Doc) written(n *json5.Node) bool { return n != nil && d.parsed[n] }
 
-// ReadDoc reads the OpenClaw config src names (following SPEC's lookup
+// ReadDoc reads the OpenClaw config src names (following docs/reference.md §2a's lookup
 // order when src.Path is empty) with its $include files. A Doc with Path ""
 // means no config exists at all. Every error is an *Error.
 func ReadDoc(ctx context.Context, src Source) (*Doc, error) {
@@ -136,7 +136,7 @@ func parseDoc(ctx context.Context, path string, data []byte, read func(context.C
 	return d, nil
 }
 
-// resolvePath applies SPEC 2a's lookup order for an empty Source.Path.
+// resolvePath applies docs/reference.md §2a's lookup order for an empty Source.Path.
 // PROVWATCH_OPENCLAW_CONFIG is honoured here too, so callers that pass ""
 // still get the documented precedence.
 func resolvePath(src Source, getenv func(string) string) (string, error) {

@@ -25,7 +25,7 @@ type setting struct {
 	set  func(s *Settings, n *yaml.Node) error
 }
 
-// settingsKeys lists every key of SPEC 2b. A key whose path is a prefix of
+// settingsKeys lists every key of docs/reference.md §2b. A key whose path is a prefix of
 // others ("health") is a section; probes and metrics.dimensions are maps
 // taken whole.
 var settingsKeys = []setting{
@@ -525,7 +525,7 @@ func setProbes(s *Settings, n *yaml.Node) error {
 	return nil
 }
 
-// cronParser accepts what SPEC 2b documents: 5 fields or descriptors.
+// cronParser accepts what docs/reference.md §2b documents: 5 fields or descriptors.
 var cronParser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
 
 // errNeverFires is a cron spec that matches no time at all (February 30th).

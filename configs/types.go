@@ -195,7 +195,7 @@ func (o *OpenClaw) WatchedRefs() []string {
 	return out
 }
 
-// Settings are provwatch's own settings (SPEC section 2b).
+// Settings are provwatch's own settings (docs/reference.md §2b).
 type Settings struct {
 	Schedule    string        `yaml:"schedule"`
 	Timeout     time.Duration `yaml:"timeout"`
@@ -329,7 +329,7 @@ func (s Settings) ProbeMode(providerID string) ProbeSettings {
 	return ProbeSettings{Mode: ModeList}
 }
 
-// DefaultSettings returns SPEC section 2b's defaults.
+// DefaultSettings returns docs/reference.md §2b's defaults.
 func DefaultSettings() Settings {
 	return Settings{
 		Schedule:    "@every 1m",

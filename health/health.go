@@ -60,7 +60,7 @@ type refState struct {
 	decayFrom time.Time     // start of the current stable healthy stretch being counted
 }
 
-// Tracker applies SPEC section 3's hysteresis to observations.
+// Tracker applies docs/reference.md §3's hysteresis to observations.
 //
 // Rules (docs/remediation.md explains them for users):
 //   - a ref with no history takes its first observation's state;

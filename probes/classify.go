@@ -439,7 +439,7 @@ func closest(want string, names []string, n int) []string {
 }
 
 // judge turns what was served into the model's result, applying the
-// context thresholds of SPEC section 3.
+// context thresholds of docs/reference.md §3.
 func (s *session) judge(w Want, sv served, th configs.Thresholds) ModelResult {
 	mr := ModelResult{Ref: w.Ref, Model: w.Model, State: Healthy, Reason: ReasonOK,
 		ContextWindow: sv.ctx, TrainedContextWindow: sv.trained, ConfiguredContextWindow: w.ConfiguredContextWindow}

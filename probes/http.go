@@ -24,7 +24,7 @@ const (
 	// lists of hosted providers are tens of kilobytes; 4 MiB leaves room for
 	// a big self-hosted catalogue without letting a broken server fill memory.
 	DefaultMaxBody = 4 << 20
-	// DefaultTimeout bounds a whole probe when Options.Timeout is 0 (SPEC 2b).
+	// DefaultTimeout bounds a whole probe when Options.Timeout is 0 (docs/reference.md §2b).
 	DefaultTimeout = 10 * time.Second
 	// errorBodyCap is how much of a non-2xx body is kept: enough for any
 	// documented error object, and a huge error page is just cut.

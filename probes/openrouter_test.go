@@ -37,7 +37,7 @@ func TestOpenRouter(t *testing.T) {
 			credits: 74.5,
 			check: func(t *testing.T, res Result, _ *fakeServer) {
 				hasAll(t, "detail", res.Models[2].Detail, "available: google/", "402 in all")
-				// 74.5 of 100 USD left is a remaining/limit ratio (SPEC 4 headroom).
+				// 74.5 of 100 USD left is a remaining/limit ratio (docs/reference.md §4 headroom).
 				if h := f64(res.RateLimit.Headroom); h != 0.745 {
 					t.Errorf("headroom %v, want 0.745 from limit_remaining/limit", h)
 				}

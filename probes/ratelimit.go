@@ -129,7 +129,7 @@ func (t *rateTracker) result() RateLimit {
 			reset = b.reset
 		}
 	}
-	// Credit left against the key's limit is headroom too (SPEC 4: the
+	// Credit left against the key's limit is headroom too (docs/reference.md §4: the
 	// smallest remaining/limit ratio known). It has no reset of its own.
 	creditTightest := false
 	if t.credits != nil && t.creditLimit != nil && *t.creditLimit > 0 {

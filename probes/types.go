@@ -1,6 +1,6 @@
 // Package probes asks each provider, cheaply, whether the models an OpenClaw
-// config names are really served, and classifies the answer into SPEC
-// section 3's states and reasons. One file per provider API.
+// config names are really served, and classifies the answer into the
+// states and reasons of docs/reference.md §3. One file per provider API.
 package probes
 
 import (
@@ -55,7 +55,7 @@ func (s *State) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// Reason says why a model has its state (SPEC section 3).
+// Reason says why a model has its state (docs/reference.md §3).
 type Reason string
 
 // The reasons.

@@ -21,7 +21,7 @@ import (
 	"github.com/provwatch/provwatch/configs"
 )
 
-// PutMetricData limits (AWS.md): at most 1000 data and 1 MB per request.
+// PutMetricData limits (docs/metrics.md): at most 1000 data and 1 MB per request.
 // The byte budget stays under 1 MB with room for the namespace and the
 // protocol's envelope, since sizes are estimated, not measured.
 const (
@@ -38,7 +38,7 @@ const cwMaxAge = 14 * 24 * time.Hour
 // schedule would be far more, so this bounds memory, not history.
 const DefaultCloudWatchBuffer = 10000
 
-// CloudWatch publishes SPEC section 7's metrics with PutMetricData. When a
+// CloudWatch publishes docs/reference.md §7's metrics with PutMetricData. When a
 // put fails for a reason that may pass (throttling, network, 5xx, an
 // expired credential), the data is kept in a bounded buffer and sent, with
 // its original timestamps and in timestamp order, on the next Publish or

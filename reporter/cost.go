@@ -24,7 +24,7 @@ const (
 	costHoursPerMonth          = 730 // AWS's billing month
 )
 
-// Per-entity metric counts (SPEC section 7).
+// Per-entity metric counts (docs/reference.md §7).
 const (
 	fullPerProvider  = 3 // ProbeSuccess, ProbeLatency, RateLimitHeadroom
 	fullPerModel     = 3 // ModelAvailable, ContextWindow, HealthState

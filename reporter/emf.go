@@ -17,7 +17,7 @@ import (
 // MetricDirective.
 const emfMaxMetricsPerDirective = 100
 
-// EMF writes SPEC section 7's metrics in CloudWatch's Embedded Metric
+// EMF writes docs/reference.md §7's metrics in CloudWatch's Embedded Metric
 // Format: one JSON object per line, which CloudWatch Logs turns into
 // metrics when the lines reach a log group (Lambda and ECS stdout). It
 // makes no PutMetricData call; the only permission needed is the one to

@@ -11,7 +11,7 @@ import (
 	"github.com/provwatch/provwatch/probes"
 )
 
-// WriteJSON writes r as SPEC section 4's JSON report: exactly one JSON
+// WriteJSON writes r as docs/reference.md §4's JSON report: exactly one JSON
 // document on one line (so it can be the last line after EMF output), with
 // times in RFC 3339 UTC, unknown numbers as null and every list as [] rather
 // than null, so consumers can index without nil checks.

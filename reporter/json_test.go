@@ -119,7 +119,7 @@ func TestWriteJSONGolden(t *testing.T) {
 	outGolden(t, "page_report.json", buf.Bytes())
 }
 
-// specExample is SPEC section 4's example report, verbatim.
+// specExample is docs/reference.md §4's example report, verbatim.
 const specExample = `{
   "time": "2026-11-25T10:00:00Z",
   "healthy": 2, "degraded": 0, "down": 1,
@@ -161,7 +161,7 @@ func TestWriteJSONHasExactlySpecFields(t *testing.T) {
 	t.Parallel()
 	var spec map[string]any
 	if err := json.Unmarshal([]byte(specExample), &spec); err != nil {
-		t.Fatalf("SPEC example: %v", err)
+		t.Fatalf("reference example: %v", err)
 	}
 	want := map[string]bool{}
 	keyPaths("", spec, want)
@@ -179,12 +179,12 @@ func TestWriteJSONHasExactlySpecFields(t *testing.T) {
 
 	for _, p := range sortedKeys(want) {
 		if !have[p] {
-			t.Errorf("SPEC field %s is missing from the report", p)
+			t.Errorf("docs/reference.md field %s is missing from the report", p)
 		}
 	}
 	for _, p := range sortedKeys(have) {
 		if !want[p] {
-			t.Errorf("report has field %s, which SPEC section 4 does not name", p)
+			t.Errorf("report has field %s, which docs/reference.md §4 does not name", p)
 		}
 	}
 }

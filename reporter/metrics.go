@@ -12,7 +12,7 @@ import (
 	"github.com/provwatch/provwatch/probes"
 )
 
-// The metric names of SPEC section 7. CloudWatch and EMF use them as they
+// The metric names of docs/reference.md §7. CloudWatch and EMF use them as they
 // are; Prometheus has its own provwatch_ names (prometheus.go).
 const (
 	MetricProbeSuccess      = "ProbeSuccess"
@@ -96,7 +96,7 @@ func (d Datum) Key() string {
 	return b.String()
 }
 
-// BuildData turns a report into SPEC section 7's metrics. now stands in for
+// BuildData turns a report into docs/reference.md §7's metrics. now stands in for
 // a report or probe that carries no time. Values that are not finite are
 // left out (CloudWatch rejects NaN and ±Inf), as are metrics whose value is
 // unknown (a nil headroom or context window is never sent as 0).

@@ -11,7 +11,7 @@ import (
 	"github.com/provwatch/provwatch/probes"
 )
 
-// Report is SPEC section 4's JSON report. Field names are fixed.
+// Report is docs/reference.md §4's JSON report. Field names are fixed.
 type Report struct {
 	Time      time.Time        `json:"time"`
 	Healthy   int              `json:"healthy"`
@@ -30,7 +30,7 @@ type Report struct {
 	NotificationsFailed int `json:"-"`
 
 	// Agents are the per-agent chains (agents.list, agents.entries) with
-	// their effective orders. Not part of the JSON: SPEC section 4's order
+	// their effective orders. Not part of the JSON: docs/reference.md §4's order
 	// is agents.defaults.model's.
 	Agents []AgentOrder `json:"-"`
 }

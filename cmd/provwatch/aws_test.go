@@ -96,7 +96,7 @@ func TestOnceWithSSMTargetAndCloudWatchAgainstMoto(t *testing.T) {
 		}
 	}
 
-	// Exactly SPEC section 7's metrics, with its dimensions plus the static one.
+	// Exactly docs/reference.md §7's metrics, with its dimensions plus the static one.
 	cw := reporter.NewCloudWatchClient(awsCfg, "json", url)
 	var names []string
 	dims := map[string][]string{}

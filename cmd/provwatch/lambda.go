@@ -13,7 +13,7 @@ import (
 	"github.com/provwatch/provwatch/reporter"
 )
 
-// lambdaMain serves as the Lambda handler (SPEC section 1): configured
+// lambdaMain serves as the Lambda handler (docs/reference.md §1): configured
 // through PROVWATCH_* variables, each invocation one `once` cycle, any
 // JSON payload accepted, the JSON report returned.
 func lambdaMain(stderr io.Writer) int {

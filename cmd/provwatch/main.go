@@ -1,5 +1,5 @@
 // Command provwatch keeps an OpenClaw deployment's model fallback chain
-// pointed at models that work. See the README and SPEC for the commands.
+// pointed at models that work. See the README and docs/reference.md for the commands.
 package main
 
 import (
@@ -14,7 +14,7 @@ import (
 	"github.com/provwatch/provwatch/configs"
 )
 
-// Exit statuses shared by every command (SPEC section 1).
+// Exit statuses shared by every command (docs/reference.md §1).
 const (
 	exitOK       = 0
 	exitSome     = 1

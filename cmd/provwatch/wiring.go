@@ -125,7 +125,7 @@ func (e *env) engineOptions(ctx context.Context, cmd string, stdout io.Writer, d
 	return opt, closeAll, nil
 }
 
-// sinks returns the configured metric sink (SPEC 2b metrics.sink).
+// sinks returns the configured metric sink (docs/reference.md §2b metrics.sink).
 func (e *env) sinks(ctx context.Context, stdout io.Writer) ([]reporter.Sink, error) {
 	m := e.settings.Metrics
 	sink := m.Sink

@@ -109,7 +109,7 @@ func imageTag(ref string) string {
 	return ""
 }
 
-// checkDockerfile returns every way the Dockerfile misses SPEC/AWS.md's
+// checkDockerfile returns every way the Dockerfile misses docs/deploy.md's
 // container contract.
 func checkDockerfile(src string) []string {
 	var problems []string

@@ -10,8 +10,8 @@ import (
 	"github.com/provwatch/provwatch/configs"
 )
 
-// wantActions is every IAM action provwatch needs (AWS.md "IAM the daemon
-// needs"), and the whole of what the policy may grant.
+// wantActions is every IAM action provwatch needs (docs/deploy.md, "The IAM
+// policy"), and the whole of what the policy may grant.
 var wantActions = []string{
 	"cloudwatch:PutMetricData",
 	"kms:Decrypt",

@@ -167,7 +167,7 @@ func TestLambdaTemplate(t *testing.T) {
 		}
 	}
 
-	// One invocation re-probes until a changed result is confirmed (SPEC 3):
+	// One invocation re-probes until a changed result is confirmed (docs/reference.md §3):
 	// it must outlive fail_after rechecks plus one probe timeout.
 	def := configs.DefaultSettings()
 	failAfter, recheck, probeTimeout := def.Health.FailAfter, def.Health.RecheckInterval, def.Timeout

@@ -125,7 +125,7 @@ func count(rep *reporter.Report) {
 	}
 }
 
-// ExitCode maps a report to SPEC section 1's statuses: 0 all monitored
+// ExitCode maps a report to docs/reference.md §1's statuses: 0 all monitored
 // models healthy, 1 some degraded or down but at least one healthy, 2 none
 // healthy. With no watched model at all (discovery without a config), the
 // providers' probes stand in for models.

@@ -29,7 +29,7 @@ func newProber() *probes.Prober {
 }
 
 // TestProbesAgainstSimulator: provwatch's own probes read every simulated
-// kind as healthy, and read each fault as the SPEC's state and reason. This
+// kind as healthy, and read each fault as docs/reference.md §3's state and reason. This
 // keeps the simulator and the probes honest with each other.
 func TestProbesAgainstSimulator(t *testing.T) {
 	t.Parallel()

@@ -130,7 +130,7 @@ func (s *Script) Run(ctx context.Context, clk Clock, tick time.Duration) error {
 	}
 }
 
-// The demo timeline (SPEC: `provwatch demo` ends by itself after about a minute).
+// The demo timeline (docs/reference.md §1: `provwatch demo` ends by itself after about a minute).
 const (
 	DemoPrimaryDown     = 15 * time.Second
 	DemoFallbackLimited = 20 * time.Second

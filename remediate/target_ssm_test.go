@@ -315,3 +315,50 @@ func TestSSMTargetRetries(t *testing.T) {
 		})
 	}
 }
+
+// TestSSMTargetKeepsASecureStringAndRepairsJunk: a parameter the operator
+// made a SecureString stays one; one holding junk or a StringList is
+// reported malformed and replaced by the next write, never left stuck.
+func TestSSMTargetKeepsASecureStringAndRepairsJunk(t *testing.T) {
+	t.Parallel()
+	client := newSSM(t, moto.URL(t))
+	ctx := context.Background()
+	order := configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"ollama/qwen3-coder"}}
+	for _, tc := range []struct {
+		name, value string
+		typ         types.ParameterType
+		malformed   bool
+		keep        types.ParameterType
+	}{
+		{"secure", `{"primary":"ollama/qwen3-coder","fallbacks":["openrouter/google/gemini-flash-1.5"]}`, types.ParameterTypeSecureString, false, types.ParameterTypeSecureString},
+		{"junk", "not json", types.ParameterTypeString, true, types.ParameterTypeString},
+		{"string list", "a,b", types.ParameterTypeStringList, true, types.ParameterTypeString},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			name := paramName(t)
+			if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(tc.value), Type: tc.typ}); err != nil {
+				t.Fatal(err)
+			}
+			var log bytes.Buffer
+			tg := openSSMTarget(t, client, name, &log)
+			h, err := tg.Read(ctx)
+			if err != nil {
+				t.Fatalf("Read = %v: a bad value must not stop remediation", err)
+			}
+			if _, bad := h.Malformed[configs.DefaultsChain]; bad != tc.malformed {
+				t.Fatalf("Read = %+v, malformed %v", h, tc.malformed)
+			}
+			if err := writeDefaults(ctx, tg, order, "why"); err != nil {
+				t.Fatal(err)
+			}
+			got, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if back, err := configs.ParseOrder([]byte(*got.Parameter.Value)); err != nil || !back.Equal(order) || got.Parameter.Type != tc.keep {
+				t.Fatalf("after the write: %q (%s), want the order as %s", *got.Parameter.Value, got.Parameter.Type, tc.keep)
+			}
+		})
+	}
+}

@@ -80,16 +80,9 @@ func CheckTarget(ctx context.Context, loc configs.Location, chains []configs.Cha
 
 // checkWritable refuses a file the target would refuse to replace.
 func checkWritable(path string) error {
-	real, err := realPath(path)
+	real, _, err := writableFile(path)
 	if err != nil {
 		return err
-	}
-	st, err := os.Stat(real)
-	if err != nil {
-		return err
-	}
-	if st.Mode().Perm()&0o200 == 0 {
-		return fmt.Errorf("%s is read-only (mode %04o): provwatch would never rewrite it; make it writable (chmod u+w)", path, st.Mode().Perm())
 	}
 	return checkDir(configs.Location{Scheme: configs.SchemeOpenClaw, Path: path}, filepath.Dir(real))
 }

@@ -152,19 +152,29 @@ func (t *openclawTarget) Apply(ctx context.Context, chains []ChainPlan) (Applied
 // one is written atomically through any symlink, and only if the file still
 // holds prev just before the rename.
 func writeConfigFile(path string, prev, next []byte) error {
-	real, err := realPath(path)
+	real, perm, err := writableFile(path)
 	if err != nil {
 		return err
-	}
-	st, err := os.Stat(real)
-	if err != nil {
-		return err
-	}
-	if st.Mode().Perm()&0o200 == 0 {
-		return fmt.Errorf("%s is read-only (mode %04o): not rewriting it; make it writable (chmod u+w) for provwatch to keep the chain in order", path, st.Mode().Perm())
 	}
 	if err := rotateBackups(real, prev); err != nil {
 		return fmt.Errorf("saving the previous content of %s: %w", path, err)
 	}
-	return writeFileAtomic(real, next, st.Mode().Perm(), prev)
+	return writeFileAtomic(real, next, perm, prev)
+}
+
+// writableFile resolves path through any symlink and refuses a file whose
+// owner may not write it: provwatch never replaces a read-only file (an
+// operator who made it so meant it).
+func writableFile(path string) (real string, perm os.FileMode, err error) {
+	if real, err = realPath(path); err != nil {
+		return "", 0, err
+	}
+	st, err := os.Stat(real)
+	if err != nil {
+		return "", 0, err
+	}
+	if perm = st.Mode().Perm(); perm&0o200 == 0 {
+		return "", 0, fmt.Errorf("%s is read-only (mode %04o): provwatch never rewrites it; make it writable (chmod u+w) for provwatch to keep the chain in order", path, perm)
+	}
+	return real, perm, nil
 }

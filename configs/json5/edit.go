@@ -247,24 +247,39 @@ func AppendMembers(src []byte, obj *Node, st Style, keys, values []string) Edit 
 	return Edit{Start: at, End: at, Text: nl + ind + strings.Join(members, sep) + ","}
 }
 
+// commentEnd is, when a comment starts at b[i], the offset just past it
+// (len(b) for an unterminated one); otherwise i.
+func commentEnd(b []byte, i int) int {
+	if i+1 >= len(b) || b[i] != '/' {
+		return i
+	}
+	switch b[i+1] {
+	case '/':
+		if j := bytes.IndexByte(b[i:], '\n'); j >= 0 {
+			return i + j
+		}
+		return len(b)
+	case '*':
+		if j := bytes.Index(b[i+2:], []byte("*/")); j >= 0 {
+			return i + 2 + j + 2
+		}
+		return len(b)
+	}
+	return i
+}
+
 // commaOffset is the offset of the first comma in b outside comments, or
 // len(b) when there is none.
 func commaOffset(b []byte) int {
-	for i := 0; i < len(b); i++ {
-		switch {
-		case i+1 < len(b) && b[i] == '/' && b[i+1] == '/':
-			for i < len(b) && b[i] != '\n' {
-				i++
-			}
-		case i+1 < len(b) && b[i] == '/' && b[i+1] == '*':
-			j := bytes.Index(b[i+2:], []byte("*/"))
-			if j < 0 {
-				return len(b)
-			}
-			i += j + 3
-		case b[i] == ',':
+	for i := 0; i < len(b); {
+		if j := commentEnd(b, i); j > i {
+			i = j
+			continue
+		}
+		if b[i] == ',' {
 			return i
 		}
+		i++
 	}
 	return len(b)
 }
@@ -273,21 +288,13 @@ func commaOffset(b []byte) int {
 // values, where no strings can stand.
 func stripComments(b []byte) []byte {
 	var out []byte
-	for i := 0; i < len(b); i++ {
-		switch {
-		case i+1 < len(b) && b[i] == '/' && b[i+1] == '/':
-			for i < len(b) && b[i] != '\n' {
-				i++
-			}
-		case i+1 < len(b) && b[i] == '/' && b[i+1] == '*':
-			j := bytes.Index(b[i+2:], []byte("*/"))
-			if j < 0 {
-				return out
-			}
-			i += j + 3
-		default:
-			out = append(out, b[i])
+	for i := 0; i < len(b); {
+		if j := commentEnd(b, i); j > i {
+			i = j
+			continue
 		}
+		out = append(out, b[i])
+		i++
 	}
 	return out
 }

@@ -158,6 +158,11 @@ func TestTermWidth(t *testing.T) {
 		{"cafe\u0301", 4}, // combining acute accent
 		{"🚀x", 3},
 		{"한국어", 6},
+		// Emoji sequences are one glyph of 2 cells, not the sum of their runes.
+		{"👨\u200d👩\u200d👧", 2}, // ZWJ family
+		{"🇯🇵", 2},              // flag: two regional indicators
+		{"\u2764\ufe0f ok", 5}, // heart with emoji presentation selector
+		{"gemma\u200b", 5},     // zero-width space
 	}
 	for _, tt := range tests {
 		if got := termWidth(tt.s); got != tt.want {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/clock"
+	"github.com/provwatch/provwatch/internal/follow"
 	"github.com/provwatch/provwatch/internal/sim"
 	"github.com/provwatch/provwatch/notify"
 	"github.com/provwatch/provwatch/remediate"
@@ -40,13 +41,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / speed) }
 
-	fleet, err := sim.StartFleet(sim.Spec{Kind: sim.Ollama}, sim.Spec{Kind: sim.Groq}, sim.Spec{Kind: sim.Anthropic})
+	fleet, script, err := sim.StartDemo()
 	if err != nil {
 		return err
 	}
 	defer fleet.Close()
-	m := fleet.Members()
-	primary, limited := m[0], m[1]
 
 	dir, err := os.MkdirTemp("", "provwatch-demo-")
 	if err != nil {
@@ -57,6 +56,17 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fleet.WriteOpenClawConfig(ocPath); err != nil {
 		return err
 	}
+	// The gateway's own copy of the config, which a follower keeps in line
+	// with the order the daemon publishes, as `provwatch follow` does
+	// beside a real gateway.
+	gatewayPath := filepath.Join(dir, "gateway", "openclaw.json")
+	if err := os.Mkdir(filepath.Dir(gatewayPath), 0o700); err != nil {
+		return err
+	}
+	if err := fleet.WriteOpenClawConfig(gatewayPath); err != nil {
+		return err
+	}
+	followEvery := scale(2 * time.Second)
 	// A local webhook receiver shows the notifications a real destination
 	// would get.
 	hookLn, err := net.Listen("tcp", "127.0.0.1:0")
@@ -118,15 +128,9 @@ notify:
 		scale(sim.DemoDuration).Round(time.Second))
 	fmt.Fprintf(stdout, "  chain:  %s\n", chain.Order().Text())
 	fmt.Fprintf(stdout, "  order:  written to %s\n", orderPath)
+	fmt.Fprintf(stdout, "  gateway config: %s, kept in line by provwatch follow every %s\n", gatewayPath, followEvery)
 	fmt.Fprintf(stdout, "  notifications: posted to a local webhook (%s) and printed as they arrive\n", hookURL)
 
-	steps := []sim.Step{
-		{After: scale(sim.DemoPrimaryDown), Target: primary.Server, Fault: sim.Refused, Note: primary.ID + " stops answering (connection refused)"},
-		{After: scale(sim.DemoFallbackLimited), Target: limited.Server, Fault: sim.RateLimited, Note: limited.ID + " starts answering 429: rate limit reached"},
-		{After: scale(sim.DemoFallbackLifted), Target: limited.Server, Fault: sim.None, Note: limited.ID + "'s rate limit is lifted"},
-		{After: scale(sim.DemoPrimaryBack), Target: primary.Server, Fault: sim.None, Note: primary.ID + " is back"},
-	}
-	script := sim.NewScript(steps...)
 	script.OnStep = func(s sim.Step, err error) {
 		if err != nil {
 			say("scenario: %s (failed: %v)", s.Note, err)
@@ -137,7 +141,28 @@ notify:
 
 	ctx, cancel := context.WithTimeout(ctx, scale(sim.DemoDuration))
 	defer cancel()
-	go func() { _ = script.Run(ctx, clock.Real{}, 50*time.Millisecond) }()
+	go func() { _ = script.Run(ctx, sim.SpedUp(clock.Real{}, speed), 100*time.Millisecond) }()
+
+	// The follower starts once the daemon has published an order, as a
+	// gateway's follower would start after it: the file exists from then on.
+	log, err := newLogger(&c, stderr)
+	if err != nil {
+		return err
+	}
+	var gatewayWrites int
+	var followers sync.WaitGroup
+	defer func() { cancel(); followers.Wait() }() // before the temporary folder goes
+	startFollower := sync.OnceFunc(func() {
+		f := follow.New(follow.Options{
+			From: configs.Location{Scheme: configs.SchemeFile, Path: orderPath}, Into: gatewayPath,
+			Every: followEvery, Log: log, Getenv: func(string) string { return "" },
+			OnApply: func(o follow.Outcome) {
+				gatewayWrites++
+				say("gateway config: primary now %s", o.Order.Primary)
+			},
+		})
+		followers.Go(func() { _ = f.Run(ctx) })
+	})
 
 	var changes, rewrites int
 	onEvent := func(ev remediate.Event) {
@@ -153,15 +178,18 @@ notify:
 			rewrites++
 			if ev.Before.Equal(ev.After) {
 				say("order written (the target did not exist yet): %s", orderLine(ev.After))
-				return
+			} else {
+				say("order rewritten: %s", orderLine(ev.After))
 			}
-			say("order rewritten: %s", orderLine(ev.After))
+			startFollower()
 		}
 	}
 	onListen := func(addr string) {
 		fmt.Fprintf(stdout, "  status page: http://%s/   (JSON: /status, metrics: /metrics)\n", addr)
 	}
 	err = runDaemon(ctx, &c, false, stdout, stderr, nil, onListen, onEvent)
+	cancel()
+	followers.Wait()
 	if err != nil {
 		return err
 	}
@@ -169,7 +197,8 @@ notify:
 	if b, err := os.ReadFile(orderPath); err == nil {
 		final = strings.TrimSpace(string(b))
 	}
-	fmt.Fprintf(stdout, "demo finished: %d state changes, %d order rewrites; final order: %s\n", changes, rewrites, final)
+	fmt.Fprintf(stdout, "demo finished: %d state changes, %d order rewrites, %d gateway config updates; final order: %s\n",
+		changes, rewrites, gatewayWrites, final)
 	return nil
 }
 

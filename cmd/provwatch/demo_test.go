@@ -16,8 +16,9 @@ import (
 var pageRe = regexp.MustCompile(`status page: (http://\S+/)`)
 
 // The demo is the README's first command: it must show a failover and a
-// restore on its own. Sped up five times, the whole story takes about 12 s;
-// while the primary is down, a real Chromium loads the status page.
+// restore on its own, all the way into a gateway's config through an
+// in-process follower. Sped up five times, the whole story takes about
+// 12 s; while the primary is down, a real Chromium loads the status page.
 func TestDemoShowsFailoverAndRestoreAndStatusPage(t *testing.T) {
 	t.Parallel()
 	p := start(t, nil, "demo", "--speed", "5", "--listen", "127.0.0.1:0")
@@ -29,8 +30,8 @@ func TestDemoShowsFailoverAndRestoreAndStatusPage(t *testing.T) {
 		}
 		return false
 	})
-	waitFor(t, 30*time.Second, "the primary's failover", func() bool {
-		return regexp.MustCompile(`order rewritten: primary (groq|anthropic)/`).MatchString(p.stdout.String())
+	waitFor(t, 30*time.Second, "the primary's failover, applied to the gateway's config", func() bool {
+		return regexp.MustCompile(`gateway config: primary now (groq|anthropic)/`).MatchString(p.stdout.String())
 	})
 
 	if bin := chromiumOrSkip(t); bin != "" {
@@ -52,7 +53,8 @@ func TestDemoShowsFailoverAndRestoreAndStatusPage(t *testing.T) {
 	}
 	out := p.stdout.String()
 	for _, want := range []string{
-		"scenario: ollama stops answering",
+		"kept in line by provwatch follow every 400ms",
+		"scenario: ollama stops answering: connection refused on 127.0.0.1:",
 		"ollama/qwen3-coder: healthy -> down (unreachable",
 		"scenario: ollama is back",
 		"ollama/qwen3-coder: down -> healthy",
@@ -63,6 +65,25 @@ func TestDemoShowsFailoverAndRestoreAndStatusPage(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(p.stderr.String(), "follow:") {
+		t.Errorf("the demo's follower complained:\n%s", p.stderr.String())
+	}
+	// The follower applies what the daemon wrote, after it wrote it: the
+	// first gateway line follows the failover's rewrite, and the last
+	// follows the restore's.
+	gw := regexp.MustCompile(`(?m)^\[\d\d:\d\d\] gateway config: primary now (\S+)$`).FindAllStringSubmatchIndex(out, -1)
+	if len(gw) < 2 {
+		t.Fatalf("want a gateway config line for the failover and one for the restore:\n%s", out)
+	}
+	failover := strings.Index(out, "order rewritten: primary groq/")
+	if first := out[gw[0][2]:gw[0][3]]; failover < 0 || gw[0][0] < failover || first == "ollama/qwen3-coder" {
+		t.Errorf("first gateway line (primary %s) does not follow the failover's rewrite:\n%s", first, out)
+	}
+	restore := strings.LastIndex(out, "order rewritten: primary ollama/qwen3-coder")
+	last := gw[len(gw)-1]
+	if got := out[last[2]:last[3]]; got != "ollama/qwen3-coder" || last[0] < restore {
+		t.Errorf("last gateway line (primary %s) is not the restore, after its rewrite:\n%s", got, out)
 	}
 }
 

@@ -65,6 +65,10 @@ type Options struct {
 	Clock clock.Clock // nil: the wall clock
 	// Getenv resolves ${VAR} in the gateway's file; nil: os.Getenv.
 	Getenv func(string) string
+	// OnApply, when set, is called by Run after each write of an order to
+	// the gateway's file (not for an order the file already held), e.g. so
+	// `provwatch demo` can print it.
+	OnApply func(Outcome)
 }
 
 // Follower applies its source's order to the gateway's file.
@@ -205,6 +209,9 @@ func (f *Follower) Run(ctx context.Context) error {
 			return nil
 		}
 		f.note(out, err)
+		if err == nil && out.Written && f.opt.OnApply != nil {
+			f.opt.OnApply(out)
+		}
 		if err := f.opt.Clock.Sleep(ctx, f.wait(err)); err != nil {
 			return nil
 		}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/awstest"
+	"github.com/provwatch/provwatch/internal/clock"
 )
 
 // gateway is an OpenClaw config as a gateway's start script leaves it:
@@ -199,6 +201,56 @@ func TestRunFollowsAndLogsEachSituationOnce(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Run after its context ended = %v, want nil", err)
 	}
+}
+
+// TestRunCallsOnApplyForEachWrite: OnApply hears of each order Run writes
+// into the gateway's file, and not of the periods in between, when the
+// file already holds the order.
+func TestRunCallsOnApplyForEachWrite(t *testing.T) {
+	t.Parallel()
+	_, into, src := setup(t)
+	os.WriteFile(src, []byte(published), 0o644)
+	applied := make(chan Outcome, 100)
+	clk := &countingClock{}
+	f := New(Options{From: configs.Location{Scheme: configs.SchemeFile, Path: src}, Into: into, Every: 10 * time.Millisecond,
+		Log: zerolog.Nop(), Getenv: func(string) string { return "" }, Clock: clk, OnApply: func(o Outcome) { applied <- o }})
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.Run(ctx) }()
+	next := func() Outcome {
+		t.Helper()
+		select {
+		case o := <-applied:
+			return o
+		case <-time.After(10 * time.Second):
+			t.Fatal("OnApply was not called")
+			return Outcome{}
+		}
+	}
+	if o := next(); o.Order.Primary != "openrouter/google/gemini-flash-1.5" || !o.Written {
+		t.Fatalf("first OnApply = %+v", o)
+	}
+	// Let three more periods pass with the order unchanged: they tell nothing.
+	waitFor(t, func() bool { return clk.sleeps.Load() >= 4 })
+	os.WriteFile(src, []byte(`{"primary":"ollama/qwen3-coder"}`), 0o644)
+	if o := next(); o.Order.Primary != "ollama/qwen3-coder" {
+		t.Fatalf("OnApply after the source changed = %+v, want the new order (an unchanged period was told)", o)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// countingClock is the wall clock, counting Run's periods.
+type countingClock struct {
+	clock.Real
+	sleeps atomic.Int32
+}
+
+func (c *countingClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.sleeps.Add(1)
+	return c.Real.Sleep(ctx, d)
 }
 
 // TestWaitBacksOffWhileTheSourceFails: each failed read doubles the wait,

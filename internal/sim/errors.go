@@ -58,7 +58,11 @@ func (s *Server) errorBody(c errClass, model string) (int, any) {
 		_, p := s.Fault()
 		return anthropicError(c, model, p.Variant)
 	case Gemini:
-		return geminiError(c, model)
+		quotaModel := model
+		if ms := s.view(); quotaModel == "" && len(ms) > 0 {
+			quotaModel = ms[0].ID
+		}
+		return geminiError(c, model, quotaModel)
 	case OpenRouter:
 		return openRouterError(c, model, s.now().UnixMilli())
 	case XAI:
@@ -157,7 +161,9 @@ func anthropicError(c errClass, model, variant string) (int, any) {
 	return 404, e("not_found_error", "model: "+model)
 }
 
-func geminiError(c errClass, model string) (int, any) {
+// geminiError is Gemini's answer; quotaModel is the model a quota
+// violation names (the request's, else the first served).
+func geminiError(c errClass, model, quotaModel string) (int, any) {
 	e := func(code int, status, msg string, details ...obj) (int, any) {
 		d := []obj{}
 		d = append(d, details...)
@@ -168,8 +174,10 @@ func geminiError(c errClass, model string) (int, any) {
 		return code, obj{"error": body}
 	}
 	quota := obj{"@type": "type.googleapis.com/google.rpc.QuotaFailure", "violations": []obj{{
-		"quotaMetric": "generativelanguage.googleapis.com/generate_content_free_tier_requests",
-		"quotaId":     "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+		"quotaMetric":     "generativelanguage.googleapis.com/generate_content_free_tier_requests",
+		"quotaId":         "GenerateRequestsPerMinutePerProjectPerModel-FreeTier",
+		"quotaDimensions": obj{"location": "global", "model": quotaModel},
+		"quotaValue":      "10",
 	}}}
 	switch c {
 	case errAuth:
@@ -208,14 +216,21 @@ func openRouterError(c errClass, model string, nowMS int64) (int, any) {
 			"X-RateLimit-Limit": "20", "X-RateLimit-Remaining": "0",
 			"X-RateLimit-Reset": fmt.Sprint((nowMS/60000 + 1) * 60000),
 		}}
+		body["user_id"] = openRouterUser
 		return 429, body
 	case errServer:
 		return 500, e(500, "Internal Server Error")
 	case errOverloaded:
 		return 503, e(503, "No endpoints available: the providers of this model are overloaded.")
 	}
-	return 400, e(400, model+" is not a valid model ID")
+	body := e(400, model+" is not a valid model ID")
+	body["user_id"] = openRouterUser
+	return 400, body
 }
+
+// openRouterUser is the account id OpenRouter adds to some errors of a
+// request it could tie to an account.
+const openRouterUser = "user_sim0001"
 
 func xaiError(c errClass, model string) (int, any) {
 	e := func(code, msg string) obj { return obj{"code": code, "error": msg} }

@@ -55,7 +55,19 @@ func (s *Server) listModels(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, data) // a bare array
 		return
 	}
-	writeJSON(w, 200, obj{"object": "list", "data": data})
+	body := obj{"object": "list", "data": data}
+	if s.kind == LlamaCpp {
+		// llama.cpp also lists its model in Ollama's shape, mostly empty.
+		tags := []obj{}
+		for _, md := range models {
+			tags = append(tags, obj{"name": md.ID, "model": md.ID, "modified_at": "", "size": "", "digest": "",
+				"type": "model", "description": "", "tags": []string{""}, "capabilities": []string{"completion"},
+				"parameters": "", "details": obj{"parent_model": "", "format": "gguf", "family": "", "families": []string{""},
+					"parameter_size": "", "quantization_level": ""}})
+		}
+		body["models"] = tags
+	}
+	writeJSON(w, 200, body)
 }
 
 // listEntry is one model in the kind's /models answer.
@@ -103,6 +115,9 @@ func (s *Server) listEntry(m Model) obj {
 		e["owned_by"] = "vllm"
 		e["root"] = m.ID
 		e["parent"] = nil
+		e["permission"] = []obj{{"id": "modelperm-sim0001", "object": "model_permission", "created": 1721172741,
+			"allow_create_engine": false, "allow_sampling": true, "allow_logprobs": true, "allow_search_indices": false,
+			"allow_view": true, "allow_fine_tuning": false, "organization": "*", "group": nil, "is_blocking": false}}
 		if m.ContextWindow > 0 {
 			e["max_model_len"] = m.ContextWindow
 		}
@@ -174,8 +189,9 @@ func (s *Server) llamaProps(w http.ResponseWriter, r *http.Request) {
 	}
 	m := models[0]
 	writeJSON(w, 200, obj{
-		"default_generation_settings": obj{"n_ctx": m.ContextWindow, "n_predict": -1, "model": m.ID, "temperature": 0.8},
-		"total_slots":                 1, "model_path": "/models/" + m.ID, "chat_template": "{{ messages }}",
+		"default_generation_settings": obj{"id": 0, "id_task": -1, "n_ctx": m.ContextWindow, "speculative": false,
+			"is_processing": false, "params": obj{"n_predict": -1, "seed": 4294967295, "temperature": 0.8}},
+		"total_slots": 1, "model_path": "/models/" + m.ID, "chat_template": "{{ messages }}", "build_info": "b4500-sim",
 	})
 }
 
@@ -224,7 +240,8 @@ func lmLoadedCtx(m Model) int {
 func (s *Server) liteLLMInfo(w http.ResponseWriter, r *http.Request) {
 	data := []obj{}
 	for _, m := range s.view() {
-		info := obj{"id": ollamaDigest(m.ID)[:32], "mode": "chat", "litellm_provider": "openai", "max_output_tokens": 16384}
+		info := obj{"id": ollamaDigest(m.ID)[:32], "db_model": false, "key": m.ID, "mode": "chat",
+			"litellm_provider": "openai", "max_output_tokens": 16384}
 		if m.ContextWindow > 0 {
 			info["max_input_tokens"] = m.ContextWindow
 			info["max_tokens"] = m.ContextWindow

@@ -35,7 +35,8 @@ func (s *Server) openRouterRoutes() {
 		writeJSON(w, 200, obj{"data": obj{"label": "sk-or-v1-sim...sim", "limit": 100, "limit_remaining": remaining,
 			"limit_reset": nil, "include_byok_in_limit": false, "usage": 100 - remaining, "usage_daily": 0,
 			"usage_weekly": 0, "usage_monthly": 100 - remaining, "byok_usage": 0, "is_free_tier": false,
-			"rate_limit": obj{"requests": -1, "interval": "10s"}}})
+			"is_provisioning_key": false,
+			"rate_limit":          obj{"requests": -1, "interval": "10s"}}})
 	})
 	m.HandleFunc("POST /api/v1/chat/completions", func(w http.ResponseWriter, r *http.Request) {
 		name := bodyModel(r)

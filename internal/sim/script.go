@@ -141,18 +141,44 @@ const (
 
 // DemoScript is the demo's story: the local primary stops answering at 15 s
 // and comes back at 40 s; the cloud fallback is rate-limited from 20 s to
-// 35 s; the third provider (not scripted) stays healthy throughout.
+// 35 s; the third provider (not scripted) stays healthy throughout. The
+// notes are the lines `provwatch demo` prints.
 func DemoScript(primary, fallback *Server) *Script {
 	return NewScript(
 		Step{After: DemoPrimaryDown, Target: primary, Fault: Refused,
-			Note: fmt.Sprintf("%s stops: connection refused on %s", primary.Kind(), primary.Addr())},
+			Note: fmt.Sprintf("%s stops answering: connection refused on %s", primary.Kind(), primary.Addr())},
 		Step{After: DemoFallbackLimited, Target: fallback, Fault: RateLimited,
-			Note: fmt.Sprintf("%s starts answering 429 rate_limit", fallback.Kind())},
+			Note: fmt.Sprintf("%s starts answering 429: rate limit reached", fallback.Kind())},
 		Step{After: DemoFallbackLifted, Target: fallback, Fault: None,
-			Note: fmt.Sprintf("%s rate limit lifted", fallback.Kind())},
+			Note: fmt.Sprintf("%s's rate limit is lifted", fallback.Kind())},
 		Step{After: DemoPrimaryBack, Target: primary, Fault: None,
 			Note: fmt.Sprintf("%s is back on %s", primary.Kind(), primary.Addr())},
 	)
+}
+
+// SpedUp returns a clock on which time passes speed times faster than on
+// clk: Now counts speed seconds per second of clk since SpedUp was called,
+// and Sleep(d) waits d/speed on clk. Run a Script on it to play the same
+// timeline faster (`provwatch demo --speed`). A speed of 0 or less is 1.
+func SpedUp(clk Clock, speed float64) Clock {
+	if speed <= 0 {
+		speed = 1
+	}
+	return &spedUp{clk: clk, speed: speed, start: clk.Now()}
+}
+
+type spedUp struct {
+	clk   Clock
+	speed float64
+	start time.Time
+}
+
+func (s *spedUp) Now() time.Time {
+	return s.start.Add(time.Duration(float64(s.clk.Now().Sub(s.start)) * s.speed))
+}
+
+func (s *spedUp) Sleep(ctx context.Context, d time.Duration) error {
+	return s.clk.Sleep(ctx, time.Duration(float64(d)/s.speed))
 }
 
 // StartDemo starts the demo's three providers — an Ollama primary, a Groq

@@ -109,6 +109,52 @@ func TestDemoScriptWithFakeClock(t *testing.T) {
 	}
 }
 
+// TestDemoScriptSpedUp plays the demo timeline five times faster, as
+// `provwatch demo --speed 5` does: each step comes at a fifth of its time
+// on the underlying clock, with the note the demo prints.
+func TestDemoScriptSpedUp(t *testing.T) {
+	t.Parallel()
+	f, sc, err := sim.StartDemo()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	clk := &fakeClock{now: time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)}
+	start := clk.now
+	type obs struct {
+		at   time.Duration // on the underlying clock
+		note string
+	}
+	var got []obs
+	sc.OnStep = func(st sim.Step, err error) {
+		if err != nil {
+			t.Errorf("%s: %v", st.Note, err)
+		}
+		got = append(got, obs{clk.now.Sub(start), st.Note})
+	}
+	if err := sc.Run(context.Background(), sim.SpedUp(clk, 5), time.Second); err != nil {
+		t.Fatal(err)
+	}
+	primary := f.Members()[0].Addr()
+	want := []obs{
+		{3 * time.Second, "ollama stops answering: connection refused on " + primary},
+		{4 * time.Second, "groq starts answering 429: rate limit reached"},
+		{7 * time.Second, "groq's rate limit is lifted"},
+		{8 * time.Second, "ollama is back on " + primary},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("steps %v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("step %d = %v, want %v", i, got[i], want[i])
+		}
+	}
+	if c := sim.SpedUp(clk, 0); c.Sleep(context.Background(), time.Second) != nil || clk.now.Sub(start) != 9*time.Second {
+		t.Errorf("speed 0 should mean 1: clock at %s", clk.now.Sub(start))
+	}
+}
+
 // fakeClock jumps forward instead of sleeping.
 type fakeClock struct{ now time.Time }
 

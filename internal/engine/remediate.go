@@ -24,48 +24,26 @@ type chainState struct {
 }
 
 // remediate plans every chain, fills the report's orders, and writes what
-// the target does not hold yet. It returns the order events. Callers hold e.mu.
+// the target does not hold yet. It returns the round's order events.
+// Callers hold e.mu.
 func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Report) []remediate.Event {
-	log := e.opt.Log
-	target := e.opt.Target
-	if target == nil {
-		target = remediate.None()
-	}
+	target := e.target()
 	held, readErr := target.Read(ctx)
 	var events []remediate.Event
 	if readErr != nil {
-		log.Error().Err(readErr).Str("target", target.String()).Msg("cannot read the remediation target; not writing this cycle")
+		e.opt.Log.Error().Err(readErr).Str("target", target.String()).Msg("cannot read the remediation target; not writing this cycle")
 		events = append(events, targetError(now, target, readErr))
 	}
 	events = append(events, e.updatePreferred(now, held)...)
 	plan := remediate.NewPlan(e.opt.OpenClaw.Chains, e.preferred(), e.stateOf, e.opt.Settings.Remediation.DropDown)
-	shown, ok := plan.Defaults()
-	if !ok && len(plan.Chains) > 0 {
-		shown = plan.Chains[0] // no agents.defaults.model: show the first chain
-	}
-	before := shown.Preferred
-	if e.lastEffective != nil {
-		before = *e.lastEffective
-	}
-	if e.lastEffective != nil && !e.lastEffective.Equal(shown.Effective) {
-		rep.OrderChanges = 1
-	}
-	eff := shown.Effective
-	e.lastEffective = &eff
-	rep.Order = reporter.OrderReport{Configured: shown.Preferred, Effective: shown.Effective, Changed: !before.Equal(shown.Effective)}
-	for _, c := range plan.Chains {
-		if c.Name != configs.DefaultsChain {
-			rep.Agents = append(rep.Agents, reporter.AgentOrder{Name: c.Name, Path: c.Path, Configured: c.Preferred, Effective: c.Effective})
-		}
-	}
-
+	shown, before := e.reportOrder(rep, plan)
 	switch {
 	case shown.Preferred.Primary == "":
 		return events // no chain to keep in order
 	case len(e.opt.Providers) > 0:
 		// Models of providers left out by --provider were not probed: an
 		// order built on them is a guess, so it is reported, never written.
-		log.Info().Strs("providers", e.opt.Providers).Msg("--provider given: the order is reported but not written, since not every model was probed")
+		e.opt.Log.Info().Strs("providers", e.opt.Providers).Msg("--provider given: the order is reported but not written, since not every model was probed")
 		return events
 	case remediate.IsNone(target):
 		if rep.OrderChanges > 0 {
@@ -77,15 +55,57 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 	case readErr != nil:
 		return events
 	}
-	if h, ok := held.Orders[shown.Name]; ok && shown.Name == configs.DefaultsChain {
-		rep.Order.Changed = !configs.Dedupe(h).Equal(shown.Effective)
-	} else if shown.Name == configs.DefaultsChain {
-		rep.Order.Changed = true // not there yet, or malformed: it is written
+	if shown.Name == configs.DefaultsChain {
+		// Changed compares with what the target holds; one that holds
+		// nothing yet, or junk, is written.
+		h, ok := held.Orders[shown.Name]
+		rep.Order.Changed = !ok || !configs.Dedupe(h).Equal(shown.Effective)
 	}
-	todo := e.toWrite(plan, held)
+	return append(events, e.write(ctx, now, rep, shown.Name, e.toWrite(plan, held), held)...)
+}
+
+// target is where orders go: the configured target, or none.
+func (e *Engine) target() remediate.Target {
+	if e.opt.Target == nil {
+		return remediate.None()
+	}
+	return e.opt.Target
+}
+
+// reportOrder fills the report's order (agents.defaults.model, or the first
+// chain when there is none) and each agent's, and counts an order change.
+// It returns the chain shown and the order it had before this round.
+func (e *Engine) reportOrder(rep *reporter.Report, plan remediate.Plan) (shown remediate.ChainPlan, before configs.Order) {
+	shown, ok := plan.Defaults()
+	if !ok && len(plan.Chains) > 0 {
+		shown = plan.Chains[0]
+	}
+	before = shown.Preferred
+	if e.lastEffective != nil {
+		before = *e.lastEffective
+		if !e.lastEffective.Equal(shown.Effective) {
+			rep.OrderChanges = 1
+		}
+	}
+	eff := shown.Effective
+	e.lastEffective = &eff
+	rep.Order = reporter.OrderReport{Configured: shown.Preferred, Effective: shown.Effective, Changed: !before.Equal(shown.Effective)}
+	for _, c := range plan.Chains {
+		if c.Name != configs.DefaultsChain {
+			rep.Agents = append(rep.Agents, reporter.AgentOrder{Name: c.Name, Path: c.Path, Configured: c.Preferred, Effective: c.Effective})
+		}
+	}
+	return shown, before
+}
+
+// write applies todo to the target (or, with --dry-run, says what it would
+// write), marks what was written in the report (shown is the chain
+// rep.Order shows) and the state, and returns the order events.
+func (e *Engine) write(ctx context.Context, now time.Time, rep *reporter.Report, shown string, todo []remediate.ChainPlan, held remediate.Held) []remediate.Event {
+	log, target := e.opt.Log, e.target()
 	if len(todo) == 0 {
 		e.unwritten = nil
-		return events
+		return nil
 	}
 	for i := range todo {
 		todo[i].Explain(now, heldOr(held, todo[i]), e.unwritten)
@@ -93,6 +113,7 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 			log.Warn().Str("target", target.String()).Str("chain", todo[i].Path).Str("found", why).Msg("the target holds a value that is not an order; replacing it")
 		}
 	}
+	var events []remediate.Event
 	if e.opt.DryRun {
 		for _, c := range todo {
 			log.Info().Str("target", target.String()).Str("chain", c.Path).Interface("order", c.Effective).Str("why", c.Why).Msg("dry run: would rewrite the fallback order")
@@ -101,14 +122,13 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 		return events
 	}
 	applied, err := target.Apply(ctx, todo)
-	if err != nil {
-		if errors.Is(err, remediate.ErrChanged) {
-			log.Warn().Err(err).Str("target", target.String()).Msg("the target was edited while provwatch worked; reading it again next cycle")
-		} else {
-			log.Error().Err(err).Str("target", target.String()).Msg("writing the fallback order failed; will retry next cycle")
-			events = append(events, targetError(now, target, err))
-		}
-		return events
+	switch {
+	case errors.Is(err, remediate.ErrChanged):
+		log.Warn().Err(err).Str("target", target.String()).Msg("the target was edited while provwatch worked; reading it again next cycle")
+		return nil
+	case err != nil:
+		log.Error().Err(err).Str("target", target.String()).Msg("writing the fallback order failed; will retry next cycle")
+		return []remediate.Event{targetError(now, target, err)}
 	}
 	for name, why := range applied.Skipped {
 		log.Debug().Str("target", target.String()).Str("chain", name).Str("why", why).Msg("chain left alone")
@@ -120,19 +140,24 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 		}
 		w := c.Effective
 		e.chain(c.Name).Written = &w
-		if c.Name == shown.Name {
-			rep.Order.Written = true
-		}
-		for i := range rep.Agents {
-			if rep.Agents[i].Name == c.Name {
-				rep.Agents[i].Written = true
-			}
-		}
+		markWritten(rep, shown, c.Name)
 		log.Info().Str("target", target.String()).Str("chain", c.Path).Str("primary", c.Effective.Primary).
 			Strs("fallbacks", c.Effective.Fallbacks).Str("why", c.Why).Msg("fallback order rewritten")
 		events = append(events, e.emit(orderEvent(now, c, heldOr(held, c), true)))
 	}
 	return events
+}
+
+// markWritten records in the report that chain was written.
+func markWritten(rep *reporter.Report, shown, chain string) {
+	if chain == shown {
+		rep.Order.Written = true
+	}
+	for i := range rep.Agents {
+		if rep.Agents[i].Name == chain {
+			rep.Agents[i].Written = true
+		}
+	}
 }
 
 // toWrite lists the chains whose effective order the target does not hold:

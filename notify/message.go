@@ -28,8 +28,8 @@ const (
 	// KindReorder is an order rewrite that kept the primary and moved the
 	// fallbacks.
 	KindReorder = "reorder"
-	// KindEdit is an operator's edit of the configured order, recognised
-	// when the configuration is reloaded.
+	// KindEdit is an operator's edit of a chain (in the config, or in an
+	// openclaw: target's file), recognised in the round that sees it.
 	KindEdit = "edit"
 	// KindTargetFailing is a remediation target that could not be read or
 	// written for TargetFailAfter rounds in a row (once per episode).

@@ -29,11 +29,12 @@ type compatChain struct {
 }
 
 // displayedRaw are the refs `openclaw models status` lists as written
-// while the gateway runs them resolved: an alias, and a bare fallback
-// (which takes its primary's provider). The corpus records the CLI's
+// while the gateway runs them resolved: an alias, provider/alias (the
+// alias's model, when it is that provider's), and a bare fallback (which
+// takes its primary's provider). The corpus records the CLI's
 // display; provwatch watches what runs. Each case names what it shows raw.
 var displayedRaw = map[string]map[string]string{
-	"aliases":           {"FAST": "openai/gpt-4.1-mini"},
+	"aliases":           {"FAST": "openai/gpt-4.1-mini", "openai/smart": "openai/gpt-4.1"},
 	"bare-id":           {"gpt-4o": "openai/gpt-4o"},
 	"env-escaped":       {"${LITERAL_MODEL}": "ollama/${LITERAL_MODEL}"},
 	"env-missing":       {"${EMPTY_MODEL}": "openai/${EMPTY_MODEL}"},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -521,8 +522,9 @@ func (r *resolver) readChain(m *json5.Node, path, name string, def *Chain) (Chai
 			c.Primary = def.Primary
 		}
 		if fn != nil {
-			// A bare fallback takes the primary's provider, as OpenClaw runs it.
-			primaryProvider := ""
+			// A bare fallback takes the primary's provider, as OpenClaw runs it
+			// (OpenAI's when the primary has none).
+			primaryProvider := "openai"
 			if ref, err := ParseRef(c.Primary); err == nil {
 				primaryProvider = ref.Provider
 			}
@@ -550,17 +552,22 @@ func (r *resolver) readChain(m *json5.Node, path, name string, def *Chain) (Chai
 	return c, nil
 }
 
-// ref reads one model ref as OpenClaw 2026.9.x does: an alias from
-// agents.defaults.models (any case), else provider/model split on the
-// first '/', the provider lower-cased. A bare id is the model of the one
-// provider whose configured models list it; failing that, a primary's is
-// OpenAI's and a fallback's is its primary's provider, with a warning. A
-// ${VAR} that is not set stays as written, with a warning, as OpenClaw
-// leaves it. The ref's provider is made known: configured, built in, or
-// (for a provider OpenClaw ships as a plugin, or one provwatch does not
-// know) unprobed. spelled records how the file writes the ref, so a
-// rewrite keeps it.
-func (r *resolver) ref(n *json5.Node, path, bareProvider string, spelled map[string]string) (string, error) {
+// ref reads one model ref as OpenClaw 2026.9.x does (docs/configuration.md,
+// "Model refs"). primaryProvider is "" for a primary, and for a fallback
+// its chain's primary's provider. A trailing "@profile" (an auth profile)
+// is not part of the model. An alias from agents.defaults.models (any
+// case) is its model; so is "provider/alias" when the alias names a model
+// of that provider (for a primary, only when the provider does not list a
+// model of that very id). Else the ref is provider/model split on the first
+// '/', the provider lower-cased. A bare primary is the model of the one
+// provider whose configured models list it, else OpenAI's; a bare fallback
+// is always its primary's provider's (the model lists are not consulted);
+// both with a warning. A ${VAR} that is not set stays as written, with a
+// warning, as OpenClaw leaves it. The ref's provider is made known:
+// configured, built in, or (for a provider OpenClaw ships as a plugin, or
+// one provwatch does not know) unprobed. spelled records how the file
+// writes the ref, so a rewrite keeps it.
+func (r *resolver) ref(n *json5.Node, path, primaryProvider string, spelled map[string]string) (string, error) {
 	s, err := r.str(n, path)
 	if mv, ok := err.(*missingVar); ok {
 		r.warnings = append(r.warnings, Warning(*mv.err))
@@ -569,21 +576,36 @@ func (r *resolver) ref(n *json5.Node, path, bareProvider string, spelled map[str
 	if err != nil {
 		return "", err
 	}
+	// A spelling is kept for a rewrite only when it means the same model
+	// wherever the ref moves in its chain: not a bare id, which a primary
+	// and a fallback resolve differently.
 	written := s
-	s = strings.TrimSpace(s)
-	if !strings.Contains(s, "/") {
-		if full, ok := r.aliases[strings.ToLower(s)]; ok {
-			s = full
-		} else if p := r.inferProvider(s); p != "" {
-			s = p + "/" + s
-		} else if s != "" {
-			if bareProvider == "" {
-				bareProvider = "openai"
+	fallback := primaryProvider != ""
+	s = withoutAuthProfile(s)
+	if full, ok := r.aliases[strings.ToLower(s)]; ok {
+		s = full
+	} else if i := strings.IndexByte(s, '/'); i > 0 {
+		if full, ok := r.providerAlias(s[:i], s[i+1:]); ok && (fallback || !r.listsModel(s[:i], s[i+1:])) {
+			if r.listsModel(s[:i], s[i+1:]) {
+				written = "" // a primary would read it as the listed model
 			}
-			r.warn(n, path, fmt.Sprintf("model %q is specified without provider; OpenClaw falls back to %q", s, bareProvider+"/"+s),
-				fmt.Sprintf("write %q", bareProvider+"/"+s))
-			s = bareProvider + "/" + s
+			s = full
 		}
+	} else if s != "" {
+		written = ""
+		bare := primaryProvider
+		if !fallback {
+			bare = r.inferProvider(s)
+		}
+		if bare == "" {
+			bare = "openai"
+			r.warn(n, path, fmt.Sprintf("model %q is specified without provider; OpenClaw falls back to %q", s, bare+"/"+s),
+				fmt.Sprintf("write %q", bare+"/"+s))
+		} else if fallback {
+			r.warn(n, path, fmt.Sprintf("fallback %q is specified without provider; OpenClaw takes its primary's provider: %q", s, bare+"/"+s),
+				fmt.Sprintf("write %q", bare+"/"+s))
+		}
+		s = bare + "/" + s
 	}
 	ref, err := ParseRef(s)
 	if err != nil {
@@ -596,8 +618,71 @@ func (r *resolver) ref(n *json5.Node, path, bareProvider string, spelled map[str
 		}
 		r.providers[ref.Provider] = p
 	}
-	spelled[ref.String()] = written
+	if written != "" {
+		spelled[ref.String()] = written
+	}
 	return ref.String(), nil
+}
+
+// providerAlias is the model the alias names when it names one of
+// provider's models ("backup/fast" with fast an alias of backup/gpt-4.1).
+func (r *resolver) providerAlias(provider, alias string) (string, bool) {
+	full, ok := r.aliases[strings.ToLower(strings.TrimSpace(alias))]
+	if !ok {
+		return "", false
+	}
+	ref, err := ParseRef(full)
+	return full, err == nil && ref.Provider == canonicalProvider(provider)
+}
+
+// listsModel reports whether models.providers configures provider with a
+// model of exactly this id.
+func (r *resolver) listsModel(provider, model string) bool {
+	p, ok := r.providers[canonicalProvider(provider)]
+	return ok && !p.Builtin && p.Model(strings.TrimSpace(model)) != nil
+}
+
+// withoutAuthProfile drops a trailing "@profile" from a ref, as OpenClaw
+// does before resolving it, keeping the '@' of a dated model version
+// ("claude-3-5@20241022") or a quantisation ("qwen3@q4_K_M", "@8bit").
+func withoutAuthProfile(raw string) string {
+	t := strings.TrimSpace(raw)
+	from := strings.LastIndexByte(t, '/') + 1
+	at := indexByteFrom(t, '@', from)
+	if at <= 0 {
+		return t
+	}
+	if dated.MatchString(t[at+1:]) {
+		if at = indexByteFrom(t, '@', at+9); at < 0 {
+			return t
+		}
+	}
+	if quantised.MatchString(t[at+1:]) {
+		if at = indexByteFrom(t, '@', at+1); at < 0 {
+			return t
+		}
+	}
+	model, profile := strings.TrimSpace(t[:at]), strings.TrimSpace(t[at+1:])
+	if model == "" || profile == "" {
+		return t
+	}
+	return model
+}
+
+var (
+	dated     = regexp.MustCompile(`^\d{8}(?:@|$)`)
+	quantised = regexp.MustCompile(`(?i)^(?:i?q\d+(?:_[a-z0-9]+)*|\d+bit)(?:@|$)`)
+)
+
+// indexByteFrom is the index of c in s at or after from, or -1.
+func indexByteFrom(s string, c byte, from int) int {
+	if from > len(s) {
+		return -1
+	}
+	if i := strings.IndexByte(s[from:], c); i >= 0 {
+		return from + i
+	}
+	return -1
 }
 
 // inferProvider is the one provider whose configured models (in

@@ -1,0 +1,53 @@
+package configs
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestRewriteSpellsRefsForTheirNewPlace: a ref keeps the file's spelling
+// (an alias, a provider's case, an auth profile) when that spelling means
+// the same model in its new place; a bare id, which a primary and a
+// fallback resolve differently, is written provider/model.
+func TestRewriteSpellsRefsForTheirNewPlace(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, model string
+		want        Order
+		written     string // the new value of agents.defaults.model
+	}{
+		{"a bare fallback promoted to primary is written with its provider",
+			`{primary: "ollama/qwen3", fallbacks: ["llama3.1:8b"]}`,
+			Order{Primary: "ollama/llama3.1:8b", Fallbacks: []string{"ollama/qwen3"}},
+			`{primary: "ollama/llama3.1:8b", fallbacks: ["ollama/qwen3"]}`},
+		{"a bare primary moved to a fallback is written with its provider",
+			`{primary: "qwen-local", fallbacks: ["ollama/qwen3"]}`,
+			Order{Primary: "ollama/qwen3", Fallbacks: []string{"lab/qwen-local"}},
+			`{primary: "ollama/qwen3", fallbacks: ["lab/qwen-local"]}`},
+		{"aliases, a provider's case and an auth profile are kept",
+			`{primary: "Fast", fallbacks: ["Ollama/qwen3@home"]}`,
+			Order{Primary: "ollama/qwen3", Fallbacks: []string{"lab/qwen-local"}},
+			`{primary: "Ollama/qwen3@home", fallbacks: ["Fast"]}`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			src := `{
+  models: {providers: {lab: {baseUrl: "http://gpu:8000/v1", models: [{id: "qwen-local"}]}}},
+  agents: {defaults: {models: {"lab/qwen-local": {alias: "fast"}}, model: ` + tc.model + `}},
+}`
+			d, err := ParseDoc("openclaw.json", map[string][]byte{"openclaw.json": []byte(src)}, func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := d.Rewrite([]ChainOrder{{Name: DefaultsChain, Order: tc.want}}, RewriteOptions{})
+			if err != nil {
+				t.Fatalf("Rewrite: %v", err)
+			}
+			got := string(res.Files["openclaw.json"])
+			if want := strings.Replace(src, tc.model, tc.written, 1); got != want {
+				t.Errorf("rewritten to\n%s\nwant\n%s", got, want)
+			}
+		})
+	}
+}

@@ -577,9 +577,10 @@ func (r *resolver) ref(n *json5.Node, path, primaryProvider string, spelled map[
 		return "", err
 	}
 	// A spelling is kept for a rewrite only when it means the same model
-	// wherever the ref moves in its chain: not a bare id, which a primary
-	// and a fallback resolve differently.
-	written := s
+	// wherever the ref moves in its chain; a bare id, which a primary and
+	// a fallback resolve differently, is spelled with its provider (the
+	// rest as written, so an escaped $${…} or a ${VAR} stays one).
+	written := n.Str // as the file writes it, before ${VAR} substitution
 	fallback := primaryProvider != ""
 	s = withoutAuthProfile(s)
 	if full, ok := r.aliases[strings.ToLower(s)]; ok {
@@ -592,7 +593,6 @@ func (r *resolver) ref(n *json5.Node, path, primaryProvider string, spelled map[
 			s = full
 		}
 	} else if s != "" {
-		written = ""
 		bare := primaryProvider
 		if !fallback {
 			bare = r.inferProvider(s)
@@ -606,6 +606,7 @@ func (r *resolver) ref(n *json5.Node, path, primaryProvider string, spelled map[
 				fmt.Sprintf("write %q", bare+"/"+s))
 		}
 		s = bare + "/" + s
+		written = bare + "/" + strings.TrimSpace(written)
 	}
 	ref, err := ParseRef(s)
 	if err != nil {

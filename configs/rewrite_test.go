@@ -24,6 +24,14 @@ func TestRewriteSpellsRefsForTheirNewPlace(t *testing.T) {
 			`{primary: "qwen-local", fallbacks: ["ollama/qwen3"]}`,
 			Order{Primary: "ollama/qwen3", Fallbacks: []string{"lab/qwen-local"}},
 			`{primary: "ollama/qwen3", fallbacks: ["lab/qwen-local"]}`},
+		{"an escaped ${ stays escaped, a variable stays a variable",
+			`{primary: "ollama/qwen3", fallbacks: ["$${LITERAL}", "${MISSING}"]}`,
+			Order{Primary: "ollama/${MISSING}", Fallbacks: []string{"ollama/${LITERAL}", "ollama/qwen3"}},
+			`{primary: "ollama/${MISSING}", fallbacks: ["ollama/$${LITERAL}", "ollama/qwen3"]}`},
+		{"a set ${VAR} stays the variable",
+			`{primary: "ollama/qwen3", fallbacks: ["${FALLBACK}"]}`,
+			Order{Primary: "lab/qwen-local", Fallbacks: []string{"ollama/qwen3"}},
+			`{primary: "${FALLBACK}", fallbacks: ["ollama/qwen3"]}`},
 		{"aliases, a provider's case and an auth profile are kept",
 			`{primary: "Fast", fallbacks: ["Ollama/qwen3@home"]}`,
 			Order{Primary: "ollama/qwen3", Fallbacks: []string{"lab/qwen-local"}},
@@ -36,7 +44,12 @@ func TestRewriteSpellsRefsForTheirNewPlace(t *testing.T) {
   models: {providers: {lab: {baseUrl: "http://gpu:8000/v1", models: [{id: "qwen-local"}]}}},
   agents: {defaults: {models: {"lab/qwen-local": {alias: "fast"}}, model: ` + tc.model + `}},
 }`
-			d, err := ParseDoc("openclaw.json", map[string][]byte{"openclaw.json": []byte(src)}, func(string) string { return "" })
+			d, err := ParseDoc("openclaw.json", map[string][]byte{"openclaw.json": []byte(src)}, func(k string) string {
+				if k == "FALLBACK" {
+					return "lab/qwen-local"
+				}
+				return ""
+			})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -409,9 +410,9 @@ func checkNoNewProblem(t *testing.T, cli *openclawtest.CLI, v0, v1 judgement) {
 		t.Errorf("OpenClaw %s accepted the original but rejects the rewrite: %s", cli.Version, strings.Join(v1.Issues, "; "))
 	}
 	for _, p := range [][2][]string{{v0.Issues, v1.Issues}, {v0.Warnings, v1.Warnings}} {
-		old := problemKinds(p[0])
+		old := problemKinds(p[0], legacy(cli))
 		for _, s := range p[1] {
-			if !old[problemKind(s)] {
+			if !old[problemKind(s, legacy(cli))] {
 				t.Errorf("OpenClaw %s reports a new problem after the rewrite: %s (before: %q)", cli.Version, s, p[0])
 			}
 		}
@@ -420,18 +421,25 @@ func checkNoNewProblem(t *testing.T, cli *openclawtest.CLI, v0, v1 judgement) {
 
 // problemKind is a problem without where it is: its message without the
 // config path, so a missing ${VAR} that moved with its ref is the same.
-func problemKind(s string) string {
+// 2026.2.x stops at the first missing variable, which the order decides:
+// there the names go too.
+func problemKind(s string, legacy bool) string {
 	if i := strings.Index(s, ": "); i > 0 && !strings.Contains(s[:i], " ") {
 		s = s[i+2:]
 	}
 	s, _, _ = strings.Cut(s, " referenced at config path")
+	if legacy {
+		s = quoted.ReplaceAllString(s, `"…"`)
+	}
 	return s
 }
 
-func problemKinds(ps []string) map[string]bool {
+var quoted = regexp.MustCompile(`"[^"]*"`)
+
+func problemKinds(ps []string, legacy bool) map[string]bool {
 	m := map[string]bool{}
 	for _, p := range ps {
-		m[problemKind(p)] = true
+		m[problemKind(p, legacy)] = true
 	}
 	return m
 }
@@ -743,4 +751,63 @@ func logTable(t *testing.T, version string, rows []rewriteRow) {
 		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.Case, strings.Join(r.Wrote, "; "), r.Valid, strings.Join(r.Seen, "; "), diffs)
 	}
 	t.Log(b.String())
+}
+
+func TestLegacyIssues(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, stderr string
+		want         []string
+	}{
+		{"unknown keys", "Invalid config at /x/openclaw.json:\\n- agents: Unrecognized keys: \"ownership\", \"entries\"\n│\n◇  Doctor\nConfig invalid\nFile: /x/openclaw.json\nProblem:\n  - agents: Unrecognized keys: \"ownership\", \"entries\"\n\nRun: openclaw doctor --fix\n",
+			[]string{`agents: Unrecognized keys: "ownership", "entries"`}},
+		{"missing variable", "Failed to read config at /x/openclaw.json MissingEnvVarError: Missing env var \"PRIMARY_NOT_SET\" referenced at config path: agents.defaults.model.primary\n    at substituteString (file:///x.js:547:56)\n  varName: 'PRIMARY_NOT_SET',\n}\nConfig invalid\nFile: /x/openclaw.json\nProblem:\n  - <root>: Missing env var \"PRIMARY_NOT_SET\" referenced at config path: agents.defaults.model.primary\n\nRun: openclaw doctor --fix\n",
+			[]string{`Missing env var "PRIMARY_NOT_SET" referenced at config path: agents.defaults.model.primary`, `<root>: Missing env var "PRIMARY_NOT_SET" referenced at config path: agents.defaults.model.primary`}},
+		{"something else", "\nError: Multiple agents\n  more\n", []string{"Error: Multiple agents"}},
+	}
+	for _, tc := range cases {
+		if got := legacyIssues(tc.stderr); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: got %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestProblemKind(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		in     string
+		legacy bool
+		want   string
+	}{
+		{`agents.defaults.model.fallbacks[1]: Missing env var "X" - feature using this value will be unavailable`, false, `Missing env var "X" - feature using this value will be unavailable`},
+		{`agents.entries: Moved agents.list to keyed agents.entries.`, false, `Moved agents.list to keyed agents.entries.`},
+		{`<root>: Missing env var "EMPTY_MODEL" referenced at config path: agents.defaults.model.fallbacks[0]`, true, `Missing env var "…"`},
+		{`Missing env var "PRIMARY_NOT_SET" referenced at config path: agents.defaults.model.primary`, true, `Missing env var "…"`},
+		{`Model "gpt-4.1" specified without provider. Falling back to "openai/gpt-4.1".`, false, `Model "gpt-4.1" specified without provider. Falling back to "openai/gpt-4.1".`},
+	}
+	for _, tc := range cases {
+		if got := problemKind(tc.in, tc.legacy); got != tc.want {
+			t.Errorf("problemKind(%q, %v) = %q, want %q", tc.in, tc.legacy, got, tc.want)
+		}
+	}
+}
+
+func TestRuns(t *testing.T) {
+	t.Parallel()
+	aliases := map[string]string{"local": "ollama/qwen3", "fast": "openai/gpt-4.1-mini", "smart": "openai/gpt-4.1"}
+	cases := []struct {
+		primary   string
+		fallbacks []string
+		want      string
+	}{
+		{"ollama/qwen3", []string{"gpt-4o", " openai/gpt-4.1 "}, "ollama/qwen3 -> ollama/gpt-4o -> openai/gpt-4.1"},
+		{"openai/gpt-4.1", []string{"FAST", "local", "openai/smart", "anthropic/smart"}, "openai/gpt-4.1 -> openai/gpt-4.1-mini -> ollama/qwen3 -> anthropic/smart"},
+		{"openai/gpt-4.1", []string{"${EMPTY_MODEL}"}, "openai/gpt-4.1 -> openai/${EMPTY_MODEL}"},
+	}
+	for _, tc := range cases {
+		st := &openclawtest.ModelsStatus{ResolvedDefault: tc.primary, Fallbacks: tc.fallbacks, Aliases: aliases}
+		if got := runs(st).Text(); got != tc.want {
+			t.Errorf("runs(%s, %q) = %s, want %s", tc.primary, tc.fallbacks, got, tc.want)
+		}
+	}
 }

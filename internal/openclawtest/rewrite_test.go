@@ -393,10 +393,12 @@ func firstLine(s string) string {
 }
 
 func verdict(j judgement) string {
-	if j.Valid {
-		if len(j.Warnings) > 0 {
-			return fmt.Sprintf("valid (%d warnings)", len(j.Warnings))
-		}
+	switch {
+	case j.Valid && len(j.Warnings) == 1:
+		return "valid (1 warning)"
+	case j.Valid && len(j.Warnings) > 1:
+		return fmt.Sprintf("valid (%d warnings)", len(j.Warnings))
+	case j.Valid:
 		return "valid"
 	}
 	return "INVALID: " + strings.Join(j.Issues, "; ")
@@ -733,6 +735,13 @@ func shortErr(err error, dir string) string {
 	return strings.ReplaceAll(err.Error(), dir+string(filepath.Separator), "")
 }
 
+func cell(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
+}
+
 // logTable logs the results, one case a line, sorted.
 func logTable(t *testing.T, version string, rows []rewriteRow) {
 	if len(rows) == 0 {
@@ -748,7 +757,7 @@ func logTable(t *testing.T, version string, rows []rewriteRow) {
 		if diffs == "" {
 			diffs = "none"
 		}
-		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.Case, strings.Join(r.Wrote, "; "), r.Valid, strings.Join(r.Seen, "; "), diffs)
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", r.Case, cell(strings.Join(r.Wrote, "; ")), cell(r.Valid), cell(strings.Join(r.Seen, "; ")), diffs)
 	}
 	t.Log(b.String())
 }

@@ -66,14 +66,14 @@ type failoverTiming struct {
 }
 
 // failoverMoments are the failures measured: a couple in CI, every 60/13 s
-// over 4 s .. 64 s (so across the schedule tick and the 5 s liveness
+// over 8 s .. 68 s (so across the schedule tick and the 5 s liveness
 // period) with PROVWATCH_MEASURE_FAILOVER=1.
 func failoverMoments() []moment {
 	if os.Getenv(measureFailoverEnv) == "1" {
 		var ms []moment
 		for _, k := range []failKind{failRefused, failHanging} {
 			for i := range 14 {
-				ms = append(ms, moment{k, 4*time.Second + time.Duration(i)*time.Minute/13})
+				ms = append(ms, moment{k, 8*time.Second + time.Duration(i)*time.Minute/13})
 			}
 		}
 		return ms

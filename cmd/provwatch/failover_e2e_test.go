@@ -79,8 +79,8 @@ func failoverMoments() []moment {
 		return ms
 	}
 	// A refused primary in the middle of the minute; a hanging one just
-	// before the schedule's tick, whose full probe of it then takes the
-	// whole probe timeout (the slowest case the timing model finds).
+	// before the schedule's tick, so a full cycle runs into it while
+	// liveness checks and rechecks wait for their turn.
 	ms := []moment{{failRefused, 23400 * time.Millisecond}, {failHanging, 58600 * time.Millisecond}}
 	if !testing.Short() {
 		ms = append(ms, moment{failRefused, 59100 * time.Millisecond}, moment{failHanging, 31700 * time.Millisecond})

@@ -42,12 +42,34 @@ type proc struct {
 type syncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
+	// writes are the writes with the time each arrived: a logger writes
+	// one line per write, so tests can time what a process logged.
+	writes []stampedWrite
+}
+
+type stampedWrite struct {
+	at   time.Time
+	text string
 }
 
 func (s *syncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.writes = append(s.writes, stampedWrite{time.Now(), string(p)})
 	return s.b.Write(p)
+}
+
+// lines returns the writes holding substr, in order, with their times.
+func (s *syncBuffer) lines(substr string) []stampedWrite {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []stampedWrite
+	for _, w := range s.writes {
+		if strings.Contains(w.text, substr) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 func (s *syncBuffer) String() string {

@@ -231,20 +231,7 @@ func rewriteCase(t *testing.T, cli *openclawtest.CLI, name string, row *rewriteR
 // rewriteFindings are the cases in which this test shows provwatch wrong
 // against OpenClaw 2026.9.6, and what is wrong. They fail until provwatch
 // is fixed; then the entry goes.
-var rewriteFindings = map[string]string{
-	"bare-id": "the writer keeps a fallback's bare spelling (\"gpt-4o\") when the primary moves to another provider " +
-		"(ollama/qwen3), so the bare id would take the new primary's provider; Rewrite's own check catches it and " +
-		"refuses with an internal error, so this chain can never be reordered. Write such a ref as provider/model.",
-	"env-escaped": "the same as bare-id: \"$${LITERAL_MODEL}\" (read as ollama/${LITERAL_MODEL} under the primary " +
-		"ollama/qwen3) stays bare under the new primary openai/${lower}; Apply refuses with an internal error.",
-	"bare-id-inferred": "the primary \"qwen3\" (ollama/qwen3, the one configured provider listing qwen3) becomes a " +
-		"fallback written bare; OpenClaw reads a bare FALLBACK with the primary's provider (openai/qwen3), not from " +
-		"the providers' model lists, which provwatch's resolver (inferProvider) also applies to fallbacks, so its " +
-		"check passes a chain OpenClaw runs differently.",
-	"aliases": "\"openai/smart\" is the provider/alias form of the alias smart (openai/gpt-4.1): OpenClaw resolves " +
-		"it to openai/gpt-4.1, provwatch's resolver reads it as the model \"smart\" of openai (and would probe and " +
-		"allowlist a model that does not exist).",
-}
+var rewriteFindings = map[string]string{}
 
 // finding marks a case of rewriteFindings: why it fails, or that it no
 // longer does.

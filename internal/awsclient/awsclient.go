@@ -4,6 +4,11 @@
 // VPC endpoint in trouble) would hang `once` until it is killed and stall
 // every cycle of `run`. Every attempt is bounded by the HTTP client, every
 // call (its retries included) by a deadline.
+//
+// It also holds NewParams, the SDK's implementation of ssmparam.Client:
+// the packages that read and write parameters (configs, remediate,
+// internal/follow) speak ssmparam and never import the SDK, so a binary
+// that only follows the order need not link it.
 package awsclient
 
 import (

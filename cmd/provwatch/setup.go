@@ -21,6 +21,7 @@ import (
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/awsclient"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 	"github.com/provwatch/provwatch/notify"
 	"github.com/provwatch/provwatch/probes"
 )
@@ -93,10 +94,11 @@ type env struct {
 	// validate lists them beside the config's own warnings.
 	envWarnings []string
 
-	awsOnce sync.Once
-	awsCfg  aws.Config
-	awsErr  error
-	ssmCli  *ssm.Client
+	awsOnce   sync.Once
+	awsCfg    aws.Config
+	awsErr    error
+	ssmCli    *ssm.Client
+	paramsCli ssmparam.Client
 
 	// notify is the notifier engineOptions built, nil without destinations.
 	notify *notify.Notifier
@@ -155,7 +157,7 @@ func (c *commonFlags) load(ctx context.Context, stderr io.Writer, discover bool)
 	// of them may name an ssm: parameter.
 	src := configs.Source{Path: firstNonEmpty(c.openclawConfig, os.Getenv("PROVWATCH_OPENCLAW_CONFIG"), os.Getenv("OPENCLAW_CONFIG_PATH")), Getenv: os.Getenv}
 	if strings.HasPrefix(src.Path, "ssm:") {
-		cli, err := e.ssm(ctx)
+		cli, err := e.params(ctx)
 		if err != nil {
 			return nil, &configs.Error{File: src.Path, Msg: "cannot reach SSM to read the OpenClaw config: " + err.Error(),
 				Hint: "set AWS_REGION and credentials, or pass a file path", Err: err}
@@ -243,6 +245,20 @@ func (e *env) ssm(ctx context.Context) (*ssm.Client, error) {
 	}
 	e.ssmCli = newSSMClient(cfg)
 	return e.ssmCli, nil
+}
+
+// params is the process's one Parameter Store client, each call bounded
+// and retried (awsclient.NewParams).
+func (e *env) params(ctx context.Context) (ssmparam.Client, error) {
+	if e.paramsCli != nil {
+		return e.paramsCli, nil
+	}
+	cfg, err := e.aws(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e.paramsCli = awsclient.NewParams(cfg)
+	return e.paramsCli, nil
 }
 
 // awsRegionSet says whether an AWS region is configured in the environment,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
 )
@@ -54,11 +55,11 @@ func configsWriteSummary(w io.Writer, e *env) error {
 }
 
 // ssmFor returns an SSM client when loc needs one, else nil.
-func (e *env) ssmFor(ctx context.Context, what string, loc configs.Location) (remediate.SSMAPI, error) {
+func (e *env) ssmFor(ctx context.Context, what string, loc configs.Location) (ssmparam.Client, error) {
 	if loc.Scheme != configs.SchemeSSM {
 		return nil, nil
 	}
-	cli, err := e.ssm(ctx)
+	cli, err := e.params(ctx)
 	if err != nil {
 		return nil, &configs.Error{File: e.settings.Path, Path: what, Msg: "needs AWS for " + loc.String() + ": " + err.Error(),
 			Hint: "set AWS_REGION and credentials", Err: err}

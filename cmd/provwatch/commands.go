@@ -15,19 +15,11 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
 	"github.com/provwatch/provwatch/configs"
-	"github.com/provwatch/provwatch/internal/awsclient"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
 )
-
-// newSSMClient is the one SSM client of a process; each call is bounded
-// (awsclient.CallDeadline).
-func newSSMClient(cfg aws.Config) *ssm.Client { return awsclient.NewSSM(cfg) }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c commonFlags

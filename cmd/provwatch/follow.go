@@ -58,7 +58,7 @@ func cmdFollow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	e := &env{log: log, getenv: os.Getenv}
 	opt := follow.Options{From: src, Into: dst.Path, Every: every, Log: log, Getenv: os.Getenv}
 	if src.Scheme == configs.SchemeSSM {
-		cli, err := e.ssm(ctx)
+		cli, err := e.params(ctx)
 		if err != nil {
 			return &configs.Error{File: src.String(), Msg: "cannot reach SSM: " + err.Error(), Hint: "set AWS_REGION and credentials"}
 		}

@@ -15,7 +15,6 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
@@ -97,7 +96,6 @@ type env struct {
 	awsOnce   sync.Once
 	awsCfg    aws.Config
 	awsErr    error
-	ssmCli    *ssm.Client
 	paramsCli ssmparam.Client
 
 	// notify is the notifier engineOptions built, nil without destinations.
@@ -233,18 +231,6 @@ func (e *env) aws(ctx context.Context) (aws.Config, error) {
 		}
 	})
 	return e.awsCfg, e.awsErr
-}
-
-func (e *env) ssm(ctx context.Context) (*ssm.Client, error) {
-	if e.ssmCli != nil {
-		return e.ssmCli, nil
-	}
-	cfg, err := e.aws(ctx)
-	if err != nil {
-		return nil, err
-	}
-	e.ssmCli = newSSMClient(cfg)
-	return e.ssmCli, nil
 }
 
 // params is the process's one Parameter Store client, each call bounded

@@ -59,15 +59,10 @@ func WithCallDeadline(d time.Duration) func(*middleware.Stack) error {
 	}
 }
 
-// NewSSM is the SSM client for everything that reads or writes parameters
-// (the OpenClaw config from ssm:, the ssm: target, the ssm: state), each
-// call bounded by CallDeadline.
-func NewSSM(cfg aws.Config, optFns ...func(*ssm.Options)) *ssm.Client {
-	return newSSM(cfg, CallDeadline, optFns...)
-}
-
-func newSSM(cfg aws.Config, deadline time.Duration, optFns ...func(*ssm.Options)) *ssm.Client {
-	return ssm.NewFromConfig(cfg, append([]func(*ssm.Options){func(o *ssm.Options) {
+// newSSM is the SDK's SSM client behind NewParams, each call bounded by
+// deadline.
+func newSSM(cfg aws.Config, deadline time.Duration) *ssm.Client {
+	return ssm.NewFromConfig(cfg, func(o *ssm.Options) {
 		o.APIOptions = append(o.APIOptions, WithCallDeadline(deadline))
-	}}, optFns...)...)
+	})
 }

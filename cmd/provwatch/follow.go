@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/cli"
 	"github.com/provwatch/provwatch/internal/follow"
 )
 
@@ -21,7 +22,7 @@ func cmdFollow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var every time.Duration
 	var once bool
 	fs := flag.NewFlagSet("follow", flag.ContinueOnError)
-	c.register(fs)
+	c.Register(fs)
 	fs.StringVar(&from, "from", os.Getenv("PROVWATCH_FOLLOW_FROM"), "where run/once publish the order: ssm:/parameter/name or file:/path (env PROVWATCH_FOLLOW_FROM)")
 	fs.StringVar(&into, "into", os.Getenv("PROVWATCH_FOLLOW_INTO"), "the gateway's config: openclaw:/path/openclaw.json (env PROVWATCH_FOLLOW_INTO)")
 	fs.DurationVar(&every, "every", follow.DefaultEvery, "how often to read the source, with jitter (env PROVWATCH_FOLLOW_EVERY)")
@@ -33,21 +34,21 @@ func cmdFollow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		every = d
 	}
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if every <= 0 {
-		return usageErr("follow: --every %s: must be a positive duration", every)
+		return cli.UsageErr("follow: --every %s: must be a positive duration", every)
 	}
 	src, err := configs.ParseLocation(from, configs.SchemeSSM, configs.SchemeFile)
 	if err != nil {
-		return usageErr("follow: --from: %v", err)
+		return cli.UsageErr("follow: --from: %v", err)
 	}
 	dst, err := configs.ParseLocation(into, configs.SchemeOpenClaw)
 	if err != nil {
-		return usageErr("follow: --into: %v", err)
+		return cli.UsageErr("follow: --into: %v", err)
 	}
-	log, err := newLogger(&c, stderr)
+	log, err := c.Logger(stderr, os.Getenv)
 	if err != nil {
 		return err
 	}
@@ -72,9 +73,9 @@ func cmdFollow(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	out, err := f.Step(ctx)
 	switch {
 	case errors.Is(err, follow.ErrTarget):
-		return &exitError{code: exitConfig, err: err}
+		return &cli.ExitError{Code: cli.ExitConfig, Err: err}
 	case err != nil:
-		return &exitError{code: exitSome, err: err}
+		return &cli.ExitError{Code: cli.ExitSome, Err: err}
 	case out.Written:
 		fmt.Fprintf(stdout, "applied %s to %s\n", out.Order.Text(), dst.Path)
 	default:

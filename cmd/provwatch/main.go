@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/provwatch/provwatch/internal/cli"
+	"github.com/provwatch/provwatch/internal/follow"
 )
 
 // Set by the linker: -X main.version=… -X main.commit=…
@@ -78,7 +79,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	case "validate":
 		err = cmdValidate(ctx, rest, stdout, stderr)
 	case "follow":
-		err = cmdFollow(ctx, rest, stdout, stderr)
+		return follow.Main(ctx, rest, followEnv(stdout, stderr))
 	case "healthcheck":
 		err = cmdHealthcheck(ctx, rest, stdout, stderr)
 	case "notify":

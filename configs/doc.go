@@ -9,11 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
-
 	"github.com/provwatch/provwatch/configs/json5"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
 const ssmPrefix = "ssm:"
@@ -192,7 +189,7 @@ func findInclude(n *json5.Node) *json5.Node {
 	return nil
 }
 
-func readSource(ctx context.Context, path string, client SSMGetter) ([]byte, error) {
+func readSource(ctx context.Context, path string, client ssmparam.Getter) ([]byte, error) {
 	if !strings.HasPrefix(path, ssmPrefix) {
 		data, err := readConfigFile(ctx, path, false)
 		if err != nil {
@@ -212,17 +209,16 @@ func readSource(ctx context.Context, path string, client SSMGetter) ([]byte, err
 	if client == nil {
 		return nil, &Error{File: path, Msg: "no SSM client is configured to read " + name, Hint: "configure AWS credentials and a region"}
 	}
-	out, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+	p, err := client.Get(ctx, name)
 	if err != nil {
-		var nf *ssmtypes.ParameterNotFound
-		if errors.As(err, &nf) {
+		if errors.Is(err, ssmparam.ErrNotFound) {
 			return nil, &Error{File: path, Msg: "SSM parameter " + name + " does not exist", Hint: "create it, or point --openclaw-config elsewhere", Err: err}
 		}
 		return nil, &Error{File: path, Msg: fmt.Sprintf("cannot read SSM parameter %s: %v", name, err),
 			Hint: "check the region, credentials and ssm:GetParameter/kms:Decrypt permissions", Err: err}
 	}
-	if out.Parameter == nil || out.Parameter.Value == nil {
+	if p.Value == "" {
 		return nil, &Error{File: path, Msg: "SSM parameter " + name + " has no value"}
 	}
-	return []byte(*out.Parameter.Value), nil
+	return []byte(p.Value), nil
 }

@@ -4,13 +4,8 @@ import (
 	"context"
 	"os"
 
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 )
-
-// SSMGetter is the part of the SSM client the loader needs for ssm: paths.
-type SSMGetter interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
-}
 
 // Source says where to read the OpenClaw config from.
 type Source struct {
@@ -18,7 +13,7 @@ type Source struct {
 	// lookup (OPENCLAW_CONFIG_PATH, then ~/.openclaw/openclaw.json).
 	Path   string
 	Getenv func(string) string // nil means os.Getenv; used for ${VAR} and built-in key variables
-	SSM    SSMGetter           // needed only for ssm: paths
+	SSM    ssmparam.Getter     // needed only for ssm: paths
 }
 
 // LoadOpenClaw reads, parses and resolves the OpenClaw config. Every error

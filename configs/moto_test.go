@@ -5,9 +5,10 @@ import (
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/provwatch/provwatch/internal/awsclient"
 	"github.com/provwatch/provwatch/internal/awstest"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
 // One moto_server serves every SSM test of the package; each test uses its
@@ -20,8 +21,11 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// newSSM is the real SSM client, as the command builds it, pointed at url.
-func newSSM(t *testing.T, url string) *ssm.Client {
+// newSSM is Parameter Store as the command builds it (the SDK's client
+// behind awsclient's adapter), pointed at url.
+func newSSM(t *testing.T, url string) ssmparam.Client {
 	t.Helper()
-	return ssm.NewFromConfig(awstest.Config(t), func(o *ssm.Options) { o.BaseEndpoint = aws.String(url) })
+	cfg := awstest.Config(t)
+	cfg.BaseEndpoint = aws.String(url)
+	return awsclient.NewParams(cfg)
 }

@@ -9,9 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -300,9 +298,9 @@ func TestLoadOpenClawFromSSM(t *testing.T) {
 	url := moto.URL(t)
 	client := newSSM(t, url)
 	ctx := context.Background()
-	_, err := client.PutParameter(ctx, &ssm.PutParameterInput{
-		Name: aws.String("/provwatch/test/openclaw"), Type: ssmtypes.ParameterTypeSecureString,
-		Value: aws.String(`{models: {providers: {ollama: {baseUrl: 'http://10.0.1.5:11434'}}}, agents: {defaults: {model: 'ollama/qwen3-coder'}}}`),
+	_, err := client.Put(ctx, ssmparam.Put{
+		Name: "/provwatch/test/openclaw", Type: ssmparam.TypeSecureString,
+		Value: `{models: {providers: {ollama: {baseUrl: 'http://10.0.1.5:11434'}}}, agents: {defaults: {model: 'ollama/qwen3-coder'}}}`,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -8,15 +8,7 @@ package remediate
 
 import (
 	"context"
-
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
 )
-
-// SSMAPI is the part of the SSM client targets and stores use.
-type SSMAPI interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
-	PutParameter(ctx context.Context, in *ssm.PutParameterInput, optFns ...func(*ssm.Options)) (*ssm.PutParameterOutput, error)
-}
 
 // Store keeps provwatch's state between cycles and processes.
 type Store interface {

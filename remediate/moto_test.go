@@ -9,7 +9,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 
+	"github.com/provwatch/provwatch/internal/awsclient"
 	"github.com/provwatch/provwatch/internal/awstest"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
 // One moto_server serves every SSM test of the package; each test uses its
@@ -22,15 +24,31 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// newSSM is the real SSM client, as the command builds it, pointed at url.
+// motoConfig is the SDK configuration the command loads, pointed at url.
 // Retries do not back off, so retry tests do not sleep.
-func newSSM(t *testing.T, url string) *ssm.Client {
+func motoConfig(t *testing.T, url string) aws.Config {
 	t.Helper()
 	cfg := awstest.Config(t)
+	cfg.BaseEndpoint = aws.String(url)
 	cfg.Retryer = func() aws.Retryer {
 		return retry.NewStandard(func(o *retry.StandardOptions) {
 			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
 		})
 	}
-	return ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(url) })
+	return cfg
+}
+
+// newSSM is Parameter Store as the command builds it (the SDK's client
+// behind awsclient's adapter, its retries included), pointed at url.
+func newSSM(t *testing.T, url string) ssmparam.Client {
+	t.Helper()
+	return awsclient.NewParams(motoConfig(t, url))
+}
+
+// rawSSM is the SDK's own client at url, for what a test looks at or
+// plants behind the target's back: descriptions, StringLists, another
+// writer's put.
+func rawSSM(t *testing.T, url string) *ssm.Client {
+	t.Helper()
+	return ssm.NewFromConfig(motoConfig(t, url))
 }

@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
 // OpenStore opens the `state` setting: memory, file:PATH, ssm:NAME or
@@ -20,7 +21,7 @@ import (
 //     temp dir when there is no cache dir, as under Lambda).
 //
 // ssm is needed only for ssm: stores.
-func OpenStore(state configs.Location, cmd string, target configs.Location, ssm SSMAPI) (Store, error) {
+func OpenStore(state configs.Location, cmd string, target configs.Location, ssm ssmparam.Client) (Store, error) {
 	if state.Is(configs.SchemeAuto, "") {
 		state = AutoState(cmd, target)
 	}

@@ -9,9 +9,7 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
 // maxStandardValue is the largest value of a Standard-tier parameter.
@@ -21,25 +19,24 @@ const maxStandardValue = 4096
 // `once` under Lambda where no disk survives.
 type ssmStore struct {
 	name   string
-	client SSMAPI
+	client ssmparam.Client
 	// last is what the parameter holds as far as this process knows: every
 	// put makes a new parameter version, so an unchanged state is not put.
 	last []byte
 }
 
 func (s *ssmStore) Load(ctx context.Context) ([]byte, error) {
-	out, err := s.client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(s.name), WithDecryption: aws.Bool(true)}, ssmRetry(defaultMaxAttempts))
-	var nf *types.ParameterNotFound
-	if errors.As(err, &nf) {
+	p, err := s.client.Get(ctx, s.name)
+	if errors.Is(err, ssmparam.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("state %s: reading the parameter: %w", s, err)
 	}
-	if out.Parameter == nil || out.Parameter.Value == nil {
+	if p.Value == "" {
 		return nil, nil
 	}
-	s.last = []byte(*out.Parameter.Value)
+	s.last = []byte(p.Value)
 	return unpackState(s.last)
 }
 
@@ -87,14 +84,13 @@ func (s *ssmStore) Save(ctx context.Context, data []byte) error {
 	if s.last != nil && string(s.last) == string(data) {
 		return nil
 	}
-	_, err := s.client.PutParameter(ctx, &ssm.PutParameterInput{
-		Name:        aws.String(s.name),
-		Value:       aws.String(string(data)),
-		Type:        types.ParameterTypeString,
-		Tier:        types.ParameterTierStandard,
-		Overwrite:   aws.Bool(true),
-		Description: aws.String("provwatch health state (written by provwatch every cycle; do not edit)"),
-	}, ssmRetry(defaultMaxAttempts))
+	_, err := s.client.Put(ctx, ssmparam.Put{
+		Name:        s.name,
+		Value:       string(data),
+		Type:        ssmparam.TypeString,
+		Overwrite:   true,
+		Description: "provwatch health state (written by provwatch every cycle; do not edit)",
+	})
 	if err != nil {
 		return fmt.Errorf("state %s: writing the parameter: %w", s, err)
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
 func TestOpenStoreResolvesAuto(t *testing.T) {
@@ -54,7 +55,7 @@ func loc(s string) configs.Location {
 }
 
 // fakeSSMAPI is only for resolution tests: it is never called.
-type fakeSSMAPI struct{ SSMAPI }
+type fakeSSMAPI struct{ ssmparam.Client }
 
 func TestFileStore(t *testing.T) {
 	t.Parallel()

@@ -8,6 +8,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
 // ErrRaced marks a write that collided with another writer of the same
@@ -56,26 +57,15 @@ type Applied struct {
 type TargetOption func(*targetOptions)
 
 type targetOptions struct {
-	log         zerolog.Logger
-	maxAttempts int
-	getenv      func(string) string
-	allowlist   bool
+	log       zerolog.Logger
+	getenv    func(string) string
+	allowlist bool
 }
 
 // WithLogger sets where a target reports what is worth a person's look
 // but is no error, such as an SSM write that raced another writer.
 func WithLogger(l zerolog.Logger) TargetOption {
 	return func(o *targetOptions) { o.log = l }
-}
-
-// WithMaxAttempts bounds the attempts of one SSM call (first try
-// included) under throttling and TooManyUpdates; the default is 5.
-func WithMaxAttempts(n int) TargetOption {
-	return func(o *targetOptions) {
-		if n > 0 {
-			o.maxAttempts = n
-		}
-	}
 }
 
 // WithGetenv sets how an openclaw: target reads ${VAR} while it resolves
@@ -91,9 +81,10 @@ func WithAllowlist() TargetOption {
 }
 
 // OpenTarget opens the remediation.target setting: none, file:PATH,
-// ssm:NAME or openclaw:PATH. ssm is needed only for ssm: targets.
-func OpenTarget(loc configs.Location, ssm SSMAPI, opts ...TargetOption) (Target, error) {
-	o := targetOptions{log: zerolog.Nop(), maxAttempts: defaultMaxAttempts}
+// ssm:NAME or openclaw:PATH. ssm is needed only for ssm: targets; it
+// bounds and retries its calls itself (internal/awsclient.NewParams).
+func OpenTarget(loc configs.Location, ssm ssmparam.Client, opts ...TargetOption) (Target, error) {
+	o := targetOptions{log: zerolog.Nop()}
 	for _, fn := range opts {
 		fn(&o)
 	}
@@ -108,7 +99,7 @@ func OpenTarget(loc configs.Location, ssm SSMAPI, opts ...TargetOption) (Target,
 		if ssm == nil {
 			return nil, fmt.Errorf("remediation.target %s: no SSM client (configure an AWS region)", loc)
 		}
-		return &ssmTarget{name: loc.Path, client: ssm, log: o.log, maxAttempts: o.maxAttempts}, nil
+		return &ssmTarget{name: loc.Path, client: ssm, log: o.log}, nil
 	}
 	return nil, fmt.Errorf("remediation.target %q: not one of none, ssm:/param/name, file:/path/order.json, openclaw:/path/openclaw.json", loc)
 }

@@ -6,40 +6,19 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 	"github.com/provwatch/provwatch/internal/text"
 )
 
-// defaultMaxAttempts bounds one SSM call under throttling: PutParameter
-// allows only a few calls per second per account, and a cycle must end.
-const defaultMaxAttempts = 5
-
-// ssmRetry makes the client's retryer (its backoff and retry quota) also
-// retry TooManyUpdates, which SSM answers when one parameter is written
-// concurrently and the SDK does not retry by itself; ThrottlingException
-// is already retried by the SDK.
-func ssmRetry(maxAttempts int) func(*ssm.Options) {
-	return func(o *ssm.Options) {
-		r := o.Retryer
-		if r == nil {
-			r = retry.NewStandard()
-		}
-		o.Retryer = retry.AddWithMaxAttempts(retry.AddWithErrorCodes(r, "TooManyUpdates"), maxAttempts)
-	}
-}
-
 // ssmTarget holds the order in an SSM String parameter, Standard tier.
+// The client bounds each call and retries throttling and TooManyUpdates.
 type ssmTarget struct {
-	name        string
-	client      SSMAPI
-	log         zerolog.Logger
-	maxAttempts int
+	name   string
+	client ssmparam.Client
+	log    zerolog.Logger
 
 	mu sync.Mutex
 	// What the latest Read (or Write) saw: SSM has no compare-and-set, so a
@@ -78,27 +57,25 @@ func (m *malformedValue) Error() string { return m.err.Error() }
 func (m *malformedValue) Unwrap() error { return m.err }
 
 func (s *ssmTarget) readLocked(ctx context.Context) (configs.Order, bool, error) {
-	out, err := s.client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(s.name), WithDecryption: aws.Bool(true)}, ssmRetry(s.maxAttempts))
-	var nf *types.ParameterNotFound
-	if errors.As(err, &nf) {
+	p, err := s.client.Get(ctx, s.name)
+	if errors.Is(err, ssmparam.ErrNotFound) {
 		s.read, s.exists, s.version, s.secure = true, false, 0, false
 		return configs.Order{}, false, nil
 	}
 	if err != nil {
 		return configs.Order{}, false, fmt.Errorf("target %s: reading the parameter: %w (check ssm:GetParameter permission and the region)", s, err)
 	}
-	p := out.Parameter
-	if p == nil || p.Value == nil {
+	if p.Value == "" {
 		return configs.Order{}, false, fmt.Errorf("target %s: GetParameter answered without a value", s)
 	}
 	s.read, s.exists, s.version = true, true, p.Version
-	s.secure = p.Type == types.ParameterTypeSecureString
-	if p.Type == types.ParameterTypeStringList {
+	s.secure = p.Type == ssmparam.TypeSecureString
+	if p.Type == ssmparam.TypeStringList {
 		return configs.Order{}, true, &malformedValue{fmt.Errorf("target %s (version %d) is a StringList, not a String holding an agents.defaults.model value", s, p.Version)}
 	}
-	o, err := configs.ParseOrder([]byte(*p.Value))
+	o, err := configs.ParseOrder([]byte(p.Value))
 	if err != nil {
-		return configs.Order{}, true, &malformedValue{fmt.Errorf("target %s (version %d) holds %q, which is not an agents.defaults.model value: %w", s, p.Version, configs.QuoteSnippet([]byte(*p.Value)), err)}
+		return configs.Order{}, true, &malformedValue{fmt.Errorf("target %s (version %d) holds %q, which is not an agents.defaults.model value: %w", s, p.Version, configs.QuoteSnippet([]byte(p.Value)), err)}
 	}
 	return o, true, nil
 }
@@ -123,11 +100,11 @@ func (s *ssmTarget) Apply(ctx context.Context, chains []ChainPlan) (Applied, err
 // SecureString is re-encrypted with the account's default SSM key
 // (aws/ssm): PutParameter cannot say "the key it has", and provwatch asks
 // for no kms:DescribeKey permission to find it (docs/remediation.md).
-func (s *ssmTarget) paramType() types.ParameterType {
+func (s *ssmTarget) paramType() string {
 	if s.secure {
-		return types.ParameterTypeSecureString
+		return ssmparam.TypeSecureString
 	}
-	return types.ParameterTypeString
+	return ssmparam.TypeString
 }
 
 func (s *ssmTarget) write(ctx context.Context, o configs.Order, why string) error {
@@ -142,20 +119,13 @@ func (s *ssmTarget) write(ctx context.Context, o configs.Order, why string) erro
 		}
 	}
 	value, _ := o.MarshalJSON()
-	in := &ssm.PutParameterInput{
-		Name:      aws.String(s.name),
-		Value:     aws.String(string(value)),
-		Type:      s.paramType(),
-		Tier:      types.ParameterTierStandard,
-		Overwrite: aws.Bool(s.exists),
-	}
+	in := ssmparam.Put{Name: s.name, Value: string(value), Type: s.paramType(), Overwrite: s.exists}
 	if why != "" {
-		in.Description = aws.String(text.Truncate(why, MaxDescription))
+		in.Description = text.Truncate(why, MaxDescription)
 	}
 	readVersion := s.version
-	out, err := s.client.PutParameter(ctx, in, ssmRetry(s.maxAttempts))
-	var exists *types.ParameterAlreadyExists
-	if errors.As(err, &exists) {
+	version, err := s.client.Put(ctx, in)
+	if errors.Is(err, ssmparam.ErrAlreadyExists) {
 		// Someone created it between our read and this put.
 		now, _, rerr := s.readLocked(ctx)
 		if rerr != nil {
@@ -171,13 +141,13 @@ func (s *ssmTarget) write(ctx context.Context, o configs.Order, why string) erro
 	}
 	if err != nil {
 		s.read = false // unknown now: read again before the next write
-		return fmt.Errorf("target %s: writing the parameter: %w (check ssm:PutParameter permission; throttling was retried %d times)", s, err, s.maxAttempts-1)
+		return fmt.Errorf("target %s: writing the parameter: %w (check ssm:PutParameter permission; throttling was already retried)", s, err)
 	}
-	if out.Version != readVersion+1 {
-		s.log.Warn().Str("target", s.String()).Int64("read_version", readVersion).Int64("written_version", out.Version).
+	if version != readVersion+1 {
+		s.log.Warn().Str("target", s.String()).Int64("read_version", readVersion).Int64("written_version", version).
 			Str("wrote", o.String()).
 			Msg("remediation target raced another writer: the parameter changed between read and write; provwatch's value is now current, check who else writes it")
 	}
-	s.exists, s.version = true, out.Version
+	s.exists, s.version = true, version
 	return nil
 }

@@ -21,13 +21,14 @@ import (
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/health"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
 func paramName(t *testing.T) string {
 	return "/provwatch-test/" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
 }
 
-func openSSMTarget(t *testing.T, client SSMAPI, name string, log *bytes.Buffer) Target {
+func openSSMTarget(t *testing.T, client ssmparam.Client, name string, log *bytes.Buffer) Target {
 	t.Helper()
 	tg, err := OpenTarget(loc("ssm:"+name), client, WithLogger(zerolog.New(log)))
 	if err != nil {
@@ -38,7 +39,7 @@ func openSSMTarget(t *testing.T, client SSMAPI, name string, log *bytes.Buffer) 
 
 func TestSSMTargetCreateThenOverwrite(t *testing.T) {
 	t.Parallel()
-	client := newSSM(t, moto.URL(t))
+	client, raw := newSSM(t, moto.URL(t)), rawSSM(t, moto.URL(t))
 	ctx := context.Background()
 	name := paramName(t)
 	var log bytes.Buffer
@@ -52,14 +53,14 @@ func TestSSMTargetCreateThenOverwrite(t *testing.T) {
 	if err := writeDefaults(ctx, tg, first, why); err != nil {
 		t.Fatal(err)
 	}
-	got, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	got, err := raw.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if v := *got.Parameter.Value; v != `{"primary":"openrouter/google/gemini-flash-1.5","fallbacks":["ollama/qwen3-coder"]}` || got.Parameter.Version != 1 || got.Parameter.Type != types.ParameterTypeString {
 		t.Fatalf("parameter = %q version %d type %s", v, got.Parameter.Version, got.Parameter.Type)
 	}
-	desc := describeParam(t, client, name)
+	desc := describeParam(t, raw, name)
 	if aws.ToString(desc.Description) != why || desc.Tier != types.ParameterTierStandard {
 		t.Fatalf("description %q tier %s", aws.ToString(desc.Description), desc.Tier)
 	}
@@ -73,11 +74,11 @@ func TestSSMTargetCreateThenOverwrite(t *testing.T) {
 	if err := writeDefaults(ctx, tg, second, long); err != nil {
 		t.Fatal(err)
 	}
-	got, _ = client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	got, _ = raw.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
 	if got.Parameter.Version != 2 {
 		t.Fatalf("overwrite made version %d, want 2", got.Parameter.Version)
 	}
-	if n := len([]rune(aws.ToString(describeParam(t, client, name).Description))); n != MaxDescription {
+	if n := len([]rune(aws.ToString(describeParam(t, raw, name).Description))); n != MaxDescription {
 		t.Fatalf("long description stored with %d characters, want %d", n, MaxDescription)
 	}
 	if log.Len() != 0 {
@@ -88,9 +89,9 @@ func TestSSMTargetCreateThenOverwrite(t *testing.T) {
 	}
 }
 
-func describeParam(t *testing.T, client *ssm.Client, name string) types.ParameterMetadata {
+func describeParam(t *testing.T, raw *ssm.Client, name string) types.ParameterMetadata {
 	t.Helper()
-	out, err := client.DescribeParameters(context.Background(), &ssm.DescribeParametersInput{
+	out, err := raw.DescribeParameters(context.Background(), &ssm.DescribeParametersInput{
 		ParameterFilters: []types.ParameterStringFilter{{Key: aws.String("Name"), Option: aws.String("Equals"), Values: []string{name}}},
 	})
 	if err != nil || len(out.Parameters) != 1 {
@@ -101,7 +102,7 @@ func describeParam(t *testing.T, client *ssm.Client, name string) types.Paramete
 
 func TestSSMTargetDetectsRacedOverwrite(t *testing.T) {
 	t.Parallel()
-	client := newSSM(t, moto.URL(t))
+	client, raw := newSSM(t, moto.URL(t)), rawSSM(t, moto.URL(t))
 	ctx := context.Background()
 	name := paramName(t)
 	var log bytes.Buffer
@@ -113,7 +114,7 @@ func TestSSMTargetDetectsRacedOverwrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Another writer (a person, a second provwatch) bumps the version.
-	if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(`{"primary":"b/two","fallbacks":[]}`), Type: types.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
+	if _, err := raw.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(`{"primary":"b/two","fallbacks":[]}`), Type: types.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
 		t.Fatal(err)
 	}
 	if err := writeDefaults(ctx, tg, configs.Order{Primary: "b/two", Fallbacks: []string{"a/one"}}, "second"); err != nil {
@@ -136,7 +137,7 @@ func TestSSMTargetDetectsRacedOverwrite(t *testing.T) {
 
 func TestSSMTargetCreateRace(t *testing.T) {
 	t.Parallel()
-	client := newSSM(t, moto.URL(t))
+	client, raw := newSSM(t, moto.URL(t)), rawSSM(t, moto.URL(t))
 	ctx := context.Background()
 	for _, same := range []bool{false, true} {
 		name := fmt.Sprintf("%s-%v", paramName(t), same)
@@ -151,7 +152,7 @@ func TestSSMTargetCreateRace(t *testing.T) {
 			theirs = ours
 		}
 		v, _ := theirs.MarshalJSON()
-		if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(string(v)), Type: types.ParameterTypeString}); err != nil {
+		if _, err := raw.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(string(v)), Type: types.ParameterTypeString}); err != nil {
 			t.Fatal(err)
 		}
 		err := writeDefaults(ctx, tg, ours, "create")
@@ -169,10 +170,10 @@ func TestSSMTargetCreateRace(t *testing.T) {
 
 func TestSSMTargetMalformedValue(t *testing.T) {
 	t.Parallel()
-	client := newSSM(t, moto.URL(t))
+	client, raw := newSSM(t, moto.URL(t)), rawSSM(t, moto.URL(t))
 	ctx := context.Background()
 	name := paramName(t)
-	if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String("ollama/qwen3-coder,openrouter/x"), Type: types.ParameterTypeString}); err != nil {
+	if _, err := raw.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String("ollama/qwen3-coder,openrouter/x"), Type: types.ParameterTypeString}); err != nil {
 		t.Fatal(err)
 	}
 	tg := openSSMTarget(t, client, name, &bytes.Buffer{})
@@ -188,7 +189,7 @@ func TestSSMTargetMalformedValue(t *testing.T) {
 
 func TestSSMStore(t *testing.T) {
 	t.Parallel()
-	client := newSSM(t, moto.URL(t))
+	client, raw := newSSM(t, moto.URL(t)), rawSSM(t, moto.URL(t))
 	ctx := context.Background()
 	name := paramName(t)
 	st, err := OpenStore(loc("ssm:"+name), "once", loc("none"), client)
@@ -206,7 +207,7 @@ func TestSSMStore(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	got, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	got, err := raw.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
 	if err != nil || got.Parameter.Version != 1 {
 		t.Fatalf("state parameter = %+v, %v", got, err)
 	}
@@ -235,8 +236,8 @@ func TestSSMStore(t *testing.T) {
 	if err := st2.Save(ctx, bigData); err != nil {
 		t.Fatalf("saving a %d-byte state: %v", len(bigData), err)
 	}
-	raw, _ := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
-	if v := *raw.Parameter.Value; !strings.HasPrefix(v, "gz:") || len(v) > 4096 {
+	packed, _ := raw.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name)})
+	if v := *packed.Parameter.Value; !strings.HasPrefix(v, "gz:") || len(v) > 4096 {
 		t.Fatalf("large state stored as %d bytes starting %.10q, want packed under 4096", len(v), v)
 	}
 	st3, _ := OpenStore(loc("ssm:"+name), "once", loc("none"), client)
@@ -321,7 +322,7 @@ func TestSSMTargetRetries(t *testing.T) {
 // reported malformed and replaced by the next write, never left stuck.
 func TestSSMTargetKeepsASecureStringAndRepairsJunk(t *testing.T) {
 	t.Parallel()
-	client := newSSM(t, moto.URL(t))
+	client, raw := newSSM(t, moto.URL(t)), rawSSM(t, moto.URL(t))
 	ctx := context.Background()
 	order := configs.Order{Primary: "openrouter/google/gemini-flash-1.5", Fallbacks: []string{"ollama/qwen3-coder"}}
 	for _, tc := range []struct {
@@ -337,7 +338,7 @@ func TestSSMTargetKeepsASecureStringAndRepairsJunk(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			name := paramName(t)
-			if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(tc.value), Type: tc.typ}); err != nil {
+			if _, err := raw.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String(name), Value: aws.String(tc.value), Type: tc.typ}); err != nil {
 				t.Fatal(err)
 			}
 			var log bytes.Buffer
@@ -352,7 +353,7 @@ func TestSSMTargetKeepsASecureStringAndRepairsJunk(t *testing.T) {
 			if err := writeDefaults(ctx, tg, order, "why"); err != nil {
 				t.Fatal(err)
 			}
-			got, err := client.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
+			got, err := raw.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(name), WithDecryption: aws.Bool(true)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -15,29 +14,22 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-
 	"github.com/provwatch/provwatch/configs"
-	"github.com/provwatch/provwatch/internal/awsclient"
+	"github.com/provwatch/provwatch/internal/cli"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
 )
-
-// newSSMClient is the one SSM client of a process; each call is bounded
-// (awsclient.CallDeadline).
-func newSSMClient(cfg aws.Config) *ssm.Client { return awsclient.NewSSM(cfg) }
 
 func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c commonFlags
 	var asJSON bool
 	var only providerList
 	fs := flag.NewFlagSet("check", flag.ContinueOnError)
-	c.register(fs)
+	c.Register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the JSON report instead of the table")
 	fs.Var(&only, "provider", "probe only this provider id (repeatable)")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	e, err := c.load(ctx, stderr, true)
@@ -53,7 +45,7 @@ func cmdCheck(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := writeReport(stdout, rep, asJSON, true); err != nil {
 		return err
 	}
-	return statusErr(engine.ExitCode(rep))
+	return cli.StatusErr(engine.ExitCode(rep))
 }
 
 func writeReport(w io.Writer, rep *reporter.Report, asJSON, check bool) error {
@@ -69,11 +61,11 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var asJSON, dryRun bool
 	var only providerList
 	fs := flag.NewFlagSet("once", flag.ContinueOnError)
-	c.register(fs)
+	c.Register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print the JSON report instead of the table")
 	fs.Var(&only, "provider", "probe only this provider id (repeatable)")
 	fs.BoolVar(&dryRun, "dry-run", false, "compute and report the new order, write nothing")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	e, err := c.load(ctx, stderr, false)
@@ -96,16 +88,16 @@ func cmdOnce(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := writeReport(stdout, rep, asJSON, false); err != nil {
 		return err
 	}
-	return statusErr(engine.ExitCode(rep))
+	return cli.StatusErr(engine.ExitCode(rep))
 }
 
 func cmdValidate(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var c commonFlags
 	var asJSON bool
 	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
-	c.register(fs)
+	c.Register(fs)
 	fs.BoolVar(&asJSON, "json", false, "print what was resolved as one JSON document (docs/output.md)")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	e, err := c.load(ctx, stderr, false)
@@ -175,27 +167,14 @@ func writeValidateJSON(w io.Writer, e *env, check remediate.TargetCheck, loadErr
 		return err
 	}
 	if loadErr != nil {
-		return &exitError{code: statusOf(loadErr), err: loadErr} // stderr says it too
+		return &cli.ExitError{Code: cli.Status(loadErr), Err: loadErr} // stderr says it too
 	}
 	return nil
 }
 
-// statusOf is the exit status of an error: its own for an exitError, 78
-// for configuration errors, 70 otherwise.
-func statusOf(err error) int {
-	var ee *exitError
-	switch {
-	case errors.As(err, &ee):
-		return ee.code
-	case errors.Is(err, configs.ErrConfig):
-		return exitConfig
-	}
-	return exitSoftware
-}
-
 func cmdVersion(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	v, c := buildVersion()
@@ -232,9 +211,9 @@ func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	var c commonFlags
 	var url string
 	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	c.register(fs)
+	c.Register(fs)
 	fs.StringVar(&url, "url", "", "health URL (default: /healthz on the http.listen address)")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if url == "" {
@@ -250,11 +229,11 @@ func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return usageErr("--url %q: %v", url, err)
+		return cli.UsageErr("--url %q: %v", url, err)
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return &exitError{code: 1, err: fmt.Errorf("healthcheck: %v", err)}
+		return &cli.ExitError{Code: 1, Err: fmt.Errorf("healthcheck: %v", err)}
 	}
 	defer resp.Body.Close()
 	var body struct {
@@ -266,15 +245,15 @@ func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer
 	raw, readErr := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 	decodeErr := json.Unmarshal(raw, &body)
 	if resp.StatusCode != http.StatusOK {
-		return &exitError{code: 1, err: fmt.Errorf("healthcheck: %s answered %d %s", url, resp.StatusCode, body.Reason)}
+		return &cli.ExitError{Code: 1, Err: fmt.Errorf("healthcheck: %s answered %d %s", url, resp.StatusCode, body.Reason)}
 	}
 	switch {
 	case readErr != nil:
-		return &exitError{code: 1, err: fmt.Errorf("healthcheck: %s answered 200 but its body did not arrive: %v", url, readErr)}
+		return &cli.ExitError{Code: 1, Err: fmt.Errorf("healthcheck: %s answered 200 but its body did not arrive: %v", url, readErr)}
 	case decodeErr != nil:
-		return &exitError{code: 1, err: fmt.Errorf("healthcheck: %s answered 200 with a body that is not the health JSON (is something else listening there?)", url)}
+		return &cli.ExitError{Code: 1, Err: fmt.Errorf("healthcheck: %s answered 200 with a body that is not the health JSON (is something else listening there?)", url)}
 	case body.Status != "ok":
-		return &exitError{code: 1, err: fmt.Errorf("healthcheck: %s answered 200 but status %q, not \"ok\"", url, body.Status)}
+		return &cli.ExitError{Code: 1, Err: fmt.Errorf("healthcheck: %s answered 200 but status %q, not \"ok\"", url, body.Status)}
 	}
 	fmt.Fprintln(stdout, "healthy")
 	return nil

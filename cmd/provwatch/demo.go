@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/cli"
 	"github.com/provwatch/provwatch/internal/clock"
 	"github.com/provwatch/provwatch/internal/follow"
 	"github.com/provwatch/provwatch/internal/sim"
@@ -29,15 +30,15 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var listen string
 	var speed float64
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	c.logLevel = "warn" // the demo's own lines tell the story; logs only for trouble
-	c.register(fs)
+	c.LogLevel = "warn" // the demo's own lines tell the story; logs only for trouble
+	c.Register(fs)
 	fs.StringVar(&listen, "listen", "127.0.0.1:9464", "status page address (another free port is used if it is taken)")
 	fs.Float64Var(&speed, "speed", 1, "run the scenario this many times faster (1 to 5)")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if speed < 1 || speed > 5 {
-		return usageErr("--speed %v: want 1 to 5 (the schedule cannot tick faster than once a second)", speed)
+		return cli.UsageErr("--speed %v: want 1 to 5 (the schedule cannot tick faster than once a second)", speed)
 	}
 	scale := func(d time.Duration) time.Duration { return time.Duration(float64(d) / speed) }
 
@@ -99,10 +100,10 @@ notify:
 	if err := os.WriteFile(settingsPath, []byte(settings), 0o600); err != nil {
 		return err
 	}
-	if c.openclawConfig != "" || c.config != "" {
-		return usageErr("demo: --openclaw-config and --config are not used; the demo makes its own")
+	if c.OpenClawConfig != "" || c.Config != "" {
+		return cli.UsageErr("demo: --openclaw-config and --config are not used; the demo makes its own")
 	}
-	c.openclawConfig, c.config = ocPath, settingsPath
+	c.OpenClawConfig, c.Config = ocPath, settingsPath
 
 	start := time.Now()
 	var mu sync.Mutex
@@ -145,7 +146,7 @@ notify:
 
 	// The follower starts once the daemon has published an order, as a
 	// gateway's follower would start after it: the file exists from then on.
-	log, err := newLogger(&c, stderr)
+	log, err := c.Logger(stderr, os.Getenv)
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 
+	"github.com/provwatch/provwatch/internal/cli"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/reporter"
 )
@@ -18,11 +19,11 @@ import (
 // JSON payload accepted, the JSON report returned.
 func lambdaMain(stderr io.Writer) int {
 	var c commonFlags
-	c.logFormat = "json" // PROVWATCH_LOG_LEVEL still applies, read by the logger
+	c.LogFormat = "json" // PROVWATCH_LOG_LEVEL still applies, read by the logger
 	ctx := context.Background()
 	e, err := c.load(ctx, stderr, false)
 	if err != nil {
-		return exitCode(err, stderr)
+		return cli.ExitCode(err, stderr)
 	}
 	handler := func(ctx context.Context, _ json.RawMessage) (*reporter.Report, error) {
 		// A fresh engine per invocation: state comes from the store, so
@@ -39,5 +40,5 @@ func lambdaMain(stderr io.Writer) int {
 		return rep, nil
 	}
 	lambda.Start(handler)
-	return exitOK // not reached: lambda.Start serves until the runtime stops the process
+	return cli.ExitOK // not reached: lambda.Start serves until the runtime stops the process
 }

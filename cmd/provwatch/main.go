@@ -4,38 +4,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"syscall"
 
-	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/cli"
+	"github.com/provwatch/provwatch/internal/follow"
 )
-
-// Exit statuses shared by every command (docs/reference.md §1).
-const (
-	exitOK       = 0
-	exitSome     = 1
-	exitNone     = 2
-	exitUsage    = 64
-	exitConfig   = 78
-	exitSoftware = 70 // an unexpected internal failure
-)
-
-// exitError carries a status to main.
-type exitError struct {
-	code int
-	err  error
-}
-
-func (e *exitError) Error() string { return e.err.Error() }
-func (e *exitError) Unwrap() error { return e.err }
-
-func usageErr(format string, a ...any) error {
-	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...)}
-}
 
 // Set by the linker: -X main.version=… -X main.commit=…
 var (
@@ -83,7 +60,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usageText)
-		return exitUsage
+		return cli.ExitUsage
 	}
 	cmd, rest := args[0], args[1:]
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -102,7 +79,7 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 	case "validate":
 		err = cmdValidate(ctx, rest, stdout, stderr)
 	case "follow":
-		err = cmdFollow(ctx, rest, stdout, stderr)
+		return follow.Main(ctx, rest, followEnv(stdout, stderr))
 	case "healthcheck":
 		err = cmdHealthcheck(ctx, rest, stdout, stderr)
 	case "notify":
@@ -111,30 +88,10 @@ func runMain(args []string, stdout, stderr io.Writer) int {
 		err = cmdVersion(rest, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usageText)
-		return exitOK
+		return cli.ExitOK
 	default:
 		fmt.Fprintf(stderr, "provwatch: unknown command %q\n\n%s", cmd, usageText)
-		return exitUsage
+		return cli.ExitUsage
 	}
-	return exitCode(err, stderr)
-}
-
-// exitCode prints err (if any) and maps it to a status.
-func exitCode(err error, stderr io.Writer) int {
-	if err == nil {
-		return exitOK
-	}
-	var ee *exitError
-	if errors.As(err, &ee) {
-		if ee.err != nil && ee.err.Error() != "" {
-			fmt.Fprintf(stderr, "provwatch: %v\n", ee.err)
-		}
-		return ee.code
-	}
-	if errors.Is(err, configs.ErrConfig) {
-		fmt.Fprintf(stderr, "provwatch: %v\n", err)
-		return exitConfig
-	}
-	fmt.Fprintf(stderr, "provwatch: %v\n", err)
-	return exitSoftware
+	return cli.ExitCode(err, stderr)
 }

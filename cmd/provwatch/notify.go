@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sns"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/cli"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/notify"
 	"github.com/provwatch/provwatch/remediate"
@@ -90,19 +91,19 @@ func cmdNotify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	var c commonFlags
 	var test bool
 	fs := flag.NewFlagSet("notify", flag.ContinueOnError)
-	c.register(fs)
+	c.Register(fs)
 	fs.BoolVar(&test, "test", false, "send one sample message to every notify: destination and report each result")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	if !test {
-		return usageErr("notify: nothing to do; pass --test to send a sample message to every destination")
+		return cli.UsageErr("notify: nothing to do; pass --test to send a sample message to every destination")
 	}
-	log, err := newLogger(&c, stderr)
+	log, err := c.Logger(stderr, os.Getenv)
 	if err != nil {
 		return err
 	}
-	path := firstNonEmpty(c.config, os.Getenv("PROVWATCH_CONFIG"))
+	path := firstNonEmpty(c.Config, os.Getenv("PROVWATCH_CONFIG"))
 	s, err := configs.LoadSettings(path, os.Getenv)
 	if err != nil {
 		return err
@@ -132,7 +133,7 @@ func cmdNotify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return err
 	}
 	if failed > 0 {
-		return statusErr(exitSome)
+		return cli.StatusErr(cli.ExitSome)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/provwatch/provwatch/internal/cli"
 	"github.com/provwatch/provwatch/internal/daemon"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/remediate"
@@ -21,9 +22,9 @@ func cmdRun(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	var c commonFlags
 	var dryRun bool
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
-	c.register(fs)
+	c.Register(fs)
 	fs.BoolVar(&dryRun, "dry-run", false, "compute and report the new order, write nothing")
-	if err := parseFlags(fs, args, stderr); err != nil {
+	if err := cli.ParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
 	hup := make(chan os.Signal, 1)

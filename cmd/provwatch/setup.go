@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
-	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -15,45 +13,19 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	"github.com/mattn/go-isatty"
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/awsclient"
+	"github.com/provwatch/provwatch/internal/cli"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 	"github.com/provwatch/provwatch/notify"
 	"github.com/provwatch/provwatch/probes"
 )
 
-// commonFlags are accepted by every command.
-type commonFlags struct {
-	openclawConfig string
-	config         string
-	logLevel       string
-	logFormat      string
-}
-
-func (c *commonFlags) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.openclawConfig, "openclaw-config", "", "OpenClaw config: a file or ssm:/parameter/name")
-	fs.StringVar(&c.config, "config", "", "provwatch settings file (YAML)")
-	// The variables are read in newLogger, not as the flags' defaults, so
-	// that a bad value is reported against the variable that holds it.
-	fs.StringVar(&c.logLevel, "log-level", c.logLevel, "log level: debug, info, warn, error (env PROVWATCH_LOG_LEVEL; default info)")
-	fs.StringVar(&c.logFormat, "log-format", c.logFormat, "log format: json or console (env PROVWATCH_LOG_FORMAT; default: console on a terminal)")
-}
-
-// logSetting is a logging flag's value and where it came from: the flag
-// (a bad value is a usage error, 64) or its variable (a configuration
-// error, 78, naming the variable).
-func logSetting(flagValue, flagName, envName string) (value string, bad func(want string) error) {
-	if flagValue != "" {
-		return flagValue, func(want string) error { return usageErr("--%s %q: want %s", flagName, flagValue, want) }
-	}
-	v := os.Getenv(envName)
-	return v, func(want string) error {
-		return &configs.Error{File: envName, Msg: fmt.Sprintf("%q is not a valid value", v), Hint: "want " + want + ", or unset it"}
-	}
-}
+// commonFlags are accepted by every command; load is what most do with
+// them.
+type commonFlags struct{ cli.CommonFlags }
 
 // providerList is the repeatable --provider flag.
 type providerList []string
@@ -68,21 +40,6 @@ func (p *providerList) Set(v string) error {
 	return nil
 }
 
-// parseFlags parses a command's flags; a bad flag is a usage error (64).
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) error {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return &exitError{code: exitOK, err: errors.New("")}
-		}
-		return &exitError{code: exitUsage, err: errors.New("")} // flag already printed why
-	}
-	if fs.NArg() > 0 {
-		return usageErr("%s: unexpected argument %q (flags only; see --help)", fs.Name(), fs.Arg(0))
-	}
-	return nil
-}
-
 // env is everything a command needs once configuration is loaded.
 type env struct {
 	oc       *configs.OpenClaw
@@ -93,49 +50,19 @@ type env struct {
 	// validate lists them beside the config's own warnings.
 	envWarnings []string
 
-	awsOnce sync.Once
-	awsCfg  aws.Config
-	awsErr  error
-	ssmCli  *ssm.Client
+	awsOnce   sync.Once
+	awsCfg    aws.Config
+	awsErr    error
+	paramsCli ssmparam.Client
 
 	// notify is the notifier engineOptions built, nil without destinations.
 	notify *notify.Notifier
 }
 
-func newLogger(c *commonFlags, stderr io.Writer) (zerolog.Logger, error) {
-	level, badLevel := logSetting(c.logLevel, "log-level", "PROVWATCH_LOG_LEVEL")
-	if level == "" {
-		level = "info"
-	}
-	lvl, err := zerolog.ParseLevel(strings.ToLower(level))
-	if err != nil || lvl == zerolog.NoLevel {
-		return zerolog.Nop(), badLevel("debug, info, warn or error")
-	}
-	format, badFormat := logSetting(c.logFormat, "log-format", "PROVWATCH_LOG_FORMAT")
-	var w io.Writer = stderr
-	switch format {
-	case "json":
-	case "console":
-		w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly, NoColor: !isTerminal(stderr)}
-	case "":
-		if isTerminal(stderr) {
-			w = zerolog.ConsoleWriter{Out: stderr, TimeFormat: time.TimeOnly}
-		}
-	default:
-		return zerolog.Nop(), badFormat("json or console")
-	}
-	return zerolog.New(w).Level(lvl).With().Timestamp().Logger(), nil
-}
-
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
-}
-
 // load reads both configuration inputs with the precedence flags > env >
 // files. discover: with no OpenClaw config, watch what can be found.
 func (c *commonFlags) load(ctx context.Context, stderr io.Writer, discover bool) (*env, error) {
-	log, err := newLogger(c, stderr)
+	log, err := c.Logger(stderr, os.Getenv)
 	if err != nil {
 		return nil, err
 	}
@@ -145,7 +72,7 @@ func (c *commonFlags) load(ctx context.Context, stderr io.Writer, discover bool)
 		e.envWarnings = append(e.envWarnings, w)
 	}
 
-	settingsPath := firstNonEmpty(c.config, os.Getenv("PROVWATCH_CONFIG"))
+	settingsPath := firstNonEmpty(c.Config, os.Getenv("PROVWATCH_CONFIG"))
 	e.settings, err = configs.LoadSettings(settingsPath, os.Getenv)
 	if err != nil {
 		return nil, err
@@ -153,14 +80,14 @@ func (c *commonFlags) load(ctx context.Context, stderr io.Writer, discover bool)
 
 	// Precedence: flag, PROVWATCH_OPENCLAW_CONFIG, OPENCLAW_CONFIG_PATH; any
 	// of them may name an ssm: parameter.
-	src := configs.Source{Path: firstNonEmpty(c.openclawConfig, os.Getenv("PROVWATCH_OPENCLAW_CONFIG"), os.Getenv("OPENCLAW_CONFIG_PATH")), Getenv: os.Getenv}
+	src := configs.Source{Path: firstNonEmpty(c.OpenClawConfig, os.Getenv("PROVWATCH_OPENCLAW_CONFIG"), os.Getenv("OPENCLAW_CONFIG_PATH")), Getenv: os.Getenv}
 	if strings.HasPrefix(src.Path, "ssm:") {
-		cli, err := e.ssm(ctx)
+		ps, err := e.params(ctx)
 		if err != nil {
 			return nil, &configs.Error{File: src.Path, Msg: "cannot reach SSM to read the OpenClaw config: " + err.Error(),
 				Hint: "set AWS_REGION and credentials, or pass a file path", Err: err}
 		}
-		src.SSM = cli
+		src.SSM = ps
 	}
 	e.oc, err = configs.LoadOpenClaw(ctx, src)
 	if err != nil {
@@ -209,7 +136,7 @@ func (e *env) checkProviderFilter(ids []string) error {
 	}
 	for _, id := range ids {
 		if !slices.Contains(known, id) {
-			return usageErr("--provider %s: no such provider in the configuration (known: %s)", id, strings.Join(known, ", "))
+			return cli.UsageErr("--provider %s: no such provider in the configuration (known: %s)", id, strings.Join(known, ", "))
 		}
 	}
 	return nil
@@ -233,16 +160,18 @@ func (e *env) aws(ctx context.Context) (aws.Config, error) {
 	return e.awsCfg, e.awsErr
 }
 
-func (e *env) ssm(ctx context.Context) (*ssm.Client, error) {
-	if e.ssmCli != nil {
-		return e.ssmCli, nil
+// params is the process's one Parameter Store client, each call bounded
+// and retried (awsclient.NewParams).
+func (e *env) params(ctx context.Context) (ssmparam.Client, error) {
+	if e.paramsCli != nil {
+		return e.paramsCli, nil
 	}
 	cfg, err := e.aws(ctx)
 	if err != nil {
 		return nil, err
 	}
-	e.ssmCli = newSSMClient(cfg)
-	return e.ssmCli, nil
+	e.paramsCli = awsclient.NewParams(cfg)
+	return e.paramsCli, nil
 }
 
 // awsRegionSet says whether an AWS region is configured in the environment,
@@ -258,12 +187,4 @@ func firstNonEmpty(v ...string) string {
 		}
 	}
 	return ""
-}
-
-// statusErr ends a command with a status and no message.
-func statusErr(code int) error {
-	if code == exitOK {
-		return nil
-	}
-	return &exitError{code: code, err: errors.New("")}
 }

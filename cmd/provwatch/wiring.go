@@ -12,6 +12,7 @@ import (
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/engine"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
 )
@@ -22,7 +23,7 @@ import (
 const sinkCloseTimeout = 8 * time.Second
 
 func loadSettingsOnly(c *commonFlags) (configs.Settings, error) {
-	return configs.LoadSettings(firstNonEmpty(c.config, os.Getenv("PROVWATCH_CONFIG")), os.Getenv)
+	return configs.LoadSettings(firstNonEmpty(c.Config, os.Getenv("PROVWATCH_CONFIG")), os.Getenv)
 }
 
 func configsWriteSummary(w io.Writer, e *env) error {
@@ -54,16 +55,16 @@ func configsWriteSummary(w io.Writer, e *env) error {
 }
 
 // ssmFor returns an SSM client when loc needs one, else nil.
-func (e *env) ssmFor(ctx context.Context, what string, loc configs.Location) (remediate.SSMAPI, error) {
+func (e *env) ssmFor(ctx context.Context, what string, loc configs.Location) (ssmparam.Client, error) {
 	if loc.Scheme != configs.SchemeSSM {
 		return nil, nil
 	}
-	cli, err := e.ssm(ctx)
+	ps, err := e.params(ctx)
 	if err != nil {
 		return nil, &configs.Error{File: e.settings.Path, Path: what, Msg: "needs AWS for " + loc.String() + ": " + err.Error(),
 			Hint: "set AWS_REGION and credentials", Err: err}
 	}
-	return cli, nil
+	return ps, nil
 }
 
 // engineOptions builds the target, state store and metric sinks of once/run.
@@ -72,11 +73,11 @@ func (e *env) engineOptions(ctx context.Context, cmd string, stdout io.Writer, d
 	opt := engine.Options{OpenClaw: e.oc, Settings: s, Prober: e.prober(), Log: e.log, DryRun: dryRun}
 
 	if !s.Remediation.Target.Is(configs.SchemeNone, "") {
-		cli, err := e.ssmFor(ctx, "remediation.target", s.Remediation.Target)
+		ps, err := e.ssmFor(ctx, "remediation.target", s.Remediation.Target)
 		if err != nil {
 			return opt, nil, err
 		}
-		t, err := remediate.OpenTarget(s.Remediation.Target, cli, remediate.WithLogger(e.log))
+		t, err := remediate.OpenTarget(s.Remediation.Target, ps, remediate.WithLogger(e.log))
 		if err != nil {
 			return opt, nil, err
 		}
@@ -86,11 +87,11 @@ func (e *env) engineOptions(ctx context.Context, cmd string, stdout io.Writer, d
 	if state.Is(configs.SchemeAuto) {
 		state = remediate.AutoState(cmd, s.Remediation.Target)
 	}
-	cli, err := e.ssmFor(ctx, "state", state)
+	ps, err := e.ssmFor(ctx, "state", state)
 	if err != nil {
 		return opt, nil, err
 	}
-	store, err := remediate.OpenStore(state, cmd, s.Remediation.Target, cli)
+	store, err := remediate.OpenStore(state, cmd, s.Remediation.Target, ps)
 	if err != nil {
 		return opt, nil, err
 	}

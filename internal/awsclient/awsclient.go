@@ -4,6 +4,11 @@
 // VPC endpoint in trouble) would hang `once` until it is killed and stall
 // every cycle of `run`. Every attempt is bounded by the HTTP client, every
 // call (its retries included) by a deadline.
+//
+// It also holds NewParams, the SDK's implementation of ssmparam.Client:
+// the packages that read and write parameters (configs, remediate,
+// internal/follow) speak ssmparam and never import the SDK, so a binary
+// that only follows the order need not link it.
 package awsclient
 
 import (
@@ -54,15 +59,10 @@ func WithCallDeadline(d time.Duration) func(*middleware.Stack) error {
 	}
 }
 
-// NewSSM is the SSM client for everything that reads or writes parameters
-// (the OpenClaw config from ssm:, the ssm: target, the ssm: state), each
-// call bounded by CallDeadline.
-func NewSSM(cfg aws.Config, optFns ...func(*ssm.Options)) *ssm.Client {
-	return newSSM(cfg, CallDeadline, optFns...)
-}
-
-func newSSM(cfg aws.Config, deadline time.Duration, optFns ...func(*ssm.Options)) *ssm.Client {
-	return ssm.NewFromConfig(cfg, append([]func(*ssm.Options){func(o *ssm.Options) {
+// newSSM is the SDK's SSM client behind NewParams, each call bounded by
+// deadline.
+func newSSM(cfg aws.Config, deadline time.Duration) *ssm.Client {
+	return ssm.NewFromConfig(cfg, func(o *ssm.Options) {
 		o.APIOptions = append(o.APIOptions, WithCallDeadline(deadline))
-	}}, optFns...)...)
+	})
 }

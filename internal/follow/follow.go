@@ -18,13 +18,11 @@ import (
 	"time"
 	"unicode"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/clock"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 	"github.com/provwatch/provwatch/remediate"
 )
 
@@ -50,17 +48,12 @@ var (
 	ErrTarget = errors.New("the gateway's config cannot be written")
 )
 
-// GetParameterAPI is the part of the SSM client a follower needs.
-type GetParameterAPI interface {
-	GetParameter(ctx context.Context, in *ssm.GetParameterInput, optFns ...func(*ssm.Options)) (*ssm.GetParameterOutput, error)
-}
-
 // Options wire a Follower.
 type Options struct {
 	From  configs.Location // ssm: or file:
 	Into  string           // the gateway's OpenClaw config
 	Every time.Duration    // 0: DefaultEvery
-	SSM   GetParameterAPI  // for an ssm: source
+	SSM   ssmparam.Getter  // for an ssm: source
 	Log   zerolog.Logger
 	Clock clock.Clock // nil: the wall clock
 	// Getenv resolves ${VAR} in the gateway's file; nil: os.Getenv.
@@ -140,18 +133,17 @@ func (f *Follower) read(ctx context.Context) ([]byte, error) {
 		if f.opt.SSM == nil {
 			return nil, errors.New("no SSM client (configure an AWS region)")
 		}
-		out, err := f.opt.SSM.GetParameter(ctx, &ssm.GetParameterInput{Name: aws.String(f.opt.From.Path), WithDecryption: aws.Bool(true)})
-		var nf *ssmtypes.ParameterNotFound
-		if errors.As(err, &nf) {
+		p, err := f.opt.SSM.Get(ctx, f.opt.From.Path)
+		if errors.Is(err, ssmparam.ErrNotFound) {
 			return nil, errors.New("the parameter does not exist (has run or once written an order yet?)")
 		}
 		if err != nil {
 			return nil, err
 		}
-		if out.Parameter == nil || out.Parameter.Value == nil {
+		if p.Value == "" {
 			return nil, errors.New("GetParameter answered without a value")
 		}
-		return []byte(*out.Parameter.Value), nil
+		return []byte(p.Value), nil
 	case configs.SchemeFile:
 		fh, err := os.Open(f.opt.From.Path)
 		if errors.Is(err, fs.ErrNotExist) {

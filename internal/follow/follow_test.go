@@ -4,6 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,13 +17,14 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/service/ssm"
-	ssmtypes "github.com/aws/aws-sdk-go-v2/service/ssm/types"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/awsclient"
 	"github.com/provwatch/provwatch/internal/awstest"
 	"github.com/provwatch/provwatch/internal/clock"
+	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
 // gateway is an OpenClaw config as a gateway's start script leaves it:
@@ -274,18 +279,40 @@ func TestWaitBacksOffWhileTheSourceFails(t *testing.T) {
 	}
 }
 
-// throttled answers every GetParameter with SSM's throttling error.
-type throttled struct{ calls int }
+// params is Parameter Store as the command builds it (the SDK's client
+// behind awsclient's adapter) at url, its retries without backoff.
+func params(t *testing.T, url string, opts ...awsclient.ParamsOption) ssmparam.Client {
+	t.Helper()
+	cfg := awstest.Config(t)
+	cfg.BaseEndpoint = aws.String(url)
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})
+	}
+	return awsclient.NewParams(cfg, opts...)
+}
 
-func (t *throttled) GetParameter(context.Context, *ssm.GetParameterInput, ...func(*ssm.Options)) (*ssm.GetParameterOutput, error) {
-	t.calls++
-	return nil, &ssmtypes.ThrottlingException{Message: aws.String("Rate exceeded")}
+// throttling answers every call with SSM's throttling error, in the
+// awsJson1_1 wire shape, and counts the calls.
+func throttling(t *testing.T) (string, *atomic.Int32) {
+	t.Helper()
+	var calls atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		calls.Add(1)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.1")
+		w.Header().Set("x-amzn-query-error", "ThrottlingException;Sender")
+		w.WriteHeader(http.StatusBadRequest)
+		fmt.Fprint(w, `{"__type":"ThrottlingException","message":"Rate exceeded"}`)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, &calls
 }
 
 func TestSSMSource(t *testing.T) {
 	t.Parallel()
-	cfg := awstest.Config(t)
-	client := ssm.NewFromConfig(cfg, func(o *ssm.Options) { o.BaseEndpoint = aws.String(awstest.Start(t)) })
+	client := params(t, awstest.Start(t))
 	ctx := context.Background()
 	_, into, _ := setup(t)
 	f := New(Options{From: configs.Location{Scheme: configs.SchemeSSM, Path: "/openclaw/model-order"}, Into: into, SSM: client,
@@ -295,8 +322,7 @@ func TestSSMSource(t *testing.T) {
 	}
 	put := func(v string) {
 		t.Helper()
-		if _, err := client.PutParameter(ctx, &ssm.PutParameterInput{Name: aws.String("/openclaw/model-order"), Value: aws.String(v),
-			Type: ssmtypes.ParameterTypeString, Overwrite: aws.Bool(true)}); err != nil {
+		if _, err := client.Put(ctx, ssmparam.Put{Name: "/openclaw/model-order", Value: v, Type: ssmparam.TypeString, Overwrite: true}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -311,10 +337,13 @@ func TestSSMSource(t *testing.T) {
 	if !strings.Contains(read(t, into), `primary: "openrouter/google/gemini-flash-1.5"`) {
 		t.Fatal("a bad value changed the file")
 	}
-	th := &throttled{}
-	f.opt.SSM = th
+	url, calls := throttling(t)
+	f.opt.SSM = params(t, url, awsclient.WithMaxAttempts(2))
 	if _, err := f.Step(ctx); !errors.Is(err, ErrSource) || !strings.Contains(err.Error(), "Rate exceeded") {
 		t.Fatalf("Step throttled = %v", err)
+	}
+	if n := calls.Load(); n != 2 {
+		t.Fatalf("%d GetParameter calls while throttled, want 2 (the bound)", n)
 	}
 }
 

@@ -37,12 +37,20 @@ type Put struct {
 	Overwrite bool
 }
 
+// Getter reads parameters: all that reading an OpenClaw config from ssm:
+// and following a published order need, so ssmlite's client (which has
+// no Put) and Client both serve them.
+type Getter interface {
+	// Get returns the parameter, decrypted.
+	Get(ctx context.Context, name string) (Parameter, error)
+}
+
 // Client reads and writes parameters. Implementations bound every call
 // and retry throttling (and, for Put, TooManyUpdates) themselves; errors
 // wrap ErrNotFound and ErrAlreadyExists where they apply, and otherwise
 // say what failed without any credential.
 type Client interface {
-	Get(ctx context.Context, name string) (Parameter, error)
+	Getter
 	Put(ctx context.Context, p Put) (version int64, err error)
 }
 

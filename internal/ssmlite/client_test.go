@@ -140,6 +140,15 @@ func TestGetErrorAnswers(t *testing.T) {
 			attempts: 1,
 		},
 		{
+			// AWS echoes the Authorization header and the token in this one.
+			name: "message echoing credentials",
+			answer: func(w http.ResponseWriter) {
+				awsError(w, 400, "IncompleteSignatureException", "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-HMAC-SHA256 Credential="+envKeyID+"/20260314/us-east-1/ssm/aws4_request, X-Amz-Security-Token="+envToken)
+			},
+			want:     []string{"IncompleteSignatureException", "Credential=[redacted]/20260314", "X-Amz-Security-Token=[redacted]"},
+			attempts: 1,
+		},
+		{
 			name: "validation",
 			answer: func(w http.ResponseWriter) {
 				awsError(w, 400, "ValidationException", "Parameter name: can't be prefixed with \"aws\" or \"ssm\"")

@@ -190,7 +190,7 @@ func (c *Client) Get(ctx context.Context, name string) (ssmparam.Parameter, erro
 		}
 	}
 	if ctx.Err() != nil && !errors.Is(last, ctx.Err()) {
-		last = fmt.Errorf("%w (%v)", last, ctx.Err())
+		last = fmt.Errorf("%w (%w)", last, ctx.Err())
 	}
 	return ssmparam.Parameter{}, last
 }

@@ -478,3 +478,38 @@ func TestBoundsAreAWSClients(t *testing.T) {
 		t.Errorf("DefaultBounds = %+v, internal/awsclient has %+v", ssmlite.DefaultBounds, want)
 	}
 }
+
+// cancellingClock ends the call's context when it is asked to wait, as a
+// caller's deadline running out during a backoff does.
+type cancellingClock struct {
+	*clock.Fake
+	cancel context.CancelFunc
+}
+
+func (c cancellingClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.cancel()
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// TestCancelledWhileWaiting: a call whose context ends during the wait
+// before a retry says both what failed and that it was cut.
+func TestCancelledWhileWaiting(t *testing.T) {
+	t.Parallel()
+	f := newFakeSSM(t)
+	f.script = func(_ int, w http.ResponseWriter, _ *http.Request) bool {
+		awsError(w, 400, "ThrottlingException", "Rate exceeded")
+		return true
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	c, _ := newClient(t, staticEnv(t, f.URL), ssmlite.WithClock(cancellingClock{clock.NewFake(t0), cancel}))
+	_, err := c.Get(ctx, orderParam)
+	var apiErr *ssmlite.APIError
+	if !errors.Is(err, context.Canceled) || !errors.As(err, &apiErr) || apiErr.Code != "ThrottlingException" {
+		t.Fatalf("err = %v, want the throttling and the cancellation", err)
+	}
+	if f.count() != 1 {
+		t.Errorf("%d requests after the cancellation, want 1", f.count())
+	}
+}

@@ -336,6 +336,7 @@ func TestHangingEndpoint(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "the answer stalled for more than 50ms") {
 			t.Fatalf("err = %v, want the stalled body named", err)
 		}
+		f.noSecrets(t, err)
 		if f.count() != 4 {
 			t.Errorf("%d attempts, want 4", f.count())
 		}
@@ -414,6 +415,7 @@ func TestBadAnswers(t *testing.T) {
 			if strings.Contains(err.Error(), "secret-value-xyz") || len(err.Error()) > 400 {
 				t.Errorf("the error quotes the body: %v", err)
 			}
+			f.noSecrets(t, err)
 			if f.count() != 1 {
 				t.Errorf("%d requests, want 1", f.count())
 			}

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -51,37 +52,38 @@ func TestFollowFootprint(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("reads /proc")
 	}
-	bin := filepath.Join(t.TempDir(), "provwatch")
-	// As the Dockerfile builds it.
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	// Both binaries that can follow, as the Dockerfile builds them:
+	// provwatch itself, and provwatch-follow, which gateway images copy.
+	dir := t.TempDir()
+	type binary struct {
+		name, path string
+		prefix     []string // arguments before follow's flags
 	}
+	bins := []binary{{"provwatch", filepath.Join(dir, "provwatch"), []string{"follow"}}, {"provwatch-follow", filepath.Join(dir, "provwatch-follow"), nil}}
+	for _, b := range bins {
+		build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", b.path, "../"+b.name)
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("go build %s: %v\n%s", b.name, err, out)
+		}
+	}
+	bin := bins[0].path
 	const order = `{"primary":"openai/gpt-4o","fallbacks":["ollama/qwen3-coder"]}`
 	const checks = 400
-	for _, tc := range []struct {
-		name  string
-		extra []string // environment beyond the defaults
-	}{
-		{"shipped", nil},
-		// A soft memory limit under what the process needs anyway trades a
-		// few MB of heap for a GC on nearly every allocation.
-		{"GOMEMLIMIT=8MiB", []string{"GOMEMLIMIT=8MiB"}},
-	} {
-		t.Run("ssm/"+tc.name, func(t *testing.T) {
+	for _, b := range bins {
+		t.Run("ssm/"+b.name, func(t *testing.T) {
 			motoURL := awstest.Start(t)
 			gets, proxyURL := countingProxy(t, motoURL)
 			putOrder(t, motoURL, order)
 			into := writeFile(t, t.TempDir(), "openclaw.json", `{agents: {defaults: {model: "ollama/qwen3-coder"}}}`)
-			footprint(t, bin, append(append(awstest.Env(proxyURL), tc.extra...), "--every", "20ms", "--from", "ssm:/e2e/order", "--into", "openclaw:"+into), gets, checks)
+			footprint(t, b.path, b.prefix, append(awstest.Env(proxyURL), "--every", "20ms", "--from", "ssm:/e2e/order", "--into", "openclaw:"+into), gets, checks)
 		})
-		t.Run("file/"+tc.name, func(t *testing.T) {
+		t.Run("file/"+b.name, func(t *testing.T) {
 			dir := t.TempDir()
 			src := writeFile(t, dir, "order.json", order)
 			into := writeFile(t, dir, "openclaw.json", `{agents: {defaults: {model: "ollama/qwen3-coder"}}}`)
 			opens := countOpens(t, src)
-			footprint(t, bin, append(tc.extra, "--every", "20ms", "--from", "file:"+src, "--into", "openclaw:"+into), opens, checks)
+			footprint(t, b.path, b.prefix, []string{"--every", "20ms", "--from", "file:" + src, "--into", "openclaw:" + into}, opens, checks)
 		})
 	}
 	t.Run("ssm/calls-per-hour", func(t *testing.T) {
@@ -133,17 +135,17 @@ func putOrder(t *testing.T, motoURL, order string) {
 	}
 }
 
-// footprint runs `bin follow` with args (NAME=value pairs first, as
+// footprint runs bin with prefix and args (NAME=value pairs first, as
 // environment), waits for checks steps counted by count, and logs its
 // memory and CPU.
-func footprint(t *testing.T, bin string, args []string, count func() int64, checks int64) {
+func footprint(t *testing.T, bin string, prefix, args []string, count func() int64, checks int64) {
 	t.Helper()
 	env := cleanEnv("HOME=" + t.TempDir())
 	i := 0
 	for ; i < len(args) && strings.Contains(args[i], "=") && !strings.HasPrefix(args[i], "-"); i++ {
 		env = append(env, args[i])
 	}
-	cmd := exec.Command(bin, append([]string{"follow"}, args[i:]...)...)
+	cmd := exec.Command(bin, append(slices.Clone(prefix), args[i:]...)...)
 	cmd.Env = env
 	stderr := &syncBuffer{}
 	cmd.Stderr = stderr

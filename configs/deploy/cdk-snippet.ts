@@ -34,8 +34,8 @@ const modelOrder = new ssm.StringParameter(stack, "ModelOrder", {
   }),
 });
 
-// OpenClaw side: the gateway image with provwatch inside
-// (openclaw-follow.Dockerfile) runs `provwatch follow`, which reads the
+// OpenClaw side: the gateway image with provwatch-follow inside
+// (openclaw-follow.Dockerfile) runs it (`provwatch follow` alone), which reads the
 // parameter every 5 s and applies each change to the running gateway's
 // config. Its task role may read that one parameter and nothing else
 // (iam-policy-follow.json).

@@ -142,15 +142,25 @@ func checkDockerfile(src string) []string {
 	if !strings.HasPrefix(build.Image, "golang:1.26") {
 		add("build stage FROM %s, want golang:1.26", build.Image)
 	}
-	var buildCmd string
+	// Each binary (provwatch, and provwatch-follow for gateway images) is
+	// built static, stripped and stamped.
+	built := map[string]bool{}
 	for _, in := range build.Body {
-		if in.Cmd == "RUN" && strings.Contains(in.Args, "go build") {
-			buildCmd = in.Args
+		if in.Cmd != "RUN" || !strings.Contains(in.Args, "go build") {
+			continue
+		}
+		fields := strings.Fields(in.Args)
+		target := fields[len(fields)-1]
+		built[target] = true
+		for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-s -w", "-X main.version=${VERSION}", "-X main.commit=${COMMIT}"} {
+			if !strings.Contains(in.Args, want) {
+				add("the go build RUN of %s lacks %q", target, want)
+			}
 		}
 	}
-	for _, want := range []string{"CGO_ENABLED=0", "-trimpath", "-s -w", "-X main.version=${VERSION}", "-X main.commit=${COMMIT}", "./cmd/provwatch"} {
-		if !strings.Contains(buildCmd, want) {
-			add("the go build RUN lacks %q", want)
+	for _, target := range []string{"./cmd/provwatch", "./cmd/provwatch-follow"} {
+		if !built[target] {
+			add("no RUN builds %s", target)
 		}
 	}
 
@@ -219,6 +229,7 @@ func TestCheckDockerfileCatchesMistakes(t *testing.T) {
 		{"shell-form healthcheck", `CMD ["/provwatch", "healthcheck"]`, "CMD /provwatch healthcheck", "HEALTHCHECK runs"},
 		{"shell-form entrypoint", `ENTRYPOINT ["/provwatch"]`, "ENTRYPOINT /provwatch", "ENTRYPOINT"},
 		{"cgo on", "CGO_ENABLED=0", "CGO_ENABLED=1", "CGO_ENABLED=0"},
+		{"no follow binary", "./cmd/provwatch-follow", "./cmd/provwatch", "no RUN builds ./cmd/provwatch-follow"},
 		{"no version stamp", "-X main.version=${VERSION}", "", "main.version"},
 		{"no expose", "EXPOSE 9464", "EXPOSE 8080", "EXPOSE 9464"},
 		{"default CMD", `CMD ["run"]`, `CMD ["once"]`, "CMD"},

@@ -40,11 +40,14 @@ func TestOpenClawFollowImage(t *testing.T) {
 		t.Fatalf("stages %v: want provwatch's image as stage provwatch, then the gateway image", froms)
 	}
 	// provwatch's image puts the binary where its own COPY says.
-	m := regexp.MustCompile(`COPY --from=build /out/provwatch (\S+)`).FindStringSubmatch(readDockerfile(t))
+	m := regexp.MustCompile(`COPY --from=build /out/provwatch-follow (\S+)`).FindStringSubmatch(readDockerfile(t))
 	if m == nil {
-		t.Fatal("the provwatch Dockerfile does not copy the binary from its build stage")
+		t.Fatal("the provwatch Dockerfile does not copy provwatch-follow from its build stage")
 	}
-	if want := "--from=provwatch " + m[1] + " /usr/local/bin/provwatch"; !contains(copies, want) {
+	if !strings.Contains(readDockerfile(t), "-o /out/provwatch-follow ./cmd/provwatch-follow") {
+		t.Fatal("the provwatch Dockerfile does not build ./cmd/provwatch-follow")
+	}
+	if want := "--from=provwatch " + m[1] + " /usr/local/bin/provwatch-follow"; !contains(copies, want) {
 		t.Errorf("COPY %v: want %q", copies, want)
 	}
 	if !contains(copies, "--chmod=0755 configs/deploy/openclaw-start.sh /usr/local/bin/openclaw-start") {
@@ -69,8 +72,8 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// TestOpenClawStartScript runs the start script with the real provwatch
-// binary and a stand-in gateway: the operator's own pre-start step writes a
+// TestOpenClawStartScript runs the start script with the real
+// provwatch-follow binary and a stand-in gateway: the operator's own pre-start step writes a
 // primary with no fallbacks (as serverless-openclaw's patch-config.js
 // does), `follow --once` applies the published order over it before the
 // gateway starts, and the follower left running applies the next one to
@@ -85,7 +88,7 @@ func TestOpenClawStartScript(t *testing.T) {
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "bin")
 	os.MkdirAll(bin, 0o755)
-	build := exec.Command("go", "build", "-o", filepath.Join(bin, "provwatch"), "./cmd/provwatch")
+	build := exec.Command("go", "build", "-o", filepath.Join(bin, "provwatch-follow"), "./cmd/provwatch-follow")
 	build.Dir = root
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

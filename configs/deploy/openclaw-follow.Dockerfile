@@ -1,7 +1,8 @@
 # syntax=docker/dockerfile:1
 #
 # The OpenClaw gateway image with `provwatch follow` inside it: the static
-# provwatch binary is copied from provwatch's own image (no Node build
+# provwatch-follow binary (`provwatch follow` alone, without the AWS SDK: a
+# few MB of memory) is copied from provwatch's own image (no Node build
 # step), and the start script below runs it beside the gateway.
 #
 #   docker build -f configs/deploy/openclaw-follow.Dockerfile \
@@ -19,7 +20,7 @@ ARG OPENCLAW_IMAGE=openclaw-gateway:latest
 FROM ${PROVWATCH_IMAGE} AS provwatch
 
 FROM ${OPENCLAW_IMAGE}
-COPY --from=provwatch /provwatch /usr/local/bin/provwatch
+COPY --from=provwatch /provwatch-follow /usr/local/bin/provwatch-follow
 COPY --chmod=0755 configs/deploy/openclaw-start.sh /usr/local/bin/openclaw-start
 # Where run/once publish the order, and the file the gateway reads; the
 # task definition may override both.

@@ -17,7 +17,7 @@ func TestNoAWSSDK(t *testing.T) {
 		t.Skip("skipping: the go tool is not on PATH, and it is what lists the dependencies")
 	}
 	const mod = "github.com/provwatch/provwatch/"
-	roots := []string{mod + "internal/follow", mod + "configs", mod + "remediate", mod + "internal/cli", mod + "internal/ssmparam"}
+	roots := []string{mod + "cmd/provwatch-follow", mod + "internal/follow", mod + "internal/ssmlite", mod + "configs", mod + "remediate", mod + "internal/cli", mod + "internal/ssmparam"}
 	// Each package with its imports, so a failure names who pulls the SDK in.
 	out, err := exec.Command("go", append([]string{"list", "-deps", "-f", `{{.ImportPath}} {{join .Imports " "}}`}, roots...)...).CombinedOutput()
 	if err != nil {

@@ -72,6 +72,19 @@ type Follower struct {
 	// not one per period.
 	problem string
 	fails   int
+	// applied is what the last step found in place: the source's value
+	// and the gateway's files holding its order, byte for byte. While
+	// both read the same, a step is a no-op without parsing anything, so
+	// a follower at rest costs a read of each and allocates next to
+	// nothing (docs/follow.md, "Footprint").
+	applied *inPlace
+}
+
+// inPlace is a source value whose order the gateway's files held.
+type inPlace struct {
+	raw   []byte
+	order configs.Order
+	files map[string][]byte
 }
 
 // New returns a Follower.
@@ -98,22 +111,56 @@ func (f *Follower) Step(ctx context.Context) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("%w: %s: %w", ErrSource, f.opt.From, err)
 	}
+	if f.applied.still(raw) {
+		return Outcome{Order: f.applied.order}, nil
+	}
+	f.applied = nil
+	o, d, err := f.order(ctx, raw)
+	if err != nil {
+		return Outcome{}, fmt.Errorf("%w: %s holds %s: %w; the gateway keeps its chain", ErrValue, f.opt.From, shown(raw), err)
+	}
+	if holds(d, o) {
+		f.applied = &inPlace{raw: raw, order: o, files: d.Files}
+		return Outcome{Order: o}, nil
+	}
 	held, err := f.target.Read(ctx)
 	if err != nil {
 		return Outcome{}, fmt.Errorf("%w: %w", ErrTarget, err)
 	}
-	o, err := f.order(ctx, raw)
-	if err != nil {
-		return Outcome{}, fmt.Errorf("%w: %s holds %s: %w; the gateway keeps its chain", ErrValue, f.opt.From, shown(raw), err)
-	}
 	if h, ok := held.Orders[configs.DefaultsChain]; ok && h.Equal(o) {
-		return Outcome{Order: o}, nil
+		return Outcome{Order: o}, nil // it changed under us to hold it; the next step remembers
 	}
 	a, err := f.target.Apply(ctx, []remediate.ChainPlan{{Name: configs.DefaultsChain, Path: "agents.defaults.model", Preferred: o, Effective: o}})
 	if err != nil {
 		return Outcome{}, fmt.Errorf("%w: %w", ErrTarget, err)
 	}
 	return Outcome{Order: o, Written: len(a.Written) > 0}, nil
+}
+
+// holds reports whether the config d holds o as agents.defaults.model (the
+// order OpenClaw runs: each ref once).
+func holds(d *configs.Doc, o configs.Order) bool {
+	oc, err := d.Resolve()
+	if err != nil {
+		return false // malformed: the target repairs it
+	}
+	c, ok := oc.Defaults()
+	return ok && configs.Dedupe(c.Order()).Equal(o)
+}
+
+// still reports whether the source still holds raw and every file of the
+// gateway's config still holds what it held when p was taken.
+func (p *inPlace) still(raw []byte) bool {
+	if p == nil || !bytes.Equal(p.raw, raw) {
+		return false
+	}
+	for path, was := range p.files {
+		now, err := os.ReadFile(path)
+		if err != nil || !bytes.Equal(now, was) {
+			return false
+		}
+	}
+	return true
 }
 
 // shown is a source value as a log line shows it: trimmed, cut, and
@@ -161,35 +208,36 @@ func (f *Follower) read(ctx context.Context) ([]byte, error) {
 // order parses and checks a source value: an agents.defaults.model value
 // naming provider/model refs whose providers the gateway can run (defined
 // in its file, or served by OpenClaw without an entry).
-func (f *Follower) order(ctx context.Context, raw []byte) (configs.Order, error) {
+// It also returns the gateway's config as it read it.
+func (f *Follower) order(ctx context.Context, raw []byte) (configs.Order, *configs.Doc, error) {
 	if len(raw) > maxValue {
-		return configs.Order{}, fmt.Errorf("%d bytes or more, not an order", maxValue)
+		return configs.Order{}, nil, fmt.Errorf("%d bytes or more, not an order", maxValue)
 	}
 	o, err := configs.ParseOrder(raw)
 	if err != nil {
-		return configs.Order{}, err
+		return configs.Order{}, nil, err
 	}
 	o = configs.Dedupe(o)
 	d, err := configs.ReadDoc(ctx, configs.Source{Path: f.opt.Into, Getenv: f.opt.Getenv})
 	if err != nil {
-		return configs.Order{}, err
+		return configs.Order{}, nil, err
 	}
 	oc, err := d.Resolve()
 	if err != nil {
-		return configs.Order{}, err
+		return configs.Order{}, nil, err
 	}
 	for _, s := range o.Refs() {
 		r, err := configs.ParseRef(s)
 		if err != nil {
-			return configs.Order{}, fmt.Errorf("%q is not a provider/model ref", s)
+			return configs.Order{}, nil, fmt.Errorf("%q is not a provider/model ref", s)
 		}
 		p := oc.Provider(r.Provider)
 		defined := p != nil && !p.Builtin
 		if !defined && !configs.IsBuiltin(r.Provider) && !configs.KnownToOpenClaw(r.Provider) {
-			return configs.Order{}, fmt.Errorf("provider %q of %q is not defined in %s and OpenClaw knows no provider of that name", r.Provider, s, f.opt.Into)
+			return configs.Order{}, nil, fmt.Errorf("provider %q of %q is not defined in %s and OpenClaw knows no provider of that name", r.Provider, s, f.opt.Into)
 		}
 	}
-	return o, nil
+	return o, d, nil
 }
 
 // Run applies the order at once, then every period (with jitter, and

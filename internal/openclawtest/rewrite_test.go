@@ -619,7 +619,17 @@ func allowlistCase(ctx context.Context, t *testing.T, cli *openclawtest.CLI, src
 			statuses[p.Name] = st
 		}
 	}
-	var missing []string
+	// On 2026.2.x a ref that release reads differently from 2026.9.x
+	// (provider/alias, a 9.x form, is a model of its own there) is not
+	// one provwatch planned, so it is not on the list provwatch adds: that
+	// is logged like the other 2.x readings, not failed.
+	planned := map[string]bool{}
+	for _, p := range plan {
+		for _, r := range served(p.Effective).Refs() {
+			planned[r] = true
+		}
+	}
+	var missing, readOtherwise []string
 	for _, p := range plan {
 		st := statuses[p.Name]
 		allowed := map[string]bool{}
@@ -627,10 +637,17 @@ func allowlistCase(ctx context.Context, t *testing.T, cli *openclawtest.CLI, src
 			allowed[served(configs.OrderOf([]string{a})).Primary] = true
 		}
 		for _, r := range served(runs(st)).Refs() {
-			if !allowed[r] && !slices.Contains(missing, r) {
+			switch {
+			case allowed[r]:
+			case legacy(cli) && !planned[r]:
+				readOtherwise = append(readOtherwise, r)
+			case !slices.Contains(missing, r):
 				missing = append(missing, r)
 			}
 		}
+	}
+	if len(readOtherwise) > 0 {
+		t.Logf("allowlist: OpenClaw %s runs %v, which it reads otherwise than 2026.9.x, so provwatch did not list it", cli.Version, readOtherwise)
 	}
 	if len(missing) > 0 {
 		t.Errorf("allowlist: OpenClaw does not list %v as allowed after a write with the allowlist option (allowed %v)", missing, j.Status.Allowed)

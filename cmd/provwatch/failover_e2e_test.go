@@ -83,7 +83,7 @@ func failoverMoments() []moment {
 	// is exercised without waiting for the schedule's next tick; the
 	// moments that collide with a tick (the worst cases) are in the full
 	// spread above, which the figures in docs/failover.md come from.
-	return []moment{{failRefused, 9400 * time.Millisecond}, {failHanging, 16700 * time.Millisecond}}
+	return []moment{{failRefused, 6400 * time.Millisecond}, {failHanging, 8700 * time.Millisecond}}
 }
 
 // TestFailoverEndToEnd kills the primary at several moments, each with its

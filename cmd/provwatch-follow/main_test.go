@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -57,9 +55,15 @@ func TestFollowsAnSSMOrderIntoTheGatewayFile(t *testing.T) {
 		t.Fatalf("after --once the gateway file holds %s", b)
 	}
 
-	var stderr lockedBuffer
+	logPath := filepath.Join(dir, "follow.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer logFile.Close()
+	stderr := fileText(logPath)
 	run := exec.Command(bin, append(args, "--every", "100ms")...)
-	run.Env, run.Stderr = env, &stderr
+	run.Env, run.Stderr = env, logFile
 	if err := run.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -96,19 +100,7 @@ func TestFollowsAnSSMOrderIntoTheGatewayFile(t *testing.T) {
 	}
 }
 
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
+// fileText reads a log file when asked, for failure messages.
+type fileText string
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+func (f fileText) String() string { b, _ := os.ReadFile(string(f)); return string(b) }

@@ -3,47 +3,14 @@ package awsclient
 import (
 	"context"
 	"errors"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
+	"github.com/provwatch/provwatch/internal/awstest"
 )
-
-// silentEndpoint accepts connections and never answers, as a broken proxy
-// does. It returns its URL and counts the connections it took.
-func silentEndpoint(t *testing.T) (string, func() int) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c) // held open, never written to
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return "http://" + ln.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return len(conns) }
-}
 
 func config(endpoint string, hc aws.HTTPClient) aws.Config {
 	return aws.Config{
@@ -76,7 +43,7 @@ func call(t *testing.T, cli *ssm.Client) error {
 // whose every attempt hangs, retries included.
 func TestCallDeadlineEndsAHungCall(t *testing.T) {
 	t.Parallel()
-	url, _ := silentEndpoint(t)
+	url, _ := awstest.Silent(t)
 	cli := newSSM(config(url, nil), 200*time.Millisecond)
 	if err := call(t, cli); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err = %v, want the call deadline", err)
@@ -88,7 +55,7 @@ func TestCallDeadlineEndsAHungCall(t *testing.T) {
 // gives up instead of waiting for ever.
 func TestHTTPClientBoundsEachAttempt(t *testing.T) {
 	t.Parallel()
-	url, conns := silentEndpoint(t)
+	url, conns := awstest.Silent(t)
 	fast := HTTPClient().WithReadTimeout(100 * time.Millisecond)
 	cli := ssm.NewFromConfig(config(url, fast), func(o *ssm.Options) { o.RetryMaxAttempts = 2 })
 	if err := call(t, cli); err == nil {

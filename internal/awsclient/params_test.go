@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ssm"
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
@@ -32,20 +31,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// motoConfig is the configuration the command loads, pointed at url, with
-// retries that do not back off so retry tests do not sleep.
-func motoConfig(t *testing.T, url string) aws.Config {
-	t.Helper()
-	cfg := awstest.Config(t)
-	cfg.BaseEndpoint = aws.String(url)
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-		})
-	}
-	return cfg
-}
-
 // TestParamsAgainstMoto: the adapter's Get and Put against the real SSM
 // API (moto): create without Overwrite, the create race as
 // ErrAlreadyExists, overwrite, Description and Standard tier, a
@@ -53,7 +38,7 @@ func motoConfig(t *testing.T, url string) aws.Config {
 // ErrNotFound — each error still the SDK's, with its message.
 func TestParamsAgainstMoto(t *testing.T) {
 	t.Parallel()
-	cfg := motoConfig(t, moto.URL(t))
+	cfg := awstest.ConfigAt(t, moto.URL(t))
 	p := NewParams(cfg)
 	raw := ssm.NewFromConfig(cfg)
 	ctx := context.Background()
@@ -167,7 +152,7 @@ func TestParamsRetries(t *testing.T) {
 		t.Run(fmt.Sprintf("%s-%s-%d-%d", tc.op, tc.code, tc.fails, tc.max), func(t *testing.T) {
 			t.Parallel()
 			url, calls := fakeSSM(t, tc.code, tc.fails)
-			p := NewParams(motoConfig(t, url), WithMaxAttempts(tc.max))
+			p := NewParams(awstest.ConfigAt(t, url), WithMaxAttempts(tc.max))
 			var err error
 			if tc.op == "get" {
 				var got ssmparam.Parameter
@@ -199,7 +184,7 @@ func TestParamsRetries(t *testing.T) {
 // call deadline.
 func TestParamsCallDeadline(t *testing.T) {
 	t.Parallel()
-	url, _ := silentEndpoint(t)
+	url, _ := awstest.Silent(t)
 	p := NewParams(config(url, nil), func(o *paramsOptions) { o.deadline = 200 * time.Millisecond })
 	done := make(chan error, 1)
 	go func() {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/feature/ec2/imds"
@@ -137,4 +138,52 @@ func Env(url string) []string {
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=AKIDTEST", "AWS_SECRET_ACCESS_KEY=test-secret",
 		"AWS_ENDPOINT_URL=" + url, "AWS_EC2_METADATA_DISABLED=true",
 	}
+}
+
+// ConfigAt is Config pointed at url, with retries that do not back off, so
+// tests of retries do not sleep.
+func ConfigAt(t testing.TB, url string) aws.Config {
+	t.Helper()
+	cfg := Config(t)
+	cfg.BaseEndpoint = aws.String(url)
+	cfg.Retryer = func() aws.Retryer {
+		return retry.NewStandard(func(o *retry.StandardOptions) {
+			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
+		})
+	}
+	return cfg
+}
+
+// Silent is an endpoint that accepts connections and never answers a
+// byte, as a broken proxy or a VPC endpoint in trouble does. It returns
+// its URL and a count of the connections it took; it closes them when the
+// test ends.
+func Silent(t testing.TB) (url string, conns func() int) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var held []net.Conn
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			held = append(held, c) // held open, never written to
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range held {
+			c.Close()
+		}
+		mu.Unlock()
+	})
+	return "http://" + ln.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return len(held) }
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/internal/awsclient"
+	"github.com/provwatch/provwatch/internal/awstest"
 	"github.com/provwatch/provwatch/internal/clock"
 	"github.com/provwatch/provwatch/internal/ssmlite"
 	"github.com/provwatch/provwatch/internal/ssmparam"
@@ -264,44 +265,13 @@ func TestGetRetriesThenSucceeds(t *testing.T) {
 	}
 }
 
-// silentListener accepts connections and never answers; it counts them.
-func silentListener(t *testing.T) (string, func() int) {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var conns []net.Conn
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			mu.Lock()
-			conns = append(conns, c)
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() {
-		ln.Close()
-		mu.Lock()
-		for _, c := range conns {
-			c.Close()
-		}
-		mu.Unlock()
-	})
-	return "http://" + ln.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return len(conns) }
-}
-
 // TestHangingEndpoint: an endpoint that never answers is cut by the call's
 // deadline, or each attempt by the response bound and then retried.
 func TestHangingEndpoint(t *testing.T) {
 	t.Parallel()
 	t.Run("call deadline", func(t *testing.T) {
 		t.Parallel()
-		url, _ := silentListener(t)
+		url, _ := awstest.Silent(t)
 		c, _ := newClient(t, staticEnv(t, url), ssmlite.WithBounds(ssmlite.Bounds{Dial: time.Second, TLS: time.Second, Response: time.Minute, Call: 200 * time.Millisecond}))
 		_, err := c.Get(context.Background(), orderParam)
 		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no answer from "+url) {
@@ -310,7 +280,7 @@ func TestHangingEndpoint(t *testing.T) {
 	})
 	t.Run("response bound per attempt", func(t *testing.T) {
 		t.Parallel()
-		url, conns := silentListener(t)
+		url, conns := awstest.Silent(t)
 		c, _ := newClient(t, staticEnv(t, url), ssmlite.WithBounds(ssmlite.Bounds{Dial: time.Second, TLS: time.Second, Response: 50 * time.Millisecond, Call: time.Minute}))
 		_, err := c.Get(context.Background(), orderParam)
 		if err == nil || !strings.Contains(err.Error(), "timeout awaiting response headers") {
@@ -343,7 +313,7 @@ func TestHangingEndpoint(t *testing.T) {
 	})
 	t.Run("caller's context", func(t *testing.T) {
 		t.Parallel()
-		url, _ := silentListener(t)
+		url, _ := awstest.Silent(t)
 		c, _ := newClient(t, staticEnv(t, url))
 		ctx, cancel := context.WithCancel(context.Background())
 		go func() { time.Sleep(20 * time.Millisecond); cancel() }()

@@ -136,23 +136,7 @@ func (s *containerSource) retrieve(ctx context.Context) (credentials, error) {
 	if err != nil {
 		return credentials{}, err
 	}
-	var last error
-	for attempt := 1; attempt <= containerAttempts; attempt++ {
-		if attempt > 1 {
-			if err := s.clock.Sleep(ctx, backoff(attempt-1)); err != nil {
-				return credentials{}, fmt.Errorf("%w (then %v)", last, err)
-			}
-		}
-		c, retry, err := s.fetch(ctx, tok)
-		if err == nil {
-			return c, nil
-		}
-		last = err
-		if !retry {
-			break
-		}
-	}
-	return credentials{}, last
+	return retrying(ctx, s.clock, containerAttempts, func() (credentials, bool, error) { return s.fetch(ctx, tok) })
 }
 
 // fetch is one GET; retry says whether another try may do better.

@@ -78,25 +78,13 @@ type imdsAnswer struct {
 }
 
 func (s *imdsSource) retrieve(ctx context.Context) (credentials, error) {
-	var last error
-	for attempt := 1; attempt <= imdsAttempts; attempt++ {
-		if attempt > 1 {
-			if err := s.clock.Sleep(ctx, backoff(attempt-1)); err != nil {
-				return credentials{}, fmt.Errorf("%w (then %v)", last, err)
-			}
-		}
-		c, retry, err := s.fetch(ctx)
-		if err == nil {
-			return c, nil
-		}
-		last = err
-		if !retry {
-			break
-		}
+	c, err := retrying(ctx, s.clock, imdsAttempts, func() (credentials, bool, error) { return s.fetch(ctx) })
+	if err == nil {
+		return c, nil
 	}
 	// Instance metadata is the last source: its failure is the chain's.
 	return credentials{}, fmt.Errorf("%w: none in the environment, no web identity token, no container credentials, and %v%s; %s",
-		ErrNoCredentials, last, s.note, fullBinaryHint)
+		ErrNoCredentials, err, s.note, fullBinaryHint)
 }
 
 func (s *imdsSource) fetch(ctx context.Context) (credentials, bool, error) {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/provwatch/provwatch/internal/awstest"
 	"github.com/provwatch/provwatch/internal/clock"
 	"github.com/provwatch/provwatch/internal/ssmlite"
 	"github.com/provwatch/provwatch/internal/ssmparam"
@@ -456,7 +457,7 @@ func TestIMDSFailures(t *testing.T) {
 	}
 	t.Run("nothing answers", func(t *testing.T) {
 		t.Parallel()
-		url, _ := silentListener(t)
+		url, _ := awstest.Silent(t)
 		c, err := ssmlite.New(envFunc(t, map[string]string{"AWS_REGION": "us-east-1"}), ssmlite.WithClock(clock.NewFake(t0)), ssmlite.WithIMDSEndpoint(url))
 		if err != nil {
 			t.Fatal(err)

@@ -107,23 +107,7 @@ func (s *webIdentitySource) retrieve(ctx context.Context) (credentials, error) {
 	body := form.Encode()
 	sec := &redact.Secrets{}
 	sec.Add(tok)
-	var last error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		if attempt > 1 {
-			if err := s.clock.Sleep(ctx, backoff(attempt-1)); err != nil {
-				return credentials{}, fmt.Errorf("%w (then %v)", last, err)
-			}
-		}
-		c, retry, err := s.exchange(ctx, body, sec)
-		if err == nil {
-			return c, nil
-		}
-		last = err
-		if !retry {
-			break
-		}
-	}
-	return credentials{}, last
+	return retrying(ctx, s.clock, maxAttempts, func() (credentials, bool, error) { return s.exchange(ctx, body, sec) })
 }
 
 func (s *webIdentitySource) exchange(ctx context.Context, body string, sec *redact.Secrets) (credentials, bool, error) {

@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/provwatch/provwatch/internal/clock"
 	"github.com/provwatch/provwatch/internal/redact"
 )
 
@@ -57,6 +58,29 @@ func backoff(attempt int) time.Duration {
 		d = backoffCap
 	}
 	return d/2 + rand.N(d/2)
+}
+
+// retrying calls try up to attempts times, waiting backoff between tries,
+// while it fails and says another try may do better. It returns the first
+// success, or the last failure (with the cancellation that cut a wait).
+func retrying(ctx context.Context, clk clock.Clock, attempts int, try func() (credentials, bool, error)) (credentials, error) {
+	var last error
+	for attempt := 1; attempt <= attempts; attempt++ {
+		if attempt > 1 {
+			if err := clk.Sleep(ctx, backoff(attempt-1)); err != nil {
+				return credentials{}, fmt.Errorf("%w (then %v)", last, err)
+			}
+		}
+		c, retry, err := try()
+		if err == nil {
+			return c, nil
+		}
+		last = err
+		if !retry {
+			break
+		}
+	}
+	return credentials{}, last
 }
 
 // noRedirects keeps every request on the host it was signed for: a

@@ -102,6 +102,16 @@ func lastKey(t *testing.T, s *fakeSSM) string {
 	return r[len(r)-1].KeyID
 }
 
+// mintingSSM is a fake SSM holding the order parameter, a fake clock, and
+// a minter of temporary credentials that live ttl on that clock.
+func mintingSSM(t *testing.T, ttl time.Duration) (*fakeSSM, *clock.Fake, *minter) {
+	t.Helper()
+	ssm := newFakeSSM(t)
+	ssm.put(orderParam, ssmparam.Parameter{Value: "v", Version: 1, Type: ssmparam.TypeString})
+	fc := clock.NewFake(t0)
+	return ssm, fc, &minter{ssm: ssm, clock: fc, ttl: ttl}
+}
+
 func readOrder(t *testing.T, c *ssmlite.Client) {
 	t.Helper()
 	if _, err := c.Get(context.Background(), orderParam); err != nil {
@@ -111,10 +121,7 @@ func readOrder(t *testing.T, c *ssmlite.Client) {
 
 func TestContainerRelativeURI(t *testing.T) {
 	t.Parallel()
-	ssm := newFakeSSM(t)
-	ssm.put(orderParam, ssmparam.Parameter{Value: "v", Version: 1, Type: ssmparam.TypeString})
-	fc := clock.NewFake(t0)
-	m := &minter{ssm: ssm, clock: fc, ttl: time.Hour}
+	ssm, fc, m := mintingSSM(t, time.Hour)
 	agent := newFakeContainer(t, m, "/v2/credentials/6f1c2c4e-task", containerToken)
 
 	env := baseEnv(ssm)
@@ -138,10 +145,7 @@ func TestContainerRelativeURI(t *testing.T) {
 // read at each fetch.
 func TestContainerRefreshAhead(t *testing.T) {
 	t.Parallel()
-	ssm := newFakeSSM(t)
-	ssm.put(orderParam, ssmparam.Parameter{Value: "v", Version: 1, Type: ssmparam.TypeString})
-	fc := clock.NewFake(t0)
-	m := &minter{ssm: ssm, clock: fc, ttl: time.Hour}
+	ssm, fc, m := mintingSSM(t, time.Hour)
 	agent := newFakeContainer(t, m, "/v1/credentials", "pod-identity-token-1")
 	tokenFile := filepath.Join(t.TempDir(), "eks-pod-identity-token")
 	if err := os.WriteFile(tokenFile, []byte("pod-identity-token-1\n"), 0o600); err != nil {
@@ -183,10 +187,7 @@ func TestContainerRefreshAhead(t *testing.T) {
 // endpoint and its answer, and no secret.
 func TestContainerRefreshFailure(t *testing.T) {
 	t.Parallel()
-	ssm := newFakeSSM(t)
-	ssm.put(orderParam, ssmparam.Parameter{Value: "v", Version: 1, Type: ssmparam.TypeString})
-	fc := clock.NewFake(t0)
-	m := &minter{ssm: ssm, clock: fc, ttl: time.Hour}
+	ssm, fc, m := mintingSSM(t, time.Hour)
 	agent := newFakeContainer(t, m, "/creds", containerToken)
 	env := baseEnv(ssm)
 	env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/creds"
@@ -220,10 +221,7 @@ func TestContainerRefreshFailure(t *testing.T) {
 // tries again.
 func TestExpiredTokenFetchesNewCredentials(t *testing.T) {
 	t.Parallel()
-	ssm := newFakeSSM(t)
-	ssm.put(orderParam, ssmparam.Parameter{Value: "v", Version: 1, Type: ssmparam.TypeString})
-	fc := clock.NewFake(t0)
-	m := &minter{ssm: ssm, clock: fc, ttl: 6 * time.Hour}
+	ssm, fc, m := mintingSSM(t, 6*time.Hour)
 	agent := newFakeContainer(t, m, "/creds", "")
 	env := baseEnv(ssm)
 	env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = agent.URL + "/creds"
@@ -406,10 +404,7 @@ func (f *fakeIMDS) serve(w http.ResponseWriter, r *http.Request) {
 
 func TestIMDSv2(t *testing.T) {
 	t.Parallel()
-	ssm := newFakeSSM(t)
-	ssm.put(orderParam, ssmparam.Parameter{Value: "v", Version: 1, Type: ssmparam.TypeString})
-	fc := clock.NewFake(t0)
-	m := &minter{ssm: ssm, clock: fc, ttl: 6 * time.Hour}
+	ssm, fc, m := mintingSSM(t, 6*time.Hour)
 	imds := newFakeIMDS(t, m)
 	c, err := ssmlite.New(envFunc(t, baseEnv(ssm)), ssmlite.WithClock(fc), ssmlite.WithIMDSEndpoint(imds.URL))
 	if err != nil {
@@ -543,10 +538,7 @@ func webIdentityEnv(t *testing.T, ssm *fakeSSM, sts *fakeSTS, token string) (map
 
 func TestWebIdentity(t *testing.T) {
 	t.Parallel()
-	ssm := newFakeSSM(t)
-	ssm.put(orderParam, ssmparam.Parameter{Value: "v", Version: 1, Type: ssmparam.TypeString})
-	fc := clock.NewFake(t0)
-	m := &minter{ssm: ssm, clock: fc, ttl: time.Hour}
+	ssm, fc, m := mintingSSM(t, time.Hour)
 	sts := newFakeSTS(t, m, webToken)
 	env, file := webIdentityEnv(t, ssm, sts, webToken+"\n")
 	env["AWS_ROLE_SESSION_NAME"] = "gateway-7"
@@ -634,10 +626,7 @@ func TestWebIdentityErrors(t *testing.T) {
 // refusal where the SDK would read a named profile.
 func TestSourceOrder(t *testing.T) {
 	t.Parallel()
-	ssm := newFakeSSM(t)
-	ssm.put(orderParam, ssmparam.Parameter{Value: "v", Version: 1, Type: ssmparam.TypeString})
-	fc := clock.NewFake(t0)
-	m := &minter{ssm: ssm, clock: fc, ttl: time.Hour}
+	ssm, fc, m := mintingSSM(t, time.Hour)
 	sts := newFakeSTS(t, m, webToken)
 	agent := newFakeContainer(t, m, "/creds", "")
 	imds := newFakeIMDS(t, m)

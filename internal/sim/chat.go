@@ -64,17 +64,9 @@ func (s *Server) writeChatCompletion(w http.ResponseWriter, req chatRequest) {
 func (s *Server) ollamaChat(w http.ResponseWriter, r *http.Request) {
 	var req chatRequest
 	_ = json.NewDecoder(r.Body).Decode(&req)
-	if req.Model == "" {
-		s.ollamaJSON(w, 400, obj{"error": "model is required"})
+	load, ok := s.ollamaServe(w, req.Model)
+	if !ok {
 		return
-	}
-	if _, ok := s.ollamaFind(req.Model); !ok {
-		s.ollamaJSON(w, 404, obj{"error": fmt.Sprintf("model '%s' not found", req.Model)})
-		return
-	}
-	load := 0
-	if !s.ollamaLoad(req.Model) {
-		load = 333507580
 	}
 	s.chats.Add(1)
 	created := s.now().UTC().Format(time.RFC3339Nano)

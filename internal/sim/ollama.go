@@ -178,23 +178,34 @@ func (s *Server) ollamaPS(w http.ResponseWriter, r *http.Request) {
 	s.ollamaJSON(w, 200, obj{"models": models})
 }
 
+// ollamaServe checks that a chat or generate request names a model this
+// server has, answering Ollama's error when not, and loads it: load is
+// the load time in ns the answer carries (a cold model's first answer
+// carries it), 0 for a model already loaded.
+func (s *Server) ollamaServe(w http.ResponseWriter, model string) (load int, ok bool) {
+	if model == "" {
+		s.ollamaJSON(w, 400, obj{"error": "model is required"})
+		return 0, false
+	}
+	if _, ok := s.ollamaFind(model); !ok {
+		s.ollamaJSON(w, 404, obj{"error": fmt.Sprintf("model '%s' not found", model)})
+		return 0, false
+	}
+	if !s.ollamaLoad(model) {
+		load = 333507580
+	}
+	return load, true
+}
+
 func (s *Server) ollamaGenerate(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		Model  string
 		Stream *bool
 	}
 	_ = json.NewDecoder(r.Body).Decode(&req)
-	if req.Model == "" {
-		s.ollamaJSON(w, 400, obj{"error": "model is required"})
+	load, ok := s.ollamaServe(w, req.Model)
+	if !ok {
 		return
-	}
-	if _, ok := s.ollamaFind(req.Model); !ok {
-		s.ollamaJSON(w, 404, obj{"error": fmt.Sprintf("model '%s' not found", req.Model)})
-		return
-	}
-	load := 0
-	if !s.ollamaLoad(req.Model) {
-		load = 333507580 // a cold model's first answer carries its load time
 	}
 	created := s.now().UTC().Format(time.RFC3339Nano)
 	final := obj{"model": req.Model, "created_at": created, "response": "9", "done": true, "done_reason": "length",

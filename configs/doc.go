@@ -29,6 +29,9 @@ type Doc struct {
 	Files map[string][]byte
 
 	root *json5.Node
+	// trees holds each file's own parse, keyed as Files: what a rewrite
+	// reads the file's style from.
+	trees map[string]*json5.Node
 	// origin is the file each node (parsed or made by a merge) came from.
 	origin map[*json5.Node]string
 	// parsed marks the nodes that stand in a file as written; a merge makes
@@ -42,6 +45,13 @@ func (d *Doc) fileOf(n *json5.Node, fallback string) string {
 		return f
 	}
 	return fallback
+}
+
+// recordFile keeps root as file's parse and marks its nodes as written
+// there.
+func (d *Doc) recordFile(root *json5.Node, file string) {
+	d.trees[file] = root
+	d.record(root, file)
 }
 
 // record marks a freshly parsed tree as written in file.
@@ -104,12 +114,13 @@ func ParseDoc(path string, files map[string][]byte, getenv func(string) string) 
 }
 
 func parseDoc(ctx context.Context, path string, data []byte, read func(context.Context, string) ([]byte, error), getenv func(string) string) (*Doc, error) {
-	d := &Doc{Path: path, Files: map[string][]byte{path: data}, origin: map[*json5.Node]string{}, parsed: map[*json5.Node]bool{}, getenv: getenv}
+	d := &Doc{Path: path, Files: map[string][]byte{path: data}, trees: map[string]*json5.Node{},
+		origin: map[*json5.Node]string{}, parsed: map[*json5.Node]bool{}, getenv: getenv}
 	root, err := json5.Parse(data)
 	if err != nil {
 		return nil, syntaxErr(path, err)
 	}
-	d.record(root, path)
+	d.recordFile(root, path)
 	if strings.HasPrefix(path, ssmPrefix) {
 		if n := findInclude(root); n != nil {
 			return nil, &Error{File: path, Path: includeKey, Line: n.Line, Col: n.Col,

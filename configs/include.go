@@ -207,7 +207,7 @@ func (in *includer) load(at *json5.Node, rel string, fr includeFrame) (*json5.No
 	if err != nil {
 		return nil, syntaxErr(target, err)
 	}
-	in.d.record(root, target)
+	in.d.recordFile(root, target)
 	// Keys inside an included file are reported at the path where the
 	// content lands, which is what OpenClaw's messages name too.
 	landing := strings.TrimSuffix(strings.TrimSuffix(fr.path, includeKey), ".")

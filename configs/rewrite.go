@@ -181,13 +181,10 @@ func (d *Doc) resolveWithout() (*OpenClaw, error) {
 	return d.Resolve()
 }
 
-// style is how the file that holds n writes keys and strings.
+// style is how file writes keys and strings, read from the parse ReadDoc
+// made of it.
 func (d *Doc) style(file string) json5.Style {
-	root, err := json5.Parse(d.Files[file])
-	if err != nil {
-		return json5.Style{Quote: '"', QuoteKeys: true}
-	}
-	return json5.DetectStyle(d.Files[file], root)
+	return json5.DetectStyle(d.Files[file], d.trees[file])
 }
 
 // spell writes a ref as the file wrote it (an alias, a provider's case).

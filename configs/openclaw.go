@@ -358,7 +358,7 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 	var chains []Chain
 	var def *Chain
 	if m := defaults.Get("model"); m != nil {
-		c, err := r.readChain(m, "agents.defaults.model", DefaultsChain, nil)
+		c, err := r.readChain(m, defaultsPath, DefaultsChain, nil)
 		if err != nil {
 			return nil, err
 		}

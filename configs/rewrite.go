@@ -68,11 +68,10 @@ func (d *Doc) Rewrite(want []ChainOrder, opt RewriteOptions) (*Rewritten, error)
 	}
 	res := &Rewritten{Skipped: map[string]string{}}
 	oc, err := d.Resolve()
-	var repair *Error
 	if err != nil {
 		// A malformed agents.defaults.model is repaired by writing it whole;
 		// any other error leaves the file to the person who wrote it.
-		if !errors.As(err, &repair) || !strings.HasPrefix(repair.Path, "agents.defaults.model") {
+		if !MalformedDefaults(err) {
 			return nil, err
 		}
 		if oc, err = d.resolveWithout(); err != nil {
@@ -140,9 +139,22 @@ func (d *Doc) Rewrite(want []ChainOrder, opt RewriteOptions) (*Rewritten, error)
 	return res, nil
 }
 
+// defaultsPath is where agents.defaults.model's chain is written.
+const defaultsPath = "agents.defaults.model"
+
+// MalformedDefaults reports whether err is Resolve refusing the value of
+// agents.defaults.model itself (neither a ref nor {primary, fallbacks}, a
+// fallbacks that is no array, a ref that is no ref): a value Rewrite
+// replaces whole (Rewritten.Repaired). Any other error is the file
+// author's to fix.
+func MalformedDefaults(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Path == defaultsPath || strings.HasPrefix(e.Path, defaultsPath+"."))
+}
+
 func chainLabel(name string) string {
 	if name == DefaultsChain {
-		return "agents.defaults.model"
+		return defaultsPath
 	}
 	return "agent " + name
 }

@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"os"
 	"sort"
-	"strings"
 	"sync"
 
 	"github.com/rs/zerolog"
@@ -82,9 +81,8 @@ func (t *openclawTarget) Read(ctx context.Context) (Held, error) {
 	t.seen = hashes(d.Files)
 	h := Held{Orders: map[string]configs.Order{}, Config: true}
 	oc, err := d.Resolve()
-	var ce *configs.Error
-	if errors.As(err, &ce) && strings.HasPrefix(ce.Path, "agents.defaults.model") {
-		h.Malformed = map[string]string{configs.DefaultsChain: ce.Error()}
+	if configs.MalformedDefaults(err) {
+		h.Malformed = map[string]string{configs.DefaultsChain: err.Error()}
 		return h, nil
 	}
 	if err != nil {

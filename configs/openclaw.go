@@ -26,18 +26,24 @@ func loadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
 // config, as OpenClaw reads them. It is the one place that knows
 // OpenClaw's rules for model refs, aliases and agent chains: the loader,
 // the openclaw: target and `follow` all go through it.
-func (d *Doc) Resolve() (*OpenClaw, error) {
-	r := &resolver{d: d, providers: map[string]*Provider{}}
+func (d *Doc) Resolve() (*OpenClaw, error) { return d.resolve(false) }
+
+// resolve is Resolve; withoutDefaults reads the config as if
+// agents.defaults.model were not there, for Rewrite to repair a malformed
+// one.
+func (d *Doc) resolve(withoutDefaults bool) (*OpenClaw, error) {
+	r := &resolver{d: d, withoutDefaults: withoutDefaults, providers: map[string]*Provider{}}
 	return r.resolve(d.root)
 }
 
 // resolver turns the merged tree into providers and chains.
 type resolver struct {
-	d         *Doc
-	providers map[string]*Provider
-	aliases   map[string]string // agents.defaults.models alias (lower-cased) -> ref
-	allowlist []Ref             // the keys of agents.defaults.models
-	warnings  []Warning
+	d               *Doc
+	withoutDefaults bool // agents.defaults.model is passed over
+	providers       map[string]*Provider
+	aliases         map[string]string // agents.defaults.models alias (lower-cased) -> ref
+	allowlist       []Ref             // the keys of agents.defaults.models
+	warnings        []Warning
 }
 
 // fileOf is the file n is written in (the root config for a value a
@@ -359,7 +365,7 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 	}
 	var chains []Chain
 	var def *Chain
-	if m := defaults.Get("model"); m != nil {
+	if m := defaults.Get("model"); m != nil && !r.withoutDefaults {
 		c, err := r.readChain(m, defaultsPath, DefaultsChain, nil)
 		if err != nil {
 			return nil, err

@@ -74,7 +74,7 @@ func (d *Doc) Rewrite(want []ChainOrder, opt RewriteOptions) (*Rewritten, error)
 		if !MalformedDefaults(err) {
 			return nil, err
 		}
-		if oc, err = d.resolveWithout(); err != nil {
+		if oc, err = d.resolve(true); err != nil {
 			return nil, err
 		}
 		res.Repaired = true
@@ -178,19 +178,6 @@ func sameRefs(a, b Order) bool {
 	slices.Sort(ra)
 	slices.Sort(rb)
 	return slices.Equal(ra, rb)
-}
-
-// resolveWithout resolves the config as if agents.defaults.model were not
-// there, to repair it.
-func (d *Doc) resolveWithout() (*OpenClaw, error) {
-	def := d.root.Find("agents", "defaults")
-	if def == nil {
-		return nil, errors.New("agents.defaults is not an object")
-	}
-	saved := def.Fields
-	def.Fields = slices.DeleteFunc(slices.Clone(saved), func(f json5.Field) bool { return f.Key == "model" })
-	defer func() { def.Fields = saved }()
-	return d.Resolve()
 }
 
 // style is how file writes keys and strings, read from the parse ReadDoc

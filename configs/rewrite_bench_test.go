@@ -41,3 +41,23 @@ func BenchmarkRewrite(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkResolve reads the chains and providers of the same config from
+// its parse, as the openclaw: target's Read does every round.
+func BenchmarkResolve(b *testing.B) {
+	const path = "openclaw.json5"
+	data, err := os.ReadFile("json5/testdata/bench/openclaw.json5")
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := ParseDoc(path, map[string][]byte{path: data}, func(string) string { return "" })
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := d.Resolve(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -121,14 +121,16 @@ func parseDoc(ctx context.Context, path string, data []byte, read func(context.C
 		return nil, syntaxErr(path, err)
 	}
 	d.recordFile(root, path)
-	if strings.HasPrefix(path, ssmPrefix) {
-		if n := findInclude(root); n != nil {
-			return nil, &Error{File: path, Path: includeKey, Line: n.Line, Col: n.Col,
-				Msg:  "$include cannot be resolved in a config read from SSM (there is no directory to resolve it against)",
-				Hint: "store the merged config in the parameter"}
-		}
+	// Most configs include nothing: their tree is the merged tree as it is.
+	inc := findInclude(root)
+	if inc == nil {
 		d.root = root
 		return d, nil
+	}
+	if strings.HasPrefix(path, ssmPrefix) {
+		return nil, &Error{File: path, Path: includeKey, Line: inc.Line, Col: inc.Col,
+			Msg:  "$include cannot be resolved in a config read from SSM (there is no directory to resolve it against)",
+			Hint: "store the merged config in the parameter"}
 	}
 	in := newIncluder(ctx, d, path, func(ctx context.Context, p string) ([]byte, error) {
 		b, err := read(ctx, p)

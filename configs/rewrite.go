@@ -216,23 +216,12 @@ func (d *Doc) replaceValue(m *json5.Node, o Order, spelled map[string]string) (m
 	file := d.fileOf(m, d.Path)
 	st := d.style(file)
 	src := d.Files[file]
-	quoted := func(st json5.Style, refs []string) []string {
-		out := make([]string, len(refs))
-		for i, r := range refs {
-			out[i] = st.String(spell(r, spelled))
-		}
-		return out
-	}
-	whole := func() string {
-		return "{" + st.Key("primary") + ": " + st.String(spell(o.Primary, spelled)) + ", " +
-			st.Key("fallbacks") + ": " + json5.Array(nil, nil, quoted(st, o.Fallbacks)) + "}"
-	}
 	if m.Kind == json5.KindString && len(o.Fallbacks) == 0 {
 		return edits, add(m, json5.Edit{Start: m.Start, End: m.End, Text: st.StringIn(src, m).String(spell(o.Primary, spelled))})
 	}
 	p := m.Get("primary")
 	if m.Kind != json5.KindObject || p == nil || p.Kind != json5.KindString {
-		return edits, add(m, json5.Edit{Start: m.Start, End: m.End, Text: whole()})
+		return edits, add(m, json5.Edit{Start: m.Start, End: m.End, Text: orderObject(st, o, spelled)})
 	}
 	pfile := d.fileOf(p, d.Path)
 	pst := d.style(pfile).StringIn(d.Files[pfile], p)
@@ -245,9 +234,25 @@ func (d *Doc) replaceValue(m *json5.Node, o Order, spelled map[string]string) (m
 		if ffile != pfile {
 			fst = d.style(ffile)
 		}
-		return edits, add(fb, json5.Edit{Start: fb.Start, End: fb.End, Text: json5.Array(d.Files[ffile], fb, quoted(fst, o.Fallbacks))})
+		return edits, add(fb, json5.Edit{Start: fb.Start, End: fb.End, Text: json5.Array(d.Files[ffile], fb, quoted(fst, o.Fallbacks, spelled))})
 	}
-	return edits, add(p, json5.Edit{Start: p.End, End: p.End, Text: ", " + d.style(pfile).Key("fallbacks") + ": " + json5.Array(nil, nil, quoted(pst, o.Fallbacks))})
+	return edits, add(p, json5.Edit{Start: p.End, End: p.End, Text: ", " + d.style(pfile).Key("fallbacks") + ": " + json5.Array(nil, nil, quoted(pst, o.Fallbacks, spelled))})
+}
+
+// orderObject writes o as a new {primary, fallbacks} value in st, each
+// ref as spelled says the file writes it.
+func orderObject(st json5.Style, o Order, spelled map[string]string) string {
+	return "{" + st.Key("primary") + ": " + st.String(spell(o.Primary, spelled)) + ", " +
+		st.Key("fallbacks") + ": " + json5.Array(nil, nil, quoted(st, o.Fallbacks, spelled)) + "}"
+}
+
+// quoted writes refs as string literals in st, each as spelled says.
+func quoted(st json5.Style, refs []string, spelled map[string]string) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = st.String(spell(r, spelled))
+	}
+	return out
 }
 
 // insertDefaults adds agents.defaults.model where the config has none, as
@@ -271,11 +276,7 @@ func (d *Doc) insertDefaults(o Order) (map[string][]json5.Edit, error) {
 	}
 	file := d.fileOf(obj, d.Path)
 	st := d.style(file)
-	refs := make([]string, len(o.Fallbacks))
-	for i, r := range o.Fallbacks {
-		refs[i] = st.String(r)
-	}
-	value := "{" + st.Key("primary") + ": " + st.String(o.Primary) + ", " + st.Key("fallbacks") + ": " + json5.Array(nil, nil, refs) + "}"
+	value := orderObject(st, o, nil)
 	for i := len(path) - 1; i > depth; i-- {
 		value = "{" + st.Key(path[i]) + ": " + value + "}"
 	}

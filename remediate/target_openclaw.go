@@ -10,8 +10,6 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/rs/zerolog"
-
 	"github.com/provwatch/provwatch/configs"
 )
 
@@ -28,7 +26,6 @@ type openclawTarget struct {
 	path      string
 	getenv    func(string) string
 	allowlist bool
-	log       zerolog.Logger
 
 	mu sync.Mutex
 	// seen is what the latest Read saw of every file of the config, by

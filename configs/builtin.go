@@ -138,6 +138,9 @@ func Discover(getenv func(string) string) []*Provider {
 // BuiltinOllama returns the default local Ollama provider.
 func BuiltinOllama() *Provider { return builtinProvider("ollama", defaultGetenv) }
 
+// idSeparators drops what flavourByID's keys leave out of a provider id.
+var idSeparators = strings.NewReplacer("-", "", "_", "", ".", "")
+
 // flavourByID maps provider ids (with '-', '_' and '.' removed, so
 // "lm-studio" and "llama.cpp" match) to their flavour.
 var flavourByID = map[string]Flavour{
@@ -175,7 +178,7 @@ var flavourByHost = map[string]Flavour{
 // docs/reference.md §2a's order: provider id, then base URL host (or Ollama's port
 // 11434), then the `api` value, else generic OpenAI-compatible.
 func DecideFlavour(id, baseURL, api string) Flavour {
-	norm := strings.NewReplacer("-", "", "_", "", ".", "").Replace(strings.ToLower(id))
+	norm := idSeparators.Replace(strings.ToLower(id))
 	if f, ok := flavourByID[norm]; ok {
 		return f
 	}

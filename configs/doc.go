@@ -29,11 +29,15 @@ type Doc struct {
 	Files map[string][]byte
 
 	root *json5.Node
-	// origin is the file each node (parsed or made by a merge) came from.
+	// trees holds each file's own parse, keyed as Files: what a rewrite
+	// reads the file's style from.
+	trees map[string]*json5.Node
+	// origin is the file each parsed node stands in as written, so its
+	// span can be edited there.
 	origin map[*json5.Node]string
-	// parsed marks the nodes that stand in a file as written; a merge makes
-	// new nodes, whose spans do not say where their content is.
-	parsed map[*json5.Node]bool
+	// made is the file each node a merge made is reported in: a new node,
+	// whose span does not say where its content is.
+	made   map[*json5.Node]string
 	getenv func(string) string
 }
 
@@ -41,13 +45,22 @@ func (d *Doc) fileOf(n *json5.Node, fallback string) string {
 	if f, ok := d.origin[n]; ok {
 		return f
 	}
+	if f, ok := d.made[n]; ok {
+		return f
+	}
 	return fallback
+}
+
+// recordFile keeps root as file's parse and marks its nodes as written
+// there.
+func (d *Doc) recordFile(root *json5.Node, file string) {
+	d.trees[file] = root
+	d.record(root, file)
 }
 
 // record marks a freshly parsed tree as written in file.
 func (d *Doc) record(n *json5.Node, file string) {
 	d.origin[n] = file
-	d.parsed[n] = true
 	for _, it := range n.Items {
 		d.record(it, file)
 	}
@@ -58,7 +71,10 @@ func (d *Doc) record(n *json5.Node, file string) {
 
 // written reports whether n stands in its file as it is, so its span can
 // be edited there.
-func (d *Doc) written(n *json5.Node) bool { return n != nil && d.parsed[n] }
+func (d *Doc) written(n *json5.Node) bool {
+	_, ok := d.origin[n]
+	return ok
+}
 
 // ReadDoc reads the OpenClaw config src names (following docs/reference.md §2a's lookup
 // order when src.Path is empty) with its $include files. A Doc with Path ""
@@ -104,20 +120,23 @@ func ParseDoc(path string, files map[string][]byte, getenv func(string) string) 
 }
 
 func parseDoc(ctx context.Context, path string, data []byte, read func(context.Context, string) ([]byte, error), getenv func(string) string) (*Doc, error) {
-	d := &Doc{Path: path, Files: map[string][]byte{path: data}, origin: map[*json5.Node]string{}, parsed: map[*json5.Node]bool{}, getenv: getenv}
+	d := &Doc{Path: path, Files: map[string][]byte{path: data}, trees: map[string]*json5.Node{},
+		origin: map[*json5.Node]string{}, made: map[*json5.Node]string{}, getenv: getenv}
 	root, err := json5.Parse(data)
 	if err != nil {
 		return nil, syntaxErr(path, err)
 	}
-	d.record(root, path)
-	if strings.HasPrefix(path, ssmPrefix) {
-		if n := findInclude(root); n != nil {
-			return nil, &Error{File: path, Path: includeKey, Line: n.Line, Col: n.Col,
-				Msg:  "$include cannot be resolved in a config read from SSM (there is no directory to resolve it against)",
-				Hint: "store the merged config in the parameter"}
-		}
+	d.recordFile(root, path)
+	// Most configs include nothing: their tree is the merged tree as it is.
+	inc := findInclude(root)
+	if inc == nil {
 		d.root = root
 		return d, nil
+	}
+	if strings.HasPrefix(path, ssmPrefix) {
+		return nil, &Error{File: path, Path: includeKey, Line: inc.Line, Col: inc.Col,
+			Msg:  "$include cannot be resolved in a config read from SSM (there is no directory to resolve it against)",
+			Hint: "store the merged config in the parameter"}
 	}
 	in := newIncluder(ctx, d, path, func(ctx context.Context, p string) ([]byte, error) {
 		b, err := read(ctx, p)

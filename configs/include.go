@@ -72,7 +72,7 @@ func (in *includer) process(n *json5.Node, fr includeFrame) (*json5.Node, error)
 		}
 		c := *n
 		c.Items = items
-		in.d.origin[&c] = in.d.fileOf(n, fr.file)
+		in.d.made[&c] = in.d.fileOf(n, fr.file)
 		return &c, nil
 	case json5.KindObject:
 	default:
@@ -103,7 +103,7 @@ func (in *includer) process(n *json5.Node, fr includeFrame) (*json5.Node, error)
 	}
 	rest := *n
 	rest.Fields = fields
-	in.d.origin[&rest] = in.d.fileOf(n, fr.file)
+	in.d.made[&rest] = in.d.fileOf(n, fr.file)
 	if inc == nil {
 		return &rest, nil
 	}
@@ -141,13 +141,13 @@ func (in *includer) resolve(v *json5.Node, fr includeFrame) (*json5.Node, error)
 			if merged == nil {
 				// OpenClaw starts from {}: merging into an empty object.
 				merged = &json5.Node{Kind: json5.KindObject, Start: v.Start, End: v.End, Line: v.Line, Col: v.Col}
-				in.d.origin[merged] = fr.file
+				in.d.made[merged] = fr.file
 			}
 			merged = in.merge(merged, got)
 		}
 		if merged == nil {
 			merged = &json5.Node{Kind: json5.KindObject, Start: v.Start, End: v.End, Line: v.Line, Col: v.Col}
-			in.d.origin[merged] = fr.file
+			in.d.made[merged] = fr.file
 		}
 		return merged, nil
 	}
@@ -207,7 +207,7 @@ func (in *includer) load(at *json5.Node, rel string, fr includeFrame) (*json5.No
 	if err != nil {
 		return nil, syntaxErr(target, err)
 	}
-	in.d.record(root, target)
+	in.d.recordFile(root, target)
 	// Keys inside an included file are reported at the path where the
 	// content lands, which is what OpenClaw's messages name too.
 	landing := strings.TrimSuffix(strings.TrimSuffix(fr.path, includeKey), ".")
@@ -222,7 +222,7 @@ func (in *includer) merge(dst, src *json5.Node) *json5.Node {
 	case dst.Kind == json5.KindArray && src.Kind == json5.KindArray:
 		c := *dst
 		c.Items = append(append([]*json5.Node(nil), dst.Items...), src.Items...)
-		in.d.origin[&c] = in.d.fileOf(dst, "")
+		in.d.made[&c] = in.d.fileOf(dst, "")
 		return &c
 	case dst.Kind == json5.KindObject && src.Kind == json5.KindObject:
 		c := *dst
@@ -240,7 +240,7 @@ func (in *includer) merge(dst, src *json5.Node) *json5.Node {
 				c.Fields = append(c.Fields, f)
 			}
 		}
-		in.d.origin[&c] = in.d.fileOf(dst, "")
+		in.d.made[&c] = in.d.fileOf(dst, "")
 		return &c
 	}
 	return src

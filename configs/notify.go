@@ -19,10 +19,6 @@ var notifyFields = map[string][]string{
 	NotifySNS:      {"topic_arn"},
 }
 
-// notifySecret says which fields hold secrets: their values never appear
-// in a message, not even a prefix.
-var notifySecret = map[string]bool{"url": true, "token": true}
-
 // keyError is a settings error below a key's own path (a list entry's
 // field), with the position of the value that caused it.
 type keyError struct {

@@ -26,24 +26,32 @@ func loadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
 // config, as OpenClaw reads them. It is the one place that knows
 // OpenClaw's rules for model refs, aliases and agent chains: the loader,
 // the openclaw: target and `follow` all go through it.
-func (d *Doc) Resolve() (*OpenClaw, error) {
-	r := &resolver{d: d, file: d.Path, getenv: d.getenv, providers: map[string]*Provider{}}
+func (d *Doc) Resolve() (*OpenClaw, error) { return d.resolve(false) }
+
+// resolve is Resolve; withoutDefaults reads the config as if
+// agents.defaults.model were not there, for Rewrite to repair a malformed
+// one.
+func (d *Doc) resolve(withoutDefaults bool) (*OpenClaw, error) {
+	r := &resolver{d: d, withoutDefaults: withoutDefaults, providers: map[string]*Provider{}}
 	return r.resolve(d.root)
 }
 
 // resolver turns the merged tree into providers and chains.
 type resolver struct {
-	d         *Doc
-	file      string
-	getenv    func(string) string
-	providers map[string]*Provider
-	aliases   map[string]string // agents.defaults.models alias (lower-cased) -> ref
-	allowlist []Ref             // the keys of agents.defaults.models
-	warnings  []Warning
+	d               *Doc
+	withoutDefaults bool // agents.defaults.model is passed over
+	providers       map[string]*Provider
+	aliases         map[string]string // agents.defaults.models alias (lower-cased) -> ref
+	allowlist       []Ref             // the keys of agents.defaults.models
+	warnings        []Warning
 }
 
+// fileOf is the file n is written in (the root config for a value a
+// merge made).
+func (r *resolver) fileOf(n *json5.Node) string { return r.d.fileOf(n, r.d.Path) }
+
 func (r *resolver) errAt(n *json5.Node, path, msg, hint string) *Error {
-	e := &Error{File: r.d.fileOf(n, r.file), Path: path, Msg: msg, Hint: hint}
+	e := &Error{File: r.fileOf(n), Path: path, Msg: msg, Hint: hint}
 	if n != nil {
 		e.Line, e.Col = n.Line, n.Col
 	}
@@ -74,7 +82,7 @@ func (r *resolver) str(n *json5.Node, path string) (string, error) {
 	if n.Kind != json5.KindString {
 		return "", r.errAt(n, path, "must be a string, got a "+n.Kind.String(), "")
 	}
-	s, name, err := substitute(n.Str, r.getenv)
+	s, name, err := substitute(n.Str, r.d.getenv)
 	if err != nil {
 		return "", &missingVar{name: name, err: r.errAt(n, path, fmt.Sprintf("${%s} is not set or empty", name), "export "+name+" where provwatch runs")}
 	}
@@ -106,7 +114,7 @@ func (r *resolver) resolve(root *json5.Node) (*OpenClaw, error) {
 	if err := r.readProviders(root); err != nil {
 		return nil, err
 	}
-	oc := &OpenClaw{Path: r.file}
+	oc := &OpenClaw{Path: r.d.Path}
 	chains, err := r.readChains(root)
 	if err != nil {
 		return nil, err
@@ -141,7 +149,7 @@ func (r *resolver) readProviders(root *json5.Node) error {
 		if prev, dup := firstKey[p.ID]; dup {
 			// "Lab" and "lab" are one provider to OpenClaw, which accepts
 			// the file: warn, naming both, and keep the later, as it does.
-			r.warnings = append(r.warnings, Warning{File: r.d.fileOf(f.Value, r.file), Path: "models.providers." + f.Key, Line: f.Line, Col: f.Col,
+			r.warnings = append(r.warnings, Warning{File: r.fileOf(f.Value), Path: "models.providers." + f.Key, Line: f.Line, Col: f.Col,
 				Msg:  fmt.Sprintf("the same provider as models.providers.%s (%s): OpenClaw lower-cases provider ids, so only this later entry is used", prev.Key, r.where(prev)),
 				Hint: "remove or rename one of them"})
 		}
@@ -151,9 +159,9 @@ func (r *resolver) readProviders(root *json5.Node) error {
 	return nil
 }
 
-// where is "line N", or "file:N" when f is in another file than r.file.
+// where is "line N", or "file:N" when f is in another file than the root.
 func (r *resolver) where(f json5.Field) string {
-	if file := r.d.fileOf(f.Value, r.file); file != r.file {
+	if file := r.fileOf(f.Value); file != r.d.Path {
 		return fmt.Sprintf("%s:%d", file, f.Line)
 	}
 	return fmt.Sprintf("line %d", f.Line)
@@ -185,7 +193,7 @@ func (r *resolver) readProvider(key string, n *json5.Node, path string) (*Provid
 		return nil, err
 	}
 	id := strings.ToLower(key)
-	p := &Provider{ID: id, Source: "file:" + r.d.fileOf(n, r.file)}
+	p := &Provider{ID: id, Source: "file:" + r.fileOf(n)}
 	var err error
 	if p.BaseURL, err = r.soft(p, n.Get("baseUrl"), path+".baseUrl"); err != nil {
 		return nil, err
@@ -199,7 +207,7 @@ func (r *resolver) readProvider(key string, n *json5.Node, path string) (*Provid
 		return nil, err
 	}
 	if p.APIKey == "" && p.KeyEnv == "" && isBuiltin {
-		p.APIKey, p.KeyEnv = keyFromEnv(b.KeyEnvs, r.getenv)
+		p.APIKey, p.KeyEnv = keyFromEnv(b.KeyEnvs, r.d.getenv)
 	}
 	apiNode := n.Get("api")
 	if p.API, err = r.soft(p, apiNode, path+".api"); err != nil {
@@ -267,7 +275,7 @@ func (r *resolver) readKey(p *Provider, n *json5.Node, path string) error {
 				"put the variable's name in id, e.g. {source: \"env\", id: \"LAB_API_KEY\"}, and the key in that variable")
 		}
 		p.KeyEnv = id.Str
-		p.APIKey = r.getenv(id.Str)
+		p.APIKey = r.d.getenv(id.Str)
 		return nil
 	}
 	if n.Kind == json5.KindString {
@@ -357,8 +365,8 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 	}
 	var chains []Chain
 	var def *Chain
-	if m := defaults.Get("model"); m != nil {
-		c, err := r.readChain(m, "agents.defaults.model", DefaultsChain, nil)
+	if m := defaults.Get("model"); m != nil && !r.withoutDefaults {
+		c, err := r.readChain(m, defaultsPath, DefaultsChain, nil)
 		if err != nil {
 			return nil, err
 		}
@@ -491,7 +499,7 @@ func (r *resolver) readAliases(n *json5.Node) error {
 // the defaults' chain and has none of its own.
 func (r *resolver) readChain(m *json5.Node, path, name string, def *Chain) (Chain, error) {
 	// An agent's chain is Fixed until its model lists its own fallbacks.
-	c := Chain{Name: name, Path: path, Fallbacks: []string{}, Fixed: name != DefaultsChain, File: r.d.fileOf(m, r.file), Line: m.Line, Col: m.Col, model: m, spelled: map[string]string{}}
+	c := Chain{Name: name, Path: path, Fallbacks: []string{}, Fixed: name != DefaultsChain, File: r.fileOf(m), Line: m.Line, Col: m.Col, model: m, spelled: map[string]string{}}
 	switch m.Kind {
 	case json5.KindString:
 		if strings.TrimSpace(m.Str) == "" {
@@ -613,7 +621,7 @@ func (r *resolver) ref(n *json5.Node, path, primaryProvider string, spelled map[
 		return "", r.errAt(n, path, err.Error(), "write provider/model, e.g. ollama/qwen3-coder")
 	}
 	if _, ok := r.providers[ref.Provider]; !ok {
-		p := builtinProvider(ref.Provider, r.getenv)
+		p := builtinProvider(ref.Provider, r.d.getenv)
 		if p == nil {
 			p = unprobedProvider(ref.Provider)
 		}

@@ -317,6 +317,16 @@ func TestLoadOpenClawFromSSM(t *testing.T) {
 	if err == nil || err.Error() != want || !errors.Is(err, ErrConfig) {
 		t.Errorf("missing parameter: err = %v, want %q", err, want)
 	}
+	// A parameter has no directory an $include could be resolved in.
+	if _, err := client.Put(ctx, ssmparam.Put{Name: "/provwatch/test/include", Type: ssmparam.TypeString,
+		Value: "{\n  agents: {defaults: {model: 'ollama/qwen3'}},\n  models: {$include: './providers.json5'},\n}"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = LoadOpenClaw(ctx, Source{Path: "ssm:/provwatch/test/include", SSM: client, Getenv: envOf(nil)})
+	want = "ssm:/provwatch/test/include:3:22: $include: $include cannot be resolved in a config read from SSM (there is no directory to resolve it against) (store the merged config in the parameter)"
+	if err == nil || err.Error() != want || !errors.Is(err, ErrConfig) {
+		t.Errorf("$include in a parameter: err = %v, want %q", err, want)
+	}
 }
 
 // Short literal keys once crashed the loader: it looked for "${" past the

@@ -68,14 +68,13 @@ func (d *Doc) Rewrite(want []ChainOrder, opt RewriteOptions) (*Rewritten, error)
 	}
 	res := &Rewritten{Skipped: map[string]string{}}
 	oc, err := d.Resolve()
-	var repair *Error
 	if err != nil {
 		// A malformed agents.defaults.model is repaired by writing it whole;
 		// any other error leaves the file to the person who wrote it.
-		if !errors.As(err, &repair) || !strings.HasPrefix(repair.Path, "agents.defaults.model") {
+		if !MalformedDefaults(err) {
 			return nil, err
 		}
-		if oc, err = d.resolveWithout(); err != nil {
+		if oc, err = d.resolve(true); err != nil {
 			return nil, err
 		}
 		res.Repaired = true
@@ -140,9 +139,22 @@ func (d *Doc) Rewrite(want []ChainOrder, opt RewriteOptions) (*Rewritten, error)
 	return res, nil
 }
 
+// defaultsPath is where agents.defaults.model's chain is written.
+const defaultsPath = "agents.defaults.model"
+
+// MalformedDefaults reports whether err is Resolve refusing the value of
+// agents.defaults.model itself (neither a ref nor {primary, fallbacks}, a
+// fallbacks that is no array, a ref that is no ref): a value Rewrite
+// replaces whole (Rewritten.Repaired). Any other error is the file
+// author's to fix.
+func MalformedDefaults(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && (e.Path == defaultsPath || strings.HasPrefix(e.Path, defaultsPath+"."))
+}
+
 func chainLabel(name string) string {
 	if name == DefaultsChain {
-		return "agents.defaults.model"
+		return defaultsPath
 	}
 	return "agent " + name
 }
@@ -168,26 +180,10 @@ func sameRefs(a, b Order) bool {
 	return slices.Equal(ra, rb)
 }
 
-// resolveWithout resolves the config as if agents.defaults.model were not
-// there, to repair it.
-func (d *Doc) resolveWithout() (*OpenClaw, error) {
-	def := d.root.Find("agents", "defaults")
-	if def == nil {
-		return nil, errors.New("agents.defaults is not an object")
-	}
-	saved := def.Fields
-	def.Fields = slices.DeleteFunc(slices.Clone(saved), func(f json5.Field) bool { return f.Key == "model" })
-	defer func() { def.Fields = saved }()
-	return d.Resolve()
-}
-
-// style is how the file that holds n writes keys and strings.
+// style is how file writes keys and strings, read from the parse ReadDoc
+// made of it.
 func (d *Doc) style(file string) json5.Style {
-	root, err := json5.Parse(d.Files[file])
-	if err != nil {
-		return json5.Style{Quote: '"', QuoteKeys: true}
-	}
-	return json5.DetectStyle(d.Files[file], root)
+	return json5.DetectStyle(d.Files[file], d.trees[file])
 }
 
 // spell writes a ref as the file wrote it (an alias, a provider's case).
@@ -220,23 +216,12 @@ func (d *Doc) replaceValue(m *json5.Node, o Order, spelled map[string]string) (m
 	file := d.fileOf(m, d.Path)
 	st := d.style(file)
 	src := d.Files[file]
-	quoted := func(st json5.Style, refs []string) []string {
-		out := make([]string, len(refs))
-		for i, r := range refs {
-			out[i] = st.String(spell(r, spelled))
-		}
-		return out
-	}
-	whole := func() string {
-		return "{" + st.Key("primary") + ": " + st.String(spell(o.Primary, spelled)) + ", " +
-			st.Key("fallbacks") + ": " + json5.Array(nil, nil, quoted(st, o.Fallbacks)) + "}"
-	}
 	if m.Kind == json5.KindString && len(o.Fallbacks) == 0 {
 		return edits, add(m, json5.Edit{Start: m.Start, End: m.End, Text: st.StringIn(src, m).String(spell(o.Primary, spelled))})
 	}
 	p := m.Get("primary")
 	if m.Kind != json5.KindObject || p == nil || p.Kind != json5.KindString {
-		return edits, add(m, json5.Edit{Start: m.Start, End: m.End, Text: whole()})
+		return edits, add(m, json5.Edit{Start: m.Start, End: m.End, Text: orderObject(st, o, spelled)})
 	}
 	pfile := d.fileOf(p, d.Path)
 	pst := d.style(pfile).StringIn(d.Files[pfile], p)
@@ -249,9 +234,25 @@ func (d *Doc) replaceValue(m *json5.Node, o Order, spelled map[string]string) (m
 		if ffile != pfile {
 			fst = d.style(ffile)
 		}
-		return edits, add(fb, json5.Edit{Start: fb.Start, End: fb.End, Text: json5.Array(d.Files[ffile], fb, quoted(fst, o.Fallbacks))})
+		return edits, add(fb, json5.Edit{Start: fb.Start, End: fb.End, Text: json5.Array(d.Files[ffile], fb, quoted(fst, o.Fallbacks, spelled))})
 	}
-	return edits, add(p, json5.Edit{Start: p.End, End: p.End, Text: ", " + d.style(pfile).Key("fallbacks") + ": " + json5.Array(nil, nil, quoted(pst, o.Fallbacks))})
+	return edits, add(p, json5.Edit{Start: p.End, End: p.End, Text: ", " + d.style(pfile).Key("fallbacks") + ": " + json5.Array(nil, nil, quoted(pst, o.Fallbacks, spelled))})
+}
+
+// orderObject writes o as a new {primary, fallbacks} value in st, each
+// ref as spelled says the file writes it.
+func orderObject(st json5.Style, o Order, spelled map[string]string) string {
+	return "{" + st.Key("primary") + ": " + st.String(spell(o.Primary, spelled)) + ", " +
+		st.Key("fallbacks") + ": " + json5.Array(nil, nil, quoted(st, o.Fallbacks, spelled)) + "}"
+}
+
+// quoted writes refs as string literals in st, each as spelled says.
+func quoted(st json5.Style, refs []string, spelled map[string]string) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = st.String(spell(r, spelled))
+	}
+	return out
 }
 
 // insertDefaults adds agents.defaults.model where the config has none, as
@@ -275,11 +276,7 @@ func (d *Doc) insertDefaults(o Order) (map[string][]json5.Edit, error) {
 	}
 	file := d.fileOf(obj, d.Path)
 	st := d.style(file)
-	refs := make([]string, len(o.Fallbacks))
-	for i, r := range o.Fallbacks {
-		refs[i] = st.String(r)
-	}
-	value := "{" + st.Key("primary") + ": " + st.String(o.Primary) + ", " + st.Key("fallbacks") + ": " + json5.Array(nil, nil, refs) + "}"
+	value := orderObject(st, o, nil)
 	for i := len(path) - 1; i > depth; i-- {
 		value = "{" + st.Key(path[i]) + ": " + value + "}"
 	}

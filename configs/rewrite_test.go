@@ -64,3 +64,41 @@ func TestRewriteSpellsRefsForTheirNewPlace(t *testing.T) {
 		})
 	}
 }
+
+// TestMalformedDefaults: what Resolve refuses in agents.defaults.model's
+// value is repaired by a rewrite; an error anywhere else, agents.defaults.models
+// (the allowlist) and an agent's own model included, is not.
+func TestMalformedDefaults(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, src string
+		want      bool
+	}{
+		{"a number", `{agents: {defaults: {model: 42}}}`, true},
+		{"fallbacks not an array", `{agents: {defaults: {model: {primary: "a/b", fallbacks: "c/d"}}}}`, true},
+		{"a fallback that is no ref", `{agents: {defaults: {model: {primary: "a/b", fallbacks: [7]}}}}`, true},
+		{"an agent's model", `{agents: {defaults: {model: "a/b"}, entries: {main: {model: 42}}}}`, false},
+		{"a provider", `{models: {providers: {lab: {baseUrl: 7}}}, agents: {defaults: {model: "a/b"}}}`, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d, err := ParseDoc("openclaw.json", map[string][]byte{"openclaw.json": []byte(tc.src)}, func(string) string { return "" })
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = d.Resolve()
+			if err == nil {
+				t.Fatal("Resolve accepted it")
+			}
+			if got := MalformedDefaults(err); got != tc.want {
+				t.Errorf("MalformedDefaults(%v) = %v, want %v", err, got, tc.want)
+			}
+		})
+	}
+	if MalformedDefaults(&Error{Path: "agents.defaults.models.lab/x"}) {
+		t.Error("an error in agents.defaults.models (the allowlist) counts as agents.defaults.model's")
+	}
+	if MalformedDefaults(nil) {
+		t.Error("no error counts as a malformed value")
+	}
+}

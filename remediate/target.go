@@ -94,7 +94,7 @@ func OpenTarget(loc configs.Location, ssm ssmparam.Client, opts ...TargetOption)
 	case configs.SchemeFile:
 		return &fileTarget{path: loc.Path, log: o.log}, nil
 	case configs.SchemeOpenClaw:
-		return &openclawTarget{path: loc.Path, getenv: o.getenv, allowlist: o.allowlist, log: o.log}, nil
+		return &openclawTarget{path: loc.Path, getenv: o.getenv, allowlist: o.allowlist}, nil
 	case configs.SchemeSSM:
 		if ssm == nil {
 			return nil, fmt.Errorf("remediation.target %s: no SSM client (configure an AWS region)", loc)

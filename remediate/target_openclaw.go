@@ -8,10 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"sort"
-	"strings"
 	"sync"
-
-	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
 )
@@ -29,7 +26,6 @@ type openclawTarget struct {
 	path      string
 	getenv    func(string) string
 	allowlist bool
-	log       zerolog.Logger
 
 	mu sync.Mutex
 	// seen is what the latest Read saw of every file of the config, by
@@ -82,9 +78,8 @@ func (t *openclawTarget) Read(ctx context.Context) (Held, error) {
 	t.seen = hashes(d.Files)
 	h := Held{Orders: map[string]configs.Order{}, Config: true}
 	oc, err := d.Resolve()
-	var ce *configs.Error
-	if errors.As(err, &ce) && strings.HasPrefix(ce.Path, "agents.defaults.model") {
-		h.Malformed = map[string]string{configs.DefaultsChain: ce.Error()}
+	if configs.MalformedDefaults(err) {
+		h.Malformed = map[string]string{configs.DefaultsChain: err.Error()}
 		return h, nil
 	}
 	if err != nil {

@@ -17,7 +17,7 @@ func Check(ctx context.Context, opt Options) *reporter.Report {
 	e := New(opt)
 	now := e.opt.Clock.Now()
 	var jobs []probes.Job
-	for _, p := range e.watched() {
+	for _, p := range e.watched {
 		jobs = append(jobs, e.job(p, now)) // a fresh engine: generate mode sends its completion
 	}
 	results := opt.Prober.ProbeAll(ctx, jobs, opt.Settings.Concurrency)
@@ -56,7 +56,7 @@ func Check(ctx context.Context, opt Options) *reporter.Report {
 // Callers hold e.mu.
 func (e *Engine) report(now time.Time) *reporter.Report {
 	rep := &reporter.Report{Time: now.UTC(), Providers: []reporter.ProviderReport{}}
-	for _, p := range e.watched() {
+	for _, p := range e.watched {
 		r, ok := e.results[p.ID]
 		if !ok {
 			continue

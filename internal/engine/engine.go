@@ -413,12 +413,3 @@ func wantsByProvider(oc *configs.OpenClaw) map[string][]probes.Want {
 	}
 	return out
 }
-
-// stateOf is a ref's health for the plan: a ref with no observation (off,
-// filtered, unprobed) is no reason to move it.
-func (e *Engine) stateOf(ref string) probes.State {
-	if h, ok := e.tracker.Get(ref); ok {
-		return h.State
-	}
-	return probes.Healthy
-}

@@ -35,7 +35,7 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 		events = append(events, targetError(now, target, readErr))
 	}
 	events = append(events, e.updatePreferred(now, held)...)
-	plan := remediate.NewPlan(e.opt.OpenClaw.Chains, e.preferred(), e.stateOf, e.opt.Settings.Remediation.DropDown)
+	plan := remediate.NewPlan(e.opt.OpenClaw.Chains, e.preferred(), e.tracker.State, e.opt.Settings.Remediation.DropDown)
 	shown, before := e.reportOrder(rep, plan)
 	switch {
 	case shown.Preferred.Primary == "":

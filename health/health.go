@@ -4,7 +4,6 @@
 package health
 
 import (
-	"sort"
 	"sync"
 	"time"
 
@@ -87,19 +86,6 @@ type Tracker struct {
 // NewTracker returns an empty tracker.
 func NewTracker(cfg configs.Health) *Tracker {
 	return &Tracker{cfg: cfg, refs: map[string]*refState{}}
-}
-
-// SetConfig changes the hysteresis settings; what was observed is kept.
-func (t *Tracker) SetConfig(cfg configs.Health) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.cfg = cfg
-	w := t.window()
-	for _, rs := range t.refs {
-		if len(rs.recent) > w {
-			rs.recent = append([]probes.State(nil), rs.recent[len(rs.recent)-w:]...)
-		}
-	}
 }
 
 func (t *Tracker) failAfter() int    { return max(t.cfg.FailAfter, 1) }
@@ -262,26 +248,15 @@ func (t *Tracker) Get(ref string) (ModelHealth, bool) {
 	return rs.health, true
 }
 
-// State returns a model's state, Healthy when it has no history (the
-// configured order assumes it works); it fits Effective's state argument.
+// State returns a model's state, Healthy when it has no history: a ref
+// with no observation (off, filtered, unprobed) is no reason to move it in
+// the order. It fits NewPlan's and Effective's state argument.
 func (t *Tracker) State(ref string) probes.State {
 	h, ok := t.Get(ref)
 	if !ok {
 		return probes.Healthy
 	}
 	return h.State
-}
-
-// All returns every tracked model's health, sorted by ref.
-func (t *Tracker) All() []ModelHealth {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make([]ModelHealth, 0, len(t.refs))
-	for _, rs := range t.refs {
-		out = append(out, rs.health)
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Ref < out[j].Ref })
-	return out
 }
 
 // HeldUntil returns when a demoted model's hold ends, and whether a

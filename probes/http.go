@@ -133,8 +133,13 @@ func (s *session) postJSON(u string, v any) *reply {
 	return s.do(http.MethodPost, u, b, s.maxBody)
 }
 
+// statusOnly, as do's limit, reads no body at all: the status line is the
+// whole answer (a liveness check), and a body that never comes is not
+// waited for.
+const statusOnly = -1
+
 // do sends one request, never retrying, and reads at most limit bytes of a
-// 2xx body (errBodyTooLarge beyond).
+// 2xx body (errBodyTooLarge beyond), or none with statusOnly.
 func (s *session) do(method, rawURL string, body []byte, limit int64) *reply {
 	r := &reply{method: method, url: displayURL(rawURL)}
 	tm := &timing{now: s.p.now}
@@ -160,18 +165,20 @@ func (s *session) do(method, rawURL string, body []byte, limit int64) *reply {
 		r.status = resp.StatusCode
 		r.header = resp.Header
 		tm.mark(&tm.firstByte) // covers answers whose trace hook did not fire
-		cap := limit
-		if r.status < 200 || r.status > 299 {
-			cap = min(limit, errorBodyCap)
+		if limit != statusOnly {
+			cap := limit
+			if r.status < 200 || r.status > 299 {
+				cap = min(limit, errorBodyCap)
+			}
+			r.body, err = readCapped(resp, cap)
+			// Redact before anything parses, cuts or quotes the body: a
+			// secret straddling a later cut must not survive in part.
+			r.body = s.secrets.Bytes(r.body)
+			if err != nil && (err != errBodyTooLarge || r.status < 300) {
+				r.err = err
+			}
 		}
-		r.body, err = readCapped(resp, cap)
 		resp.Body.Close()
-		// Redact before anything parses, cuts or quotes the body: a secret
-		// straddling a later cut must not survive in part.
-		r.body = s.secrets.Bytes(r.body)
-		if err != nil && (err != errBodyTooLarge || r.status < 300) {
-			r.err = err
-		}
 		s.rl.observe(resp.Header, s.now())
 	}
 	tm.finish()

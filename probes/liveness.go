@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptrace"
 	"net/url"
 	"time"
 )
@@ -35,24 +34,10 @@ func (p *Prober) Alive(parent context.Context, job Job, timeout time.Duration) (
 		return res, false
 	}
 	root := (&url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: "/"}).String()
-	r := &reply{method: http.MethodGet, url: displayURL(root)}
-	tm := &timing{now: p.now}
-	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, tm.trace()), http.MethodGet, root, nil)
-	if err != nil {
-		r.err = err
-	} else {
-		s.authorize(req)
-		tm.begin()
-		resp, err := p.client.Do(req)
-		if err == nil {
-			// The status line is the answer; the body is not waited for.
-			resp.Body.Close()
-			return Result{}, true
-		}
-		r.err = err
+	r := s.do(http.MethodGet, root, nil, statusOnly)
+	if r.err == nil {
+		return Result{}, true
 	}
-	tm.finish()
-	r.phases, _ = tm.result()
 	if parent.Err() != nil {
 		return p.cut(job, "was cut short"), false
 	}

@@ -1,9 +1,10 @@
 // Package remediate orders the fallback chains by health and writes the
 // order to its target: the stage after health tracking (package health).
 //
-// The pieces, one file each: order.go (the ordering policy and the SSM
-// Description line), store_*.go (where the state survives between cycles),
-// target_*.go (where the effective order goes).
+// The pieces, one file each: plan.go (the ordering policy and the SSM
+// Description line), event.go (the changes a round tells people),
+// store_*.go (where the state survives between cycles), target_*.go (where
+// the effective order goes).
 package remediate
 
 import (

@@ -98,7 +98,12 @@ func (h *History) init() {
 }
 
 // Add records a finished cycle: each provider's probe latency and each
-// model ref's state. It does not derive events; record those with AddEvent.
+// model ref's state. A provider whose probe is the one already recorded
+// (a liveness or recheck round that did not probe it reports its last
+// result again) adds no point: while a self-hosted server is down, such
+// rounds come every few seconds, and repeating every other provider's
+// last probe would fill the bounded history in minutes. It does not
+// derive events; record those with AddEvent.
 func (h *History) Add(r *Report) {
 	if r == nil {
 		return
@@ -113,6 +118,14 @@ func (h *History) Add(r *Report) {
 			at = p.Start
 		}
 		s := histGet(h.providers, &h.provOrder, p.ID, h.maxPoints, h.cycles)
+		if last, ok := s.points.last(); ok && !p.Start.IsZero() && last.Time.Equal(at) {
+			// The same probe: its refs' states cannot have changed either,
+			// since only an observation of this provider changes them.
+			for _, m := range p.Models {
+				histGet(h.refs, &h.refOrder, m.Ref, h.maxPoints, h.cycles)
+			}
+			continue
+		}
 		s.points.push(LatencyPoint{Time: at.UTC(), LatencyMS: p.Probe.LatencyMS, OK: p.Probe.OK})
 		for _, m := range p.Models {
 			rs := histGet(h.refs, &h.refOrder, m.Ref, h.maxPoints, h.cycles)
@@ -202,6 +215,18 @@ func (r *histRing[T]) push(v T) {
 	}
 	r.buf[r.next] = v
 	r.next = (r.next + 1) % r.max
+}
+
+// last returns the newest item, if any.
+func (r *histRing[T]) last() (T, bool) {
+	var zero T
+	switch {
+	case len(r.buf) == 0:
+		return zero, false
+	case len(r.buf) < r.max || r.next == 0:
+		return r.buf[len(r.buf)-1], true
+	}
+	return r.buf[r.next-1], true
 }
 
 // slice returns a copy, oldest first.

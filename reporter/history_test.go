@@ -85,6 +85,54 @@ func TestHistoryEventsBoundedOldestFirst(t *testing.T) {
 	}
 }
 
+// TestHistoryRecordsEachProbeOnce: a round that probed only some providers
+// (a liveness check or a recheck) reports the others' last results again,
+// with their probes' start times. Those add no point; a new probe does.
+func TestHistoryRecordsEachProbeOnce(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	round := func(at time.Time, ollamaStart, groqStart time.Time, ollamaMS, groqMS float64) *Report {
+		return &Report{Time: at, Providers: []ProviderReport{
+			{ID: "ollama", Start: ollamaStart, Probe: probes.ProbeInfo{OK: ollamaMS < 100, LatencyMS: ollamaMS},
+				Models: []ModelReport{{Ref: "ollama/qwen3-coder", State: probes.Healthy}}},
+			{ID: "groq", Start: groqStart, Probe: probes.ProbeInfo{OK: true, LatencyMS: groqMS},
+				Models: []ModelReport{{Ref: "groq/llama-3.3-70b-versatile", State: probes.Healthy}}},
+		}}
+	}
+	h := NewHistory(0, 0)
+	h.Add(round(t0, t0, t0, 12, 80)) // a full cycle
+	// Six liveness rounds, 5 s apart, observe ollama only; groq's probe
+	// of t0 is reported again each time.
+	for i := 1; i <= 6; i++ {
+		at := t0.Add(time.Duration(i) * 5 * time.Second)
+		h.Add(round(at, at, t0, 2000, 80))
+	}
+	h.Add(round(t0.Add(time.Minute), t0.Add(time.Minute), t0.Add(time.Minute), 2000, 85)) // the next cycle
+	snap := h.Snapshot()
+	got := map[string][]float64{}
+	for _, s := range snap.Providers {
+		for _, p := range s.Points {
+			got[s.ID] = append(got[s.ID], p.LatencyMS)
+		}
+	}
+	if want := []float64{80, 85}; fmt.Sprint(got["groq"]) != fmt.Sprint(want) {
+		t.Errorf("groq points %v, want %v: one per probe", got["groq"], want)
+	}
+	if n := len(got["ollama"]); n != 8 {
+		t.Errorf("ollama has %d points, want 8: every round probed it", n)
+	}
+	refs := map[string]int{}
+	for _, s := range snap.Refs {
+		refs[s.Ref] = len(s.Points)
+	}
+	if refs["groq/llama-3.3-70b-versatile"] != 2 || refs["ollama/qwen3-coder"] != 8 {
+		t.Errorf("ref points %v, want 2 for groq's model and 8 for ollama's", refs)
+	}
+	if snap.Cycles != 8 {
+		t.Errorf("Cycles = %d, want every report counted (8)", snap.Cycles)
+	}
+}
+
 func TestHistorySnapshotIsACopy(t *testing.T) {
 	t.Parallel()
 	h := NewHistory(4, 4)
@@ -143,5 +191,19 @@ func TestHistoryConcurrentUse(t *testing.T) {
 	if snap.Cycles != 100 || len(snap.Events) != 10 || len(snap.Providers[0].Points) != 10 {
 		t.Errorf("after concurrent use: %d cycles, %d events, %d points; want 100, 10, 10",
 			snap.Cycles, len(snap.Events), len(snap.Providers[0].Points))
+	}
+}
+
+func TestHistRingLast(t *testing.T) {
+	t.Parallel()
+	r := histRing[int]{max: 3}
+	if _, ok := r.last(); ok {
+		t.Fatal("an empty ring has a last item")
+	}
+	for i := 1; i <= 7; i++ {
+		r.push(i)
+		if got, ok := r.last(); !ok || got != i {
+			t.Fatalf("after pushing %d (next %d): last = %d, %v", i, r.next, got, ok)
+		}
 	}
 }

@@ -52,10 +52,15 @@ type Options struct {
 // concurrent use; rounds run one at a time.
 type Engine struct {
 	opt Options
-	// wants are each provider's watched models, worked out once: the
-	// config does not change during an engine's life, and a round over
-	// 1000 providers must not rescan every chain per provider.
-	wants map[string][]probes.Want
+	// wants are each provider's watched models, watched the providers
+	// probed (in config order), and live those of them that get liveness
+	// checks. They are worked out once: the config and settings do not
+	// change during an engine's life, and a round (or a liveness tick every
+	// few seconds) over 1000 providers must not rescan every chain or
+	// re-parse every base URL.
+	wants   map[string][]probes.Want
+	watched []*configs.Provider
+	live    []*configs.Provider
 
 	mu           sync.Mutex // serialises rounds and guards the fields below
 	tracker      *health.Tracker
@@ -89,7 +94,7 @@ func New(opt Options) *Engine {
 	if opt.Clock == nil {
 		opt.Clock = clock.Real{}
 	}
-	return &Engine{
+	e := &Engine{
 		opt:          opt,
 		wants:        wantsByProvider(opt.OpenClaw),
 		tracker:      health.NewTracker(opt.Settings.Health),
@@ -97,6 +102,21 @@ func New(opt Options) *Engine {
 		lastGenerate: map[string]time.Time{},
 		chains:       map[string]*chainState{},
 	}
+	for _, p := range opt.OpenClaw.Providers {
+		if len(opt.Providers) > 0 && !slices.Contains(opt.Providers, p.ID) {
+			continue
+		}
+		if opt.Settings.ProbeMode(p.ID).Mode == configs.ModeOff {
+			continue
+		}
+		e.watched = append(e.watched, p)
+		// Liveness checks go to the self-hosted providers that can be
+		// probed, when liveness.every is on.
+		if opt.Settings.Liveness.Every > 0 && p.SelfHosted() && p.Unprobed == "" && p.ConfigError == "" {
+			e.live = append(e.live, p)
+		}
+	}
+	return e
 }
 
 // Last returns the report of the last finished round, or nil.
@@ -115,7 +135,7 @@ func (e *Engine) Settings() configs.Settings { return e.opt.Settings }
 // liveness timeout, not the probe's.
 func (e *Engine) Cycle(ctx context.Context) (*reporter.Report, error) {
 	return e.round(ctx, func(ctx context.Context, now time.Time) []probes.Result {
-		dead, _ := e.alive(ctx, e.livenessChecked())
+		dead, _ := e.alive(ctx, e.live)
 		skip := map[string]bool{}
 		for _, r := range dead {
 			skip[r.ProviderID] = true
@@ -125,36 +145,17 @@ func (e *Engine) Cycle(ctx context.Context) (*reporter.Report, error) {
 	})
 }
 
-// livenessChecked lists the watched providers that get liveness checks:
-// the self-hosted ones that can be probed, when liveness.every is on.
-// Callers hold e.mu.
-func (e *Engine) livenessChecked() []*configs.Provider {
-	if e.opt.Settings.Liveness.Every <= 0 {
-		return nil
-	}
-	var out []*configs.Provider
-	for _, p := range e.watched() {
-		if p.SelfHosted() && p.Unprobed == "" && p.ConfigError == "" {
-			out = append(out, p)
-		}
-	}
-	return out
-}
-
 // Liveness asks each self-hosted provider whether it answers at all, with
 // the short liveness timeout, between scheduled probes
 // (docs/configuration.md, "Detection speed"). One that does not answer is
 // an observation, and the round goes on as any other; when every one
 // answers nothing was observed and it returns nil, nil.
 func (e *Engine) Liveness(ctx context.Context) (*reporter.Report, error) {
-	e.mu.Lock()
-	provs := e.livenessChecked()
-	e.mu.Unlock()
-	if len(provs) == 0 {
+	if len(e.live) == 0 {
 		return nil, nil
 	}
 	return e.round(ctx, func(ctx context.Context, now time.Time) []probes.Result {
-		dead, _ := e.alive(ctx, provs)
+		dead, _ := e.alive(ctx, e.live)
 		return dead
 	})
 }
@@ -192,7 +193,7 @@ func (e *Engine) alive(ctx context.Context, provs []*configs.Provider) (dead []p
 func (e *Engine) NeedsRecheck() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return len(e.unconfirmedProviders()) > 0
+	return slices.ContainsFunc(e.watched, e.unconfirmed)
 }
 
 // Recheck probes only the providers whose models have an unconfirmed
@@ -202,28 +203,27 @@ func (e *Engine) NeedsRecheck() bool {
 // seconds even when it hangs; if it answers, it gets a full probe.
 func (e *Engine) Recheck(ctx context.Context) (*reporter.Report, error) {
 	e.mu.Lock()
-	ids := e.unconfirmedProviders()
 	var live []*configs.Provider
-	var full []string
-	for _, p := range e.watched() {
+	full := map[string]bool{}
+	for _, p := range e.watched {
 		switch {
-		case !slices.Contains(ids, p.ID):
-		case e.noAnswer(p.ID) && slices.Contains(e.livenessChecked(), p):
+		case !e.unconfirmed(p):
+		case e.noAnswer(p.ID) && slices.Contains(e.live, p):
 			live = append(live, p)
 		default:
-			full = append(full, p.ID)
+			full[p.ID] = true
 		}
 	}
 	e.mu.Unlock()
-	if len(ids) == 0 {
+	if len(live) == 0 && len(full) == 0 {
 		return nil, nil
 	}
 	return e.round(ctx, func(ctx context.Context, now time.Time) []probes.Result {
 		dead, up := e.alive(ctx, live)
 		for _, p := range up {
-			full = append(full, p.ID)
+			full[p.ID] = true
 		}
-		probed := e.opt.Prober.ProbeAll(ctx, e.jobs(now, func(id string) bool { return slices.Contains(full, id) }), e.opt.Settings.Concurrency)
+		probed := e.opt.Prober.ProbeAll(ctx, e.jobs(now, func(id string) bool { return full[id] }), e.opt.Settings.Concurrency)
 		return append(dead, probed...)
 	})
 }
@@ -308,7 +308,7 @@ func (e *Engine) round(ctx context.Context, collect func(ctx context.Context, no
 // jobs are this round's probes: the watched providers that pick selects.
 func (e *Engine) jobs(now time.Time, pick func(id string) bool) []probes.Job {
 	var jobs []probes.Job
-	for _, p := range e.watched() {
+	for _, p := range e.watched {
 		if pick(p.ID) {
 			jobs = append(jobs, e.job(p, now))
 		}
@@ -358,36 +358,18 @@ func (e *Engine) emit(ev remediate.Event) remediate.Event {
 	return ev
 }
 
-// unconfirmedProviders lists providers with a model whose latest
+// unconfirmed reports whether a provider has a model whose latest
 // observation differs from its state. Callers hold e.mu.
-func (e *Engine) unconfirmedProviders() []string {
-	var ids []string
-	for _, p := range e.watched() {
-		ws := e.wants[p.ID]
-		refs := make([]string, len(ws))
-		for i, w := range ws {
-			refs[i] = w.Ref
-		}
-		if len(refs) > 0 && e.tracker.Unconfirmed(refs) {
-			ids = append(ids, p.ID)
-		}
+func (e *Engine) unconfirmed(p *configs.Provider) bool {
+	ws := e.wants[p.ID]
+	if len(ws) == 0 {
+		return false
 	}
-	return ids
-}
-
-// watched lists the providers this engine probes, in config order.
-func (e *Engine) watched() []*configs.Provider {
-	var out []*configs.Provider
-	for _, p := range e.opt.OpenClaw.Providers {
-		if len(e.opt.Providers) > 0 && !slices.Contains(e.opt.Providers, p.ID) {
-			continue
-		}
-		if e.opt.Settings.ProbeMode(p.ID).Mode == configs.ModeOff {
-			continue
-		}
-		out = append(out, p)
+	refs := make([]string, len(ws))
+	for i, w := range ws {
+		refs[i] = w.Ref
 	}
-	return out
+	return e.tracker.Unconfirmed(refs)
 }
 
 func (e *Engine) job(p *configs.Provider, now time.Time) probes.Job {
@@ -430,13 +412,4 @@ func wantsByProvider(oc *configs.OpenClaw) map[string][]probes.Want {
 		out[r.Provider] = append(out[r.Provider], w)
 	}
 	return out
-}
-
-// stateOf is a ref's health for the plan: a ref with no observation (off,
-// filtered, unprobed) is no reason to move it.
-func (e *Engine) stateOf(ref string) probes.State {
-	if h, ok := e.tracker.Get(ref); ok {
-		return h.State
-	}
-	return probes.Healthy
 }

@@ -14,7 +14,8 @@ import (
 // fallbacks never do. While it answers a check observes nothing; once it
 // refuses, the checks and then the rechecks observe it down, and the third
 // observation demotes it and rewrites the order. When it answers again, a
-// recheck probes it fully.
+// cycle probes it fully, and so does the recheck that follows (its last
+// observation got an answer).
 func TestLivenessDetectsADeadSelfHostedPrimary(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
@@ -67,7 +68,8 @@ func TestLivenessDetectsADeadSelfHostedPrimary(t *testing.T) {
 		t.Fatalf("order %v (written %v): the dead primary is still first", got, rep.Order.Written)
 	}
 
-	// Back: the liveness check answers, so the recheck probes it fully.
+	// Back: the liveness check answers and observes nothing; the cycle's
+	// full probe sees it healthy, and the recheck probes it fully again.
 	if err := w.fleet.Members()[0].SetFault(sim.None, sim.FaultParams{}); err != nil {
 		t.Fatal(err)
 	}
@@ -86,5 +88,50 @@ func TestLivenessDetectsADeadSelfHostedPrimary(t *testing.T) {
 	}
 	if m := modelState(t, rep, primary); m.Observed != probes.Healthy {
 		t.Fatalf("after it came back: %+v", m)
+	}
+}
+
+// TestRecheckOfABlipAsksThenProbes: one failed liveness check of the
+// self-hosted primary leaves an unconfirmed observation that got no
+// answer. When the server is back by the recheck, the recheck's liveness
+// check answers, so the same round probes it fully, and that healthy
+// observation refutes the blip: nothing moves and no further recheck is
+// due.
+func TestRecheckOfABlipAsksThenProbes(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	e := w.engine(t)
+	primary := w.fleet.Chain().Primary
+	if _, err := e.Cycle(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ollama := w.fleet.Members()[0]
+	if err := ollama.SetFault(sim.Refused, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := e.Liveness(ctx); err != nil || rep == nil || !e.NeedsRecheck() {
+		t.Fatalf("Liveness of a refusing primary = %v, %v (recheck due %v); want an unconfirmed observation", rep, err, e.NeedsRecheck())
+	}
+	if err := ollama.SetFault(sim.None, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	before := ollama.Server.Requests()
+	rep, err := e.Recheck(ctx)
+	if err != nil || rep == nil {
+		t.Fatalf("Recheck of a server that answers again = %v, %v; want a full probe's observation", rep, err)
+	}
+	// One liveness check, then the probe's own requests.
+	if n := ollama.Server.Requests() - before; n < 3 {
+		t.Errorf("the recheck sent %d requests, want a liveness check and a full probe", n)
+	}
+	m := modelState(t, rep, primary)
+	if m.Observed != probes.Healthy || m.State != probes.Healthy || strings.Contains(rep.Providers[0].Probe.Error, "liveness check") {
+		t.Fatalf("after the recheck: %+v (probe %+v); want the blip refuted by a full probe", m, rep.Providers[0].Probe)
+	}
+	if e.NeedsRecheck() {
+		t.Error("a refuted blip still wants a recheck")
+	}
+	if got := w.order(t); got.Primary != primary || rep.Order.Written {
+		t.Errorf("order %v (written %v): a refuted blip moved the primary", got, rep.Order.Written)
 	}
 }

@@ -35,7 +35,7 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 		events = append(events, targetError(now, target, readErr))
 	}
 	events = append(events, e.updatePreferred(now, held)...)
-	plan := remediate.NewPlan(e.opt.OpenClaw.Chains, e.preferred(), e.stateOf, e.opt.Settings.Remediation.DropDown)
+	plan := remediate.NewPlan(e.opt.OpenClaw.Chains, e.preferred(), e.tracker.State, e.opt.Settings.Remediation.DropDown)
 	shown, before := e.reportOrder(rep, plan)
 	switch {
 	case shown.Preferred.Primary == "":
@@ -76,10 +76,7 @@ func (e *Engine) target() remediate.Target {
 // chain when there is none) and each agent's, and counts an order change.
 // It returns the chain shown and the order it had before this round.
 func (e *Engine) reportOrder(rep *reporter.Report, plan remediate.Plan) (shown remediate.ChainPlan, before configs.Order) {
-	shown, ok := plan.Defaults()
-	if !ok && len(plan.Chains) > 0 {
-		shown = plan.Chains[0]
-	}
+	shown = showPlan(rep, plan)
 	before = shown.Preferred
 	if e.lastEffective != nil {
 		before = *e.lastEffective
@@ -89,12 +86,7 @@ func (e *Engine) reportOrder(rep *reporter.Report, plan remediate.Plan) (shown r
 	}
 	eff := shown.Effective
 	e.lastEffective = &eff
-	rep.Order = reporter.OrderReport{Configured: shown.Preferred, Effective: shown.Effective, Changed: !before.Equal(shown.Effective)}
-	for _, c := range plan.Chains {
-		if c.Name != configs.DefaultsChain {
-			rep.Agents = append(rep.Agents, reporter.AgentOrder{Name: c.Name, Path: c.Path, Configured: c.Preferred, Effective: c.Effective})
-		}
-	}
+	rep.Order.Changed = !before.Equal(shown.Effective)
 	return shown, before
 }
 

@@ -16,10 +16,8 @@ import (
 func Check(ctx context.Context, opt Options) *reporter.Report {
 	e := New(opt)
 	now := e.opt.Clock.Now()
-	var jobs []probes.Job
-	for _, p := range e.watched() {
-		jobs = append(jobs, e.job(p, now)) // a fresh engine: generate mode sends its completion
-	}
+	// A fresh engine: generate mode sends its completion.
+	jobs := e.jobs(now, func(string) bool { return true })
 	results := opt.Prober.ProbeAll(ctx, jobs, opt.Settings.Concurrency)
 	rep := &reporter.Report{Time: now.UTC(), Providers: []reporter.ProviderReport{}}
 	state := map[string]probes.State{}
@@ -39,24 +37,34 @@ func Check(ctx context.Context, opt Options) *reporter.Report {
 		return probes.Healthy
 	}
 	plan := remediate.NewPlan(opt.OpenClaw.Chains, nil, stateOf, opt.Settings.Remediation.DropDown)
+	shown := showPlan(rep, plan)
+	rep.Order.Changed = !shown.Preferred.Equal(shown.Effective)
+	return rep
+}
+
+// showPlan fills the report's orders from plan: rep.Order shows
+// agents.defaults.model's chain, or the first chain when there is none,
+// and rep.Agents every agent's. It returns the chain rep.Order shows;
+// rep.Order.Changed is the caller's to set.
+func showPlan(rep *reporter.Report, plan remediate.Plan) remediate.ChainPlan {
 	shown, ok := plan.Defaults()
 	if !ok && len(plan.Chains) > 0 {
 		shown = plan.Chains[0]
 	}
-	rep.Order = reporter.OrderReport{Configured: shown.Preferred, Effective: shown.Effective, Changed: !shown.Preferred.Equal(shown.Effective)}
+	rep.Order = reporter.OrderReport{Configured: shown.Preferred, Effective: shown.Effective}
 	for _, c := range plan.Chains {
 		if c.Name != configs.DefaultsChain {
 			rep.Agents = append(rep.Agents, reporter.AgentOrder{Name: c.Name, Path: c.Path, Configured: c.Preferred, Effective: c.Effective})
 		}
 	}
-	return rep
+	return shown
 }
 
 // report builds the report from the latest results and evaluated health.
 // Callers hold e.mu.
 func (e *Engine) report(now time.Time) *reporter.Report {
 	rep := &reporter.Report{Time: now.UTC(), Providers: []reporter.ProviderReport{}}
-	for _, p := range e.watched() {
+	for _, p := range e.watched {
 		r, ok := e.results[p.ID]
 		if !ok {
 			continue

@@ -72,9 +72,6 @@ func WithContainerHost(base string) Option { return func(o *options) { o.contain
 // (http://169.254.169.254, or AWS_EC2_METADATA_SERVICE_ENDPOINT).
 func WithIMDSEndpoint(base string) Option { return func(o *options) { o.imdsEndpoint = base } }
 
-// httpClients are the clients that reach AWS endpoints.
-type httpClients struct{ aws *http.Client }
-
 // New builds a client from the environment, read through getenv (os.Getenv
 // in a program). It checks the settings and picks the credential source
 // but makes no request: the first Get fetches credentials.
@@ -98,7 +95,7 @@ func New(getenv func(string) string, opts ...Option) (*Client, error) {
 	if o.transport != nil {
 		hc.Transport = o.transport
 	}
-	src, err := chooseSource(getenv, o, &httpClients{aws: hc})
+	src, err := chooseSource(getenv, o, hc)
 	if err != nil {
 		return nil, err
 	}

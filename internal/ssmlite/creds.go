@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -127,8 +128,9 @@ func (s staticSource) secrets(r *redact.Secrets)                     { s.c.addTo
 // the environment, then a web identity token, then (where the SDK would
 // read a named profile) a refusal, then the container endpoint, then
 // instance metadata. Like the SDK it picks one and does not fall through
-// to the next when the one picked fails.
-func chooseSource(getenv func(string) string, o *options, awsHTTP *httpClients) (source, error) {
+// to the next when the one picked fails. awsHTTP is the client for AWS
+// endpoints (STS, for a web identity).
+func chooseSource(getenv func(string) string, o *options, awsHTTP *http.Client) (source, error) {
 	id := firstEnv(getenv, "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
 	secret := firstEnv(getenv, "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
 	switch {

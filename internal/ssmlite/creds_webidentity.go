@@ -27,7 +27,7 @@ type webIdentitySource struct {
 	clock                       clock.Clock
 }
 
-func newWebIdentity(getenv func(string) string, file string, o *options, hc *httpClients) (source, error) {
+func newWebIdentity(getenv func(string) string, file string, o *options, hc *http.Client) (source, error) {
 	role := strings.TrimSpace(getenv("AWS_ROLE_ARN"))
 	if role == "" {
 		return nil, fmt.Errorf("AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the ARN of the role to assume with the token")
@@ -46,7 +46,7 @@ func newWebIdentity(getenv func(string) string, file string, o *options, hc *htt
 		// in CloudTrail.
 		session = "provwatch-follow-" + strconv.FormatInt(o.clock.Now().UnixNano(), 10)
 	}
-	return &webIdentitySource{tokenFile: file, roleARN: role, session: session, url: u.String(), hc: hc.aws, clock: o.clock}, nil
+	return &webIdentitySource{tokenFile: file, roleARN: role, session: session, url: u.String(), hc: hc, clock: o.clock}, nil
 }
 
 func (s *webIdentitySource) describe() string {

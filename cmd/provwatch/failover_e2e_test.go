@@ -356,12 +356,11 @@ func defaultsOrder(path string) (configs.Order, error) {
 	if err != nil {
 		return configs.Order{}, err
 	}
-	for _, c := range oc.Chains {
-		if c.Name == configs.DefaultsChain {
-			return c.Order(), nil
-		}
+	c, ok := oc.Defaults()
+	if !ok {
+		return configs.Order{}, errors.New("no agents.defaults.model")
 	}
-	return configs.Order{}, errors.New("no agents.defaults.model")
+	return c.Order(), nil
 }
 
 // sameButTheChain checks that the rewrite kept every byte before the

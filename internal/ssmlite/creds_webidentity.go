@@ -9,7 +9,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/provwatch/provwatch/internal/clock"
 	"github.com/provwatch/provwatch/internal/redact"
@@ -73,12 +72,7 @@ func (s *webIdentitySource) token() (string, error) {
 
 // stsAnswer is the part of the AssumeRoleWithWebIdentity answer used.
 type stsAnswer struct {
-	Credentials struct {
-		AccessKeyID     string `xml:"AccessKeyId"`
-		SecretAccessKey string `xml:"SecretAccessKey"`
-		SessionToken    string `xml:"SessionToken"`
-		Expiration      string `xml:"Expiration"`
-	} `xml:"AssumeRoleWithWebIdentityResult>Credentials"`
+	Credentials issued `xml:"AssumeRoleWithWebIdentityResult>Credentials"`
 }
 
 // stsErrorAnswer is STS's query-protocol error.
@@ -141,13 +135,8 @@ func (s *webIdentitySource) exchange(ctx context.Context, body string, sec *reda
 	if err := xml.Unmarshal(b, &a); err != nil {
 		return credentials{}, false, fmt.Errorf("%s: the answer is not STS's XML (%v)", s.describe(), err)
 	}
-	c := credentials{AccessKeyID: a.Credentials.AccessKeyID, SecretAccessKey: a.Credentials.SecretAccessKey, SessionToken: a.Credentials.SessionToken}
-	if a.Credentials.Expiration != "" {
-		if c.Expires, err = time.Parse(time.RFC3339, a.Credentials.Expiration); err != nil {
-			return credentials{}, false, fmt.Errorf("%s: the credentials' Expiration %q is not an RFC 3339 time", s.describe(), a.Credentials.Expiration)
-		}
-	}
-	return c, false, nil
+	c, err := a.Credentials.credentials(s.describe())
+	return c, false, err
 }
 
 func stsHint(code string) string {

@@ -42,6 +42,7 @@ func TestMainStatuses(t *testing.T) {
 	}{
 		{"applies", nil, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + into}, 0, "applied openrouter/google/gemini-flash-1.5 -> ollama/qwen3-coder to " + into},
 		{"nothing to do, from the variables", map[string]string{"PROVWATCH_FOLLOW_FROM": "file:" + order, "PROVWATCH_FOLLOW_INTO": "openclaw:" + into}, []string{"--once"}, 0, into + " already holds openrouter/google/gemini-flash-1.5 -> ollama/qwen3-coder"},
+		{"a flag wins over its bad variable", map[string]string{"PROVWATCH_FOLLOW_EVERY": "soon"}, []string{"--once", "--every", "1s", "--from", "file:" + order, "--into", "openclaw:" + into}, 0, "already holds"},
 		{"a flag wins over its variable", map[string]string{"PROVWATCH_FOLLOW_FROM": "file:" + filepath.Join(dir, "none.json")}, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + into}, 0, "already holds"},
 		{"source unreadable", nil, []string{"--once", "--from", "file:" + filepath.Join(dir, "none.json"), "--into", "openclaw:" + into}, 1, "provwatch: the source cannot be read: file:" + filepath.Join(dir, "none.json") + ": the file does not exist"},
 		{"gateway config missing", nil, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + filepath.Join(dir, "none.json")}, 78, "the gateway's config cannot be read"},

@@ -11,9 +11,9 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"runtime"
 	"runtime/debug"
 
+	"github.com/provwatch/provwatch/internal/cli"
 	"github.com/provwatch/provwatch/internal/follow"
 	"github.com/provwatch/provwatch/internal/ssmlite"
 	"github.com/provwatch/provwatch/internal/ssmparam"
@@ -36,7 +36,7 @@ func main() {
 		debug.SetGCPercent(gcPercent)
 	}
 	if len(os.Args) == 2 && (os.Args[1] == "version" || os.Args[1] == "--version") {
-		fmt.Printf("provwatch-follow %s (commit %s, %s, %s/%s)\n", orDev(version), orUnknown(commit), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		fmt.Print(cli.VersionLine("provwatch-follow", version, commit))
 		return
 	}
 	os.Exit(follow.Main(context.Background(), os.Args[1:], follow.Env{
@@ -45,18 +45,4 @@ func main() {
 			return ssmlite.New(os.Getenv)
 		},
 	}))
-}
-
-func orDev(s string) string {
-	if s == "" {
-		return "dev"
-	}
-	return s
-}
-
-func orUnknown(s string) string {
-	if s == "" {
-		return "unknown"
-	}
-	return s
 }

@@ -94,9 +94,21 @@ func TestFollowsAnSSMOrderIntoTheGatewayFile(t *testing.T) {
 		}
 	}
 
+	// version names the commit the binary was built from, as provwatch's
+	// own does: the VCS stamp Go put in the binary, when there is one.
+	rev := "unknown"
+	meta, err := exec.Command("go", "version", "-m", bin).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(meta)) {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "build\tvcs.revision="); ok {
+			rev = v
+		}
+	}
 	out, err := exec.Command(bin, "version").Output()
-	if err != nil || !strings.HasPrefix(string(out), "provwatch-follow ") {
-		t.Fatalf("version: %q, %v", out, err)
+	if err != nil || !strings.HasPrefix(string(out), "provwatch-follow ") || !strings.Contains(string(out), " (commit "+rev+", ") {
+		t.Fatalf("version: %q, %v; want the commit %s", out, err, rev)
 	}
 }
 

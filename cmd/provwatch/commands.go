@@ -9,9 +9,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"runtime"
-	"runtime/debug"
-	"strings"
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
@@ -177,34 +174,8 @@ func cmdVersion(args []string, stdout, stderr io.Writer) error {
 	if err := cli.ParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
-	v, c := buildVersion()
-	fmt.Fprintf(stdout, "provwatch %s (commit %s, %s, %s/%s)\n", v, c, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprint(stdout, cli.VersionLine("provwatch", version, commit))
 	return nil
-}
-
-// buildVersion prefers the linker-set values, then the module's build info.
-func buildVersion() (ver, rev string) {
-	ver, rev = version, commit
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if ver == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			ver = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && rev == "" {
-				rev = s.Value
-			}
-			if s.Key == "vcs.modified" && s.Value == "true" && rev != "" && !strings.HasSuffix(rev, "-dirty") {
-				rev += "-dirty"
-			}
-		}
-	}
-	if ver == "" {
-		ver = "dev"
-	}
-	if rev == "" {
-		rev = "unknown"
-	}
-	return ver, rev
 }
 
 func cmdHealthcheck(ctx context.Context, args []string, stdout, stderr io.Writer) error {

@@ -45,7 +45,7 @@ var (
 	// ErrValue: the source holds no usable order. Nothing is written.
 	ErrValue = errors.New("the source does not hold a usable order")
 	// ErrTarget: the gateway's file cannot be read or written.
-	ErrTarget = errors.New("the gateway's config cannot be written")
+	ErrTarget = errors.New("the gateway's config cannot be read or written")
 )
 
 // Options wire a Follower.
@@ -115,11 +115,23 @@ func (f *Follower) Step(ctx context.Context) (Outcome, error) {
 		return Outcome{Order: f.applied.order}, nil
 	}
 	f.applied = nil
-	o, d, err := f.order(ctx, raw)
+	o, err := parseOrder(raw)
 	if err != nil {
-		return Outcome{}, fmt.Errorf("%w: %s holds %s: %w; the gateway keeps its chain", ErrValue, f.opt.From, shown(raw), err)
+		return Outcome{}, f.badValue(raw, err)
 	}
-	if holds(d, o) {
+	d, err := configs.ReadDoc(ctx, configs.Source{Path: f.opt.Into, Getenv: f.opt.Getenv})
+	if err != nil {
+		return Outcome{}, fmt.Errorf("%w: %w; the gateway keeps its chain until its file reads again", ErrTarget, err)
+	}
+	oc, err := d.Resolve()
+	if err != nil {
+		return Outcome{}, fmt.Errorf("%w: %w; the gateway keeps its chain until its file reads again", ErrTarget, err)
+	}
+	if err := f.runnable(o, oc); err != nil {
+		return Outcome{}, f.badValue(raw, err)
+	}
+	// The order OpenClaw runs: each ref once.
+	if c, ok := oc.Defaults(); ok && configs.Dedupe(c.Order()).Equal(o) {
 		f.applied = &inPlace{raw: raw, order: o, files: d.Files}
 		return Outcome{Order: o}, nil
 	}
@@ -137,15 +149,9 @@ func (f *Follower) Step(ctx context.Context) (Outcome, error) {
 	return Outcome{Order: o, Written: len(a.Written) > 0}, nil
 }
 
-// holds reports whether the config d holds o as agents.defaults.model (the
-// order OpenClaw runs: each ref once).
-func holds(d *configs.Doc, o configs.Order) bool {
-	oc, err := d.Resolve()
-	if err != nil {
-		return false // malformed: the target repairs it
-	}
-	c, ok := oc.Defaults()
-	return ok && configs.Dedupe(c.Order()).Equal(o)
+// badValue is the ErrValue of a source value that holds no usable order.
+func (f *Follower) badValue(raw []byte, err error) error {
+	return fmt.Errorf("%w: %s holds %s: %w; the gateway keeps its chain", ErrValue, f.opt.From, shown(raw), err)
 }
 
 // still reports whether the source still holds raw and every file of the
@@ -205,39 +211,36 @@ func (f *Follower) read(ctx context.Context) ([]byte, error) {
 	return nil, fmt.Errorf("%s is not an ssm: or file: source", f.opt.From)
 }
 
-// order parses and checks a source value: an agents.defaults.model value
-// naming provider/model refs whose providers the gateway can run (defined
-// in its file, or served by OpenClaw without an entry).
-// It also returns the gateway's config as it read it.
-func (f *Follower) order(ctx context.Context, raw []byte) (configs.Order, *configs.Doc, error) {
+// parseOrder parses a source value as an agents.defaults.model value of
+// provider/model refs, each once.
+func parseOrder(raw []byte) (configs.Order, error) {
 	if len(raw) > maxValue {
-		return configs.Order{}, nil, fmt.Errorf("%d bytes or more, not an order", maxValue)
+		return configs.Order{}, fmt.Errorf("%d bytes or more, not an order", maxValue)
 	}
 	o, err := configs.ParseOrder(raw)
 	if err != nil {
-		return configs.Order{}, nil, err
-	}
-	o = configs.Dedupe(o)
-	d, err := configs.ReadDoc(ctx, configs.Source{Path: f.opt.Into, Getenv: f.opt.Getenv})
-	if err != nil {
-		return configs.Order{}, nil, err
-	}
-	oc, err := d.Resolve()
-	if err != nil {
-		return configs.Order{}, nil, err
+		return configs.Order{}, err
 	}
 	for _, s := range o.Refs() {
-		r, err := configs.ParseRef(s)
-		if err != nil {
-			return configs.Order{}, nil, fmt.Errorf("%q is not a provider/model ref", s)
+		if _, err := configs.ParseRef(s); err != nil {
+			return configs.Order{}, fmt.Errorf("%q is not a provider/model ref", s)
 		}
+	}
+	return configs.Dedupe(o), nil
+}
+
+// runnable checks that the gateway can run every provider of o: defined in
+// its file, or served by OpenClaw without an entry.
+func (f *Follower) runnable(o configs.Order, oc *configs.OpenClaw) error {
+	for _, s := range o.Refs() {
+		r, _ := configs.ParseRef(s) // parseOrder checked it
 		p := oc.Provider(r.Provider)
 		defined := p != nil && !p.Builtin
 		if !defined && !configs.IsBuiltin(r.Provider) && !configs.KnownToOpenClaw(r.Provider) {
-			return configs.Order{}, nil, fmt.Errorf("provider %q of %q is not defined in %s and OpenClaw knows no provider of that name", r.Provider, s, f.opt.Into)
+			return fmt.Errorf("provider %q of %q is not defined in %s and OpenClaw knows no provider of that name", r.Provider, s, f.opt.Into)
 		}
 	}
-	return o, d, nil
+	return nil
 }
 
 // Run applies the order at once, then every period (with jitter, and

@@ -16,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
@@ -283,14 +281,7 @@ func TestWaitBacksOffWhileTheSourceFails(t *testing.T) {
 // behind awsclient's adapter) at url, its retries without backoff.
 func params(t *testing.T, url string, opts ...awsclient.ParamsOption) ssmparam.Client {
 	t.Helper()
-	cfg := awstest.Config(t)
-	cfg.BaseEndpoint = aws.String(url)
-	cfg.Retryer = func() aws.Retryer {
-		return retry.NewStandard(func(o *retry.StandardOptions) {
-			o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) { return 0, nil })
-		})
-	}
-	return awsclient.NewParams(cfg, opts...)
+	return awsclient.NewParams(awstest.ConfigAt(t, url), opts...)
 }
 
 // throttling answers every call with SSM's throttling error, in the

@@ -56,15 +56,17 @@ func command(ctx context.Context, args []string, env Env) error {
 	fs.StringVar(&into, "into", env.Getenv("PROVWATCH_FOLLOW_INTO"), "the gateway's config: openclaw:/path/openclaw.json (env PROVWATCH_FOLLOW_INTO)")
 	fs.DurationVar(&every, "every", DefaultEvery, "how often to read the source, with jitter (env PROVWATCH_FOLLOW_EVERY)")
 	fs.BoolVar(&once, "once", false, "apply the order once and exit: 0 applied or nothing to do, 1 source unreadable or not an order, 78 bad config")
-	if v := env.Getenv("PROVWATCH_FOLLOW_EVERY"); v != "" {
+	if err := cli.ParseFlags(fs, args, env.Stderr); err != nil {
+		return err
+	}
+	// The variable is read only without the flag, so that the flag wins
+	// even over a bad value, as it does for the other variables.
+	if v := env.Getenv("PROVWATCH_FOLLOW_EVERY"); v != "" && !isSet(fs, "every") {
 		d, err := time.ParseDuration(v)
 		if err != nil || d <= 0 {
 			return &configs.Error{File: "PROVWATCH_FOLLOW_EVERY", Msg: fmt.Sprintf("%q is not a positive duration", v), Hint: "e.g. 5s"}
 		}
 		every = d
-	}
-	if err := cli.ParseFlags(fs, args, env.Stderr); err != nil {
-		return err
 	}
 	if every <= 0 {
 		return cli.UsageErr("follow: --every %s: must be a positive duration", every)
@@ -110,6 +112,13 @@ func command(ctx context.Context, args []string, env Env) error {
 		fmt.Fprintf(env.Stdout, "%s already holds %s\n", dst.Path, out.Order.Text())
 	}
 	return nil
+}
+
+// isSet reports whether the command line set the flag.
+func isSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func newGetter(ctx context.Context, env Env) (ssmparam.Getter, error) {

@@ -22,6 +22,17 @@ func TestMainStatuses(t *testing.T) {
 	if err := os.WriteFile(order, []byte(published), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// Gateway files that OpenClaw cannot read: the order is fine, the
+	// gateway's config is not (78, not 1).
+	broken := map[string]string{
+		filepath.Join(dir, "truncated.json"): `{agents: {defaults: {model: `,
+		filepath.Join(dir, "malformed.json"): `{agents: {defaults: {model: 42}}}`,
+	}
+	for path, text := range broken {
+		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, tc := range []struct {
 		name   string
 		env    map[string]string
@@ -31,9 +42,12 @@ func TestMainStatuses(t *testing.T) {
 	}{
 		{"applies", nil, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + into}, 0, "applied openrouter/google/gemini-flash-1.5 -> ollama/qwen3-coder to " + into},
 		{"nothing to do, from the variables", map[string]string{"PROVWATCH_FOLLOW_FROM": "file:" + order, "PROVWATCH_FOLLOW_INTO": "openclaw:" + into}, []string{"--once"}, 0, into + " already holds openrouter/google/gemini-flash-1.5 -> ollama/qwen3-coder"},
+		{"a flag wins over its bad variable", map[string]string{"PROVWATCH_FOLLOW_EVERY": "soon"}, []string{"--once", "--every", "1s", "--from", "file:" + order, "--into", "openclaw:" + into}, 0, "already holds"},
 		{"a flag wins over its variable", map[string]string{"PROVWATCH_FOLLOW_FROM": "file:" + filepath.Join(dir, "none.json")}, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + into}, 0, "already holds"},
 		{"source unreadable", nil, []string{"--once", "--from", "file:" + filepath.Join(dir, "none.json"), "--into", "openclaw:" + into}, 1, "provwatch: the source cannot be read: file:" + filepath.Join(dir, "none.json") + ": the file does not exist"},
 		{"gateway config missing", nil, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + filepath.Join(dir, "none.json")}, 78, "the gateway's config cannot be read"},
+		{"gateway config not JSON5", nil, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + filepath.Join(dir, "truncated.json")}, 78, "provwatch: the gateway's config cannot be read or written: " + filepath.Join(dir, "truncated.json") + ":1:29: invalid JSON5"},
+		{"gateway chain malformed", nil, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + filepath.Join(dir, "malformed.json")}, 78, "agents.defaults.model: must be a model ref string or {primary, fallbacks}, got a number"},
 		{"no source", nil, []string{"--once", "--into", "openclaw:" + into}, 64, "provwatch: follow: --from: "},
 		{"into is not an openclaw: location", nil, []string{"--once", "--from", "file:" + order, "--into", into}, 64, "openclaw:/path"},
 		{"a period that is not positive", nil, []string{"--every", "0s", "--from", "file:" + order, "--into", "openclaw:" + into}, 64, "--every 0s: must be a positive duration"},
@@ -50,6 +64,11 @@ func TestMainStatuses(t *testing.T) {
 				t.Fatalf("status %d, want %d with %q\nstdout: %s\nstderr: %s", status, tc.status, tc.want, stdout.String(), stderr.String())
 			}
 		})
+	}
+	for path, text := range broken {
+		if got := read(t, path); got != text {
+			t.Errorf("%s was changed:\n%s", path, got)
+		}
 	}
 }
 

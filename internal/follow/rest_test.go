@@ -71,8 +71,38 @@ func TestStepAtRestStillSeesEdits(t *testing.T) {
 // BenchmarkStepAtRest is a follower's cost per period when nothing changes:
 // a read of the source and of each of the gateway's files.
 //
-//	go test -bench StepAtRest -benchmem -run X ./internal/follow
+//	go test -bench Step -benchmem -run X ./internal/follow
 func BenchmarkStepAtRest(b *testing.B) {
+	f := benchFollower(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := f.Step(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkStepParses is the cost of a period that must parse: the source's
+// value and the gateway's config read, parsed and checked, the order found
+// in place (what every period cost before a follower at rest skipped it,
+// and what the first period after a change costs).
+func BenchmarkStepParses(b *testing.B) {
+	f := benchFollower(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		f.applied = nil
+		if _, err := f.Step(context.Background()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if f.applied == nil {
+		b.Fatal("the step did not find the order in place")
+	}
+}
+
+// benchFollower is a follower whose order is in place in the gateway's file.
+func benchFollower(b *testing.B) *Follower {
+	b.Helper()
 	dir := b.TempDir()
 	into, src := filepath.Join(dir, "openclaw.json"), filepath.Join(dir, "order.json")
 	if err := os.WriteFile(into, []byte(gateway), 0o600); err != nil {
@@ -87,10 +117,5 @@ func BenchmarkStepAtRest(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := f.Step(context.Background()); err != nil {
-			b.Fatal(err)
-		}
-	}
+	return f
 }

@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/provwatch/provwatch/internal/redact"
 	"github.com/provwatch/provwatch/internal/ssmparam"
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // APIError is an error answer from SSM. Its text names the parameter, the
@@ -121,12 +121,13 @@ func sanitizeCode(c string) string {
 	return strings.TrimSpace(c)
 }
 
-// maxMessage bounds the part of an AWS message an error quotes.
+// maxMessage bounds the part of an AWS message an error quotes, in
+// characters.
 const maxMessage = 300
 
 // cleanMessage redacts the credentials in an AWS message, then keeps its
-// first line, at most maxMessage bytes: a signature error goes on with the
-// canonical request, which is no use in a log line.
+// first line, at most maxMessage characters: a signature error goes on
+// with the canonical request, which is no use in a log line.
 func cleanMessage(m string, sec *redact.Secrets) string {
 	m = sec.String(m)
 	if i := strings.IndexAny(m, "\r\n"); i >= 0 {
@@ -135,13 +136,5 @@ func cleanMessage(m string, sec *redact.Secrets) string {
 	if i := strings.Index(m, "The Canonical String for this request should have been"); i >= 0 {
 		m = m[:i]
 	}
-	m = strings.TrimSpace(m)
-	if len(m) > maxMessage {
-		cut := maxMessage
-		for cut > 0 && !utf8.RuneStart(m[cut]) {
-			cut--
-		}
-		m = m[:cut] + "…"
-	}
-	return m
+	return text.Truncate(strings.TrimSpace(m), maxMessage)
 }

@@ -27,11 +27,8 @@ import (
 	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
-// ErrReadOnly is the answer to Put: the slim follower never writes SSM.
-var ErrReadOnly = errors.New("ssmlite only reads parameters (GetParameter); writing one needs the full provwatch binary")
-
-// Client reads parameters. It implements ssmparam.Client; Put always
-// fails with ErrReadOnly. Safe for concurrent use.
+// Client reads parameters: an ssmparam.Getter, with no way to write one
+// (the slim follower never writes SSM). Safe for concurrent use.
 type Client struct {
 	region string
 	url    string // the endpoint, as requests go to it
@@ -42,7 +39,7 @@ type Client struct {
 	bounds Bounds
 }
 
-var _ ssmparam.Client = (*Client)(nil)
+var _ ssmparam.Getter = (*Client)(nil)
 
 // Option changes a Client; tests use them to reach loopback servers and a
 // fake clock.
@@ -75,9 +72,6 @@ func WithContainerHost(base string) Option { return func(o *options) { o.contain
 // (http://169.254.169.254, or AWS_EC2_METADATA_SERVICE_ENDPOINT).
 func WithIMDSEndpoint(base string) Option { return func(o *options) { o.imdsEndpoint = base } }
 
-// httpClients are the clients that reach AWS endpoints.
-type httpClients struct{ aws *http.Client }
-
 // New builds a client from the environment, read through getenv (os.Getenv
 // in a program). It checks the settings and picks the credential source
 // but makes no request: the first Get fetches credentials.
@@ -101,7 +95,7 @@ func New(getenv func(string) string, opts ...Option) (*Client, error) {
 	if o.transport != nil {
 		hc.Transport = o.transport
 	}
-	src, err := chooseSource(getenv, o, &httpClients{aws: hc})
+	src, err := chooseSource(getenv, o, hc)
 	if err != nil {
 		return nil, err
 	}
@@ -116,14 +110,8 @@ func New(getenv func(string) string, opts ...Option) (*Client, error) {
 	}, nil
 }
 
-// Region is the region the client reads from.
-func (c *Client) Region() string { return c.region }
-
 // Endpoint is the SSM endpoint the client calls.
 func (c *Client) Endpoint() string { return redact.URL(c.url) }
-
-// Put fails: ssmlite only reads.
-func (c *Client) Put(context.Context, ssmparam.Put) (int64, error) { return 0, ErrReadOnly }
 
 // getParameterAnswer is the part of GetParameter's answer used.
 type getParameterAnswer struct {

@@ -78,19 +78,6 @@ func TestGetReadsEveryType(t *testing.T) {
 	}
 }
 
-func TestPutRefuses(t *testing.T) {
-	t.Parallel()
-	f := newFakeSSM(t)
-	c, _ := newClient(t, staticEnv(t, f.URL))
-	_, err := c.Put(context.Background(), ssmparam.Put{Name: orderParam, Value: "x", Type: ssmparam.TypeString})
-	if !errors.Is(err, ssmlite.ErrReadOnly) {
-		t.Fatalf("Put: %v, want ErrReadOnly", err)
-	}
-	if f.count() != 0 {
-		t.Errorf("Put sent %d requests", f.count())
-	}
-}
-
 // TestGetErrorAnswers: each error answer gives an error naming the
 // parameter, the code, AWS's message and what to check; only the
 // transient ones are retried; none shows a credential.

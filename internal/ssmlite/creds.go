@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,30 @@ type credentials struct {
 
 func (credentials) String() string   { return "AWS credentials (not shown)" }
 func (credentials) GoString() string { return "AWS credentials (not shown)" }
+
+// issued is temporary credentials as a credential source answers them:
+// the container agents' and IMDS's JSON, STS's XML.
+type issued struct {
+	AccessKeyID     string `json:"AccessKeyId" xml:"AccessKeyId"`
+	SecretAccessKey string `json:"SecretAccessKey" xml:"SecretAccessKey"`
+	Token           string `json:"Token" xml:"SessionToken"`
+	Expiration      string `json:"Expiration" xml:"Expiration"` // RFC 3339; empty: they do not expire
+}
+
+// credentials are the issued credentials; from names the source in an
+// error.
+func (i issued) credentials(from string) (credentials, error) {
+	c := credentials{AccessKeyID: i.AccessKeyID, SecretAccessKey: i.SecretAccessKey, SessionToken: i.Token}
+	if i.Expiration == "" {
+		return c, nil
+	}
+	exp, err := time.Parse(time.RFC3339, i.Expiration)
+	if err != nil {
+		return credentials{}, fmt.Errorf("%s: the credentials' Expiration %q is not an RFC 3339 time", from, i.Expiration)
+	}
+	c.Expires = exp
+	return c, nil
+}
 
 // addTo records the credential values for redaction.
 func (c credentials) addTo(s *redact.Secrets) {
@@ -127,8 +152,9 @@ func (s staticSource) secrets(r *redact.Secrets)                     { s.c.addTo
 // the environment, then a web identity token, then (where the SDK would
 // read a named profile) a refusal, then the container endpoint, then
 // instance metadata. Like the SDK it picks one and does not fall through
-// to the next when the one picked fails.
-func chooseSource(getenv func(string) string, o *options, awsHTTP *httpClients) (source, error) {
+// to the next when the one picked fails. awsHTTP is the client for AWS
+// endpoints (STS, for a web identity).
+func chooseSource(getenv func(string) string, o *options, awsHTTP *http.Client) (source, error) {
 	id := firstEnv(getenv, "AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY")
 	secret := firstEnv(getenv, "AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY")
 	switch {

@@ -123,14 +123,6 @@ func (s *containerSource) authToken() (string, error) {
 	return tok, nil
 }
 
-// containerAnswer is the agents' JSON.
-type containerAnswer struct {
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string `json:"SecretAccessKey"`
-	Token           string `json:"Token"`
-	Expiration      string `json:"Expiration"`
-}
-
 func (s *containerSource) retrieve(ctx context.Context) (credentials, error) {
 	tok, err := s.authToken()
 	if err != nil {
@@ -170,17 +162,12 @@ func (s *containerSource) fetch(ctx context.Context, tok string) (credentials, b
 		}
 		return credentials{}, false, fmt.Errorf("%s answered %s: %s%s", s.describe(), resp.Status, shortBody(body, s.redactor(tok)), hint)
 	}
-	var a containerAnswer
+	var a issued
 	if err := json.Unmarshal(body, &a); err != nil {
 		return credentials{}, false, fmt.Errorf("%s: the answer is not the credentials JSON (%v)", s.describe(), err)
 	}
-	c := credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: a.SecretAccessKey, SessionToken: a.Token}
-	if a.Expiration != "" {
-		if c.Expires, err = time.Parse(time.RFC3339, a.Expiration); err != nil {
-			return credentials{}, false, fmt.Errorf("%s: the credentials' Expiration %q is not an RFC 3339 time", s.describe(), a.Expiration)
-		}
-	}
-	return c, false, nil
+	c, err := a.credentials(s.describe())
+	return c, false, err
 }
 
 func (s *containerSource) redactor(tok string) *redact.Secrets {

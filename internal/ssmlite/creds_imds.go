@@ -69,12 +69,9 @@ func (s *imdsSource) secrets(*redact.Secrets) {}
 
 // imdsAnswer is the security-credentials document.
 type imdsAnswer struct {
-	Code            string `json:"Code"`
-	Message         string `json:"Message"`
-	AccessKeyID     string `json:"AccessKeyId"`
-	SecretAccessKey string `json:"SecretAccessKey"`
-	Token           string `json:"Token"`
-	Expiration      string `json:"Expiration"`
+	Code    string `json:"Code"`
+	Message string `json:"Message"`
+	issued
 }
 
 func (s *imdsSource) retrieve(ctx context.Context) (credentials, error) {
@@ -113,13 +110,8 @@ func (s *imdsSource) fetch(ctx context.Context) (credentials, bool, error) {
 	if a.Code != "" && a.Code != "Success" {
 		return credentials{}, true, fmt.Errorf("%s: the credentials of role %s are not available: %s", s.describe(), role, a.Code)
 	}
-	c := credentials{AccessKeyID: a.AccessKeyID, SecretAccessKey: a.SecretAccessKey, SessionToken: a.Token}
-	if a.Expiration != "" {
-		if c.Expires, err = time.Parse(time.RFC3339, a.Expiration); err != nil {
-			return credentials{}, false, fmt.Errorf("%s: the credentials' Expiration %q is not an RFC 3339 time", s.describe(), a.Expiration)
-		}
-	}
-	return c, false, nil
+	c, err := a.credentials(s.describe())
+	return c, false, err
 }
 
 // call makes one request with one header and returns the body of a 200.

@@ -9,7 +9,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/provwatch/provwatch/internal/clock"
 	"github.com/provwatch/provwatch/internal/redact"
@@ -27,7 +26,7 @@ type webIdentitySource struct {
 	clock                       clock.Clock
 }
 
-func newWebIdentity(getenv func(string) string, file string, o *options, hc *httpClients) (source, error) {
+func newWebIdentity(getenv func(string) string, file string, o *options, hc *http.Client) (source, error) {
 	role := strings.TrimSpace(getenv("AWS_ROLE_ARN"))
 	if role == "" {
 		return nil, fmt.Errorf("AWS_WEB_IDENTITY_TOKEN_FILE is set but AWS_ROLE_ARN is not: set the ARN of the role to assume with the token")
@@ -46,7 +45,7 @@ func newWebIdentity(getenv func(string) string, file string, o *options, hc *htt
 		// in CloudTrail.
 		session = "provwatch-follow-" + strconv.FormatInt(o.clock.Now().UnixNano(), 10)
 	}
-	return &webIdentitySource{tokenFile: file, roleARN: role, session: session, url: u.String(), hc: hc.aws, clock: o.clock}, nil
+	return &webIdentitySource{tokenFile: file, roleARN: role, session: session, url: u.String(), hc: hc, clock: o.clock}, nil
 }
 
 func (s *webIdentitySource) describe() string {
@@ -73,12 +72,7 @@ func (s *webIdentitySource) token() (string, error) {
 
 // stsAnswer is the part of the AssumeRoleWithWebIdentity answer used.
 type stsAnswer struct {
-	Credentials struct {
-		AccessKeyID     string `xml:"AccessKeyId"`
-		SecretAccessKey string `xml:"SecretAccessKey"`
-		SessionToken    string `xml:"SessionToken"`
-		Expiration      string `xml:"Expiration"`
-	} `xml:"AssumeRoleWithWebIdentityResult>Credentials"`
+	Credentials issued `xml:"AssumeRoleWithWebIdentityResult>Credentials"`
 }
 
 // stsErrorAnswer is STS's query-protocol error.
@@ -141,13 +135,8 @@ func (s *webIdentitySource) exchange(ctx context.Context, body string, sec *reda
 	if err := xml.Unmarshal(b, &a); err != nil {
 		return credentials{}, false, fmt.Errorf("%s: the answer is not STS's XML (%v)", s.describe(), err)
 	}
-	c := credentials{AccessKeyID: a.Credentials.AccessKeyID, SecretAccessKey: a.Credentials.SecretAccessKey, SessionToken: a.Credentials.SessionToken}
-	if a.Credentials.Expiration != "" {
-		if c.Expires, err = time.Parse(time.RFC3339, a.Credentials.Expiration); err != nil {
-			return credentials{}, false, fmt.Errorf("%s: the credentials' Expiration %q is not an RFC 3339 time", s.describe(), a.Credentials.Expiration)
-		}
-	}
-	return c, false, nil
+	c, err := a.Credentials.credentials(s.describe())
+	return c, false, err
 }
 
 func stsHint(code string) string {

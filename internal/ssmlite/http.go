@@ -18,6 +18,7 @@ import (
 
 	"github.com/provwatch/provwatch/internal/clock"
 	"github.com/provwatch/provwatch/internal/redact"
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // Bounds limit every call. The defaults are internal/awsclient's (which
@@ -182,6 +183,10 @@ func (s *silenceReader) Read(p []byte) (int, error) {
 // body naming one is never quoted, whatever its status.
 var credWords = []string{"secretaccesskey", "sessiontoken", "\"token\"", "<token>", "accesskeyid"}
 
+// maxShownBody bounds the excerpt of an error body shortBody quotes, in
+// characters.
+const maxShownBody = 120
+
 // shortBody is at most a short, redacted, printable excerpt of an error
 // body, for an error message; a body that names a credential field is not
 // shown at all.
@@ -199,14 +204,7 @@ func shortBody(b []byte, sec *redact.Secrets) string {
 		}
 		return r
 	}, s)
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > 120 {
-		cut := 120
-		for cut > 0 && !utf8.RuneStart(s[cut]) {
-			cut--
-		}
-		s = s[:cut] + "…"
-	}
+	s = text.Truncate(strings.Join(strings.Fields(s), " "), maxShownBody)
 	if s == "" {
 		return "(empty body)"
 	}

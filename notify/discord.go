@@ -23,7 +23,7 @@ var _ Destination = (*Discord)(nil)
 // NewDiscord returns a Discord webhook destination.
 func NewDiscord(name, url string, rt http.RoundTripper) *Discord {
 	return &Discord{name: name, url: url, now: time.Now,
-		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: []string{url}}}
+		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: urlSecrets(url)}}
 }
 
 // Name implements Destination.

@@ -9,11 +9,14 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/provwatch/provwatch/internal/redact"
 )
 
 // Error is a delivery that failed, in words safe to log and print: it
@@ -97,16 +100,40 @@ type httpReply struct {
 	body   []byte
 }
 
+// urlSecrets records what of a webhook URL is a credential: the URL
+// itself, its last path segment and every query value, where the services
+// put a webhook's token (Slack's /services/T…/B…/token, Discord's
+// /api/webhooks/id/token, ?key=…&token=…). A receiver that echoes only the
+// path, as many 404 pages do, leaks nothing then.
+func urlSecrets(raw string) *redact.Secrets {
+	sec := &redact.Secrets{}
+	sec.Add(raw)
+	sec.AddURL(raw)
+	if u, err := url.Parse(raw); err == nil {
+		if last := path.Base(u.Path); last != "/" && last != "." {
+			sec.Add(last)
+		}
+		for _, vs := range u.Query() {
+			for _, v := range vs {
+				sec.Add(v)
+			}
+		}
+	}
+	return sec
+}
+
 // httpSender posts JSON for one destination.
 type httpSender struct {
 	name    string
 	client  *http.Client
-	secrets []string // scrubbed from every message, whatever put them there
+	secrets *redact.Secrets // cut out of every answer and message, whatever put them there
 }
 
 // post sends body to rawURL. A transport failure, timeout or refused
 // redirect is an *Error; any HTTP answer is returned for the destination
-// to judge.
+// to judge, its body already redacted: before anything decodes, cuts or
+// quotes it, so that a secret straddling a later cut cannot survive in
+// part.
 func (h *httpSender) post(ctx context.Context, rawURL string, body []byte) (*httpReply, error) {
 	host := hostOf(rawURL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
@@ -124,7 +151,7 @@ func (h *httpSender) post(ctx context.Context, rawURL string, body []byte) (*htt
 	if err != nil {
 		return nil, h.transportError(ctx, host, err)
 	}
-	return &httpReply{status: resp.StatusCode, header: resp.Header, body: data}, nil
+	return &httpReply{status: resp.StatusCode, header: resp.Header, body: h.secrets.Bytes(data)}, nil
 }
 
 // transportError words a failure without the request URL, which Go's
@@ -150,14 +177,7 @@ func (h *httpSender) transportError(ctx context.Context, host string, err error)
 }
 
 // scrub removes every secret from s.
-func (h *httpSender) scrub(s string) string {
-	for _, sec := range h.secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
-	return s
-}
+func (h *httpSender) scrub(s string) string { return h.secrets.String(s) }
 
 // statusError judges a non-2xx answer the common way: 429, 408, 425 and 5xx
 // are worth retrying (after Retry-After when given), other answers are not.

@@ -22,7 +22,7 @@ var _ Destination = (*Slack)(nil)
 // NewSlack returns a Slack incoming-webhook destination.
 func NewSlack(name, url string, rt http.RoundTripper) *Slack {
 	return &Slack{name: name, url: url, now: time.Now,
-		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: []string{url}}}
+		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: urlSecrets(url)}}
 }
 
 // Name implements Destination.

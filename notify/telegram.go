@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/provwatch/provwatch/internal/redact"
 )
 
 // DefaultTelegramAPI is the public Bot API server.
@@ -34,8 +36,11 @@ func NewTelegram(name, api, token, chatID string, rt http.RoundTripper) *Telegra
 		api = DefaultTelegramAPI
 	}
 	api = strings.TrimRight(api, "/")
+	sec := &redact.Secrets{}
+	sec.Add("bot" + token)
+	sec.Add(token)
 	return &Telegram{name: name, api: api, token: token, chatID: chatID, now: time.Now,
-		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: []string{"bot" + token, token}}}
+		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: sec}}
 }
 
 // Name implements Destination.

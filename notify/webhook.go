@@ -22,7 +22,7 @@ var _ Destination = (*Webhook)(nil)
 // transport.
 func NewWebhook(name, url string, rt http.RoundTripper) *Webhook {
 	return &Webhook{name: name, url: url, now: time.Now,
-		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: []string{url}}}
+		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: urlSecrets(url)}}
 }
 
 // Name implements Destination.

@@ -10,12 +10,12 @@ import (
 	"net/http"
 	"net/url"
 	"path"
-	"strconv"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/provwatch/provwatch/internal/httpx"
 	"github.com/provwatch/provwatch/internal/redact"
 )
 
@@ -49,38 +49,17 @@ const maxReply = 64 << 10
 // maxRedirects bounds same-host redirects.
 const maxRedirects = 3
 
-// redirectError is a redirect to another origin, refused: the request
-// carries a secret URL path or token that must not travel elsewhere.
-type redirectError struct{ to string }
-
-func (e *redirectError) Error() string { return "redirected to another host " + e.to }
-
 // newHTTPClient returns a client that follows redirects only within the
-// origin it was sent to. Each attempt's deadline comes from its context.
+// origin it was sent to: the request carries a secret URL path or token
+// that must not travel elsewhere. Each attempt's deadline comes from its
+// context.
 func newHTTPClient(rt http.RoundTripper) *http.Client {
 	if rt == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		rt = t
 	}
-	return &http.Client{Transport: rt, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if len(via) >= maxRedirects {
-			return fmt.Errorf("stopped after %d redirects", len(via))
-		}
-		if origin(req.URL) != origin(via[0].URL) {
-			return &redirectError{to: origin(req.URL)}
-		}
-		return nil
-	}}
-}
-
-// origin is scheme://host:port with the default port made explicit.
-func origin(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
-	}
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
+	return &http.Client{Transport: rt, CheckRedirect: httpx.SameOrigin(maxRedirects)}
 }
 
 // hostOf is what messages say of a destination URL: its host, nothing of
@@ -157,9 +136,9 @@ func (h *httpSender) post(ctx context.Context, rawURL string, body []byte) (*htt
 // transportError words a failure without the request URL, which Go's
 // *url.Error would print whole.
 func (h *httpSender) transportError(ctx context.Context, host string, err error) *Error {
-	var re *redirectError
+	var re *httpx.RedirectError
 	if errors.As(err, &re) {
-		return &Error{Dest: h.name, Msg: h.scrub(host + " redirected the message to another host (" + re.to + "); not followed, since the request carries a secret"),
+		return &Error{Dest: h.name, Msg: h.scrub(host + " redirected the message to another host (" + re.To + "); not followed, since the request carries a secret"),
 			Hint: "use the service's own URL, not one that redirects"}
 	}
 	if ctx.Err() != nil {
@@ -204,17 +183,11 @@ func (h *httpSender) statusError(host string, r *httpReply, detail, hint string,
 	return e
 }
 
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+// retryAfter is how long a Retry-After header asks to wait; 0 when it
+// does not say, or names a moment that has passed.
 func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 {
-		return time.Duration(f * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+	if at, ok := httpx.RetryAfter(v, now); ok && at.After(now) {
+		return at.Sub(now)
 	}
 	return 0
 }

@@ -75,7 +75,7 @@ func discordMessage(b Burst) discordPayload {
 	head, lead := headline(b)
 	e := discordEmbed{
 		Title:       cut(head, discordTitleMax),
-		Description: bulletList(Lines(b), "• ", discordDescriptionMax, discordEscape),
+		Description: bulletList(Lines(b), "• ", discordDescriptionMax, discordEscape, runeLen),
 		Color:       colourOf(lead),
 		Timestamp:   b.Time.UTC().Format(time.RFC3339),
 	}

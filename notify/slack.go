@@ -58,22 +58,23 @@ func slackMessage(b Burst) slackPayload {
 	p.Blocks = append(p.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: "*" + cut(slackEscape(b.Text), slackSectionMax-2) + "*"}})
 	if lines := Lines(b); len(lines) > 1 {
 		p.Blocks = append(p.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn",
-			Text: bulletList(lines, "• ", slackSectionMax, slackEscape)}})
+			Text: bulletList(lines, "• ", slackSectionMax, slackEscape, runeLen)}})
 	}
 	p.Blocks = append(p.Blocks, slackBlock{Type: "context", Elements: []slackText{{Type: "mrkdwn",
 		Text: "provwatch · " + b.Time.UTC().Format("2006-01-02 15:04:05 UTC")}}})
 	return p
 }
 
-// bulletList joins lines, escaped, within max characters; the lines that
-// do not fit are counted on a last line.
-func bulletList(lines []string, bullet string, max int, esc func(string) string) string {
+// bulletList joins lines, escaped, within max characters as size counts
+// the shown text (runeLen for most services); the lines that do not fit
+// are counted on a last line.
+func bulletList(lines []string, bullet string, max int, esc func(string) string, size func(string) int) string {
 	const reserve = len("\n… and 99999 more")
 	var out []string
 	used := 0
 	for i, l := range lines {
 		item := bullet + esc(l)
-		need := used + runeLen(item) + 1
+		need := used + size(item) + 1
 		if need > max || (i < len(lines)-1 && need+reserve > max) {
 			out = append(out, "… and "+itoa(len(lines)-i)+" more")
 			break

@@ -60,30 +60,18 @@ type telegramPayload struct {
 // telegramText builds the HTML text; the visible text (tags and escapes
 // parsed) stays within telegramMax.
 func telegramText(b Burst) string {
-	esc := html.EscapeString
-	summary := cut(b.Text, 1000)
-	used := utf16Len(summary)
-	var sb strings.Builder
-	sb.WriteString("<b>" + esc(summary) + "</b>")
+	summary := html.EscapeString(cut(b.Text, 1000))
 	lines := Lines(b)
 	if len(lines) <= 1 {
-		return sb.String()
+		return "<b>" + summary + "</b>"
 	}
-	used += 1
-	sb.WriteString("\n")
-	const reserve = len("\n… and 99999 more")
-	for i, l := range lines {
-		item := "• " + l
-		need := used + 1 + utf16Len(item)
-		if need > telegramMax || (i < len(lines)-1 && need+reserve > telegramMax) {
-			sb.WriteString(fmt.Sprintf("\n… and %d more", len(lines)-i))
-			break
-		}
-		sb.WriteString("\n" + esc(item))
-		used = need
-	}
-	return sb.String()
+	room := telegramMax - telegramLen(summary) - 1 // the summary and its line break
+	return "<b>" + summary + "</b>\n\n" + bulletList(lines, "• ", room, html.EscapeString, telegramLen)
 }
+
+// telegramLen counts HTML text as sendMessage does: after entities
+// parsing, in UTF-16 units.
+func telegramLen(s string) int { return utf16Len(html.UnescapeString(s)) }
 
 func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 

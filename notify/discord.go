@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // Discord posts to a channel webhook (execute webhook): content is the
@@ -74,19 +76,19 @@ func discordEscape(s string) string {
 func discordMessage(b Burst) discordPayload {
 	head, lead := headline(b)
 	e := discordEmbed{
-		Title:       cut(head, discordTitleMax),
+		Title:       text.Truncate(head, discordTitleMax),
 		Description: bulletList(Lines(b), "• ", discordDescriptionMax, discordEscape, runeLen),
 		Color:       colourOf(lead),
 		Timestamp:   b.Time.UTC().Format(time.RFC3339),
 	}
 	if b.Before != nil && b.After != nil {
 		e.Fields = []discordField{
-			{Name: "Primary before", Value: cut(discordEscape(b.Before.Primary), discordFieldMax), Inline: true},
-			{Name: "Primary now", Value: cut(discordEscape(b.After.Primary), discordFieldMax), Inline: true},
+			{Name: "Primary before", Value: text.Truncate(discordEscape(b.Before.Primary), discordFieldMax), Inline: true},
+			{Name: "Primary now", Value: text.Truncate(discordEscape(b.After.Primary), discordFieldMax), Inline: true},
 		}
 	}
 	return discordPayload{
-		Content:         cut(discordEscape(b.Text), discordContentMax),
+		Content:         text.Truncate(discordEscape(b.Text), discordContentMax),
 		Embeds:          []discordEmbed{e},
 		AllowedMentions: map[string][]string{"parse": {}},
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/provwatch/provwatch/internal/httpx"
 	"github.com/provwatch/provwatch/internal/redact"
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // Error is a delivery that failed, in words safe to log and print: it
@@ -210,5 +211,5 @@ func snippet(b []byte) string {
 		}
 		return r
 	}, string(b))
-	return cut(strings.Join(strings.Fields(s), " "), 200)
+	return text.Truncate(strings.Join(strings.Fields(s), " "), 200)
 }

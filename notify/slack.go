@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // Slack posts to an incoming webhook: text (the summary, also what the
@@ -55,7 +57,7 @@ func slackEscape(s string) string {
 
 func slackMessage(b Burst) slackPayload {
 	p := slackPayload{Text: slackEscape(b.Text)}
-	p.Blocks = append(p.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: "*" + cut(slackEscape(b.Text), slackSectionMax-2) + "*"}})
+	p.Blocks = append(p.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: "*" + text.Truncate(slackEscape(b.Text), slackSectionMax-2) + "*"}})
 	if lines := Lines(b); len(lines) > 1 {
 		p.Blocks = append(p.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn",
 			Text: bulletList(lines, "• ", slackSectionMax, slackEscape, runeLen)}})

@@ -11,6 +11,7 @@ import (
 	"unicode/utf16"
 
 	"github.com/provwatch/provwatch/internal/redact"
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // DefaultTelegramAPI is the public Bot API server.
@@ -60,7 +61,7 @@ type telegramPayload struct {
 // telegramText builds the HTML text; the visible text (tags and escapes
 // parsed) stays within telegramMax.
 func telegramText(b Burst) string {
-	summary := html.EscapeString(cut(b.Text, 1000))
+	summary := html.EscapeString(text.Truncate(b.Text, 1000))
 	lines := Lines(b)
 	if len(lines) <= 1 {
 		return "<b>" + summary + "</b>"

@@ -75,10 +75,14 @@ func hostOf(raw string) string {
 
 // httpReply is one answer, read up to maxReply bytes.
 type httpReply struct {
+	host   string // the destination's host, all messages may name
 	status int
 	header http.Header
 	body   []byte
 }
+
+// ok reports a 2xx answer.
+func (r *httpReply) ok() bool { return r.status >= 200 && r.status < 300 }
 
 // urlSecrets records what of a webhook URL is a credential: the URL
 // itself, its last path segment and every query value, where the services
@@ -106,15 +110,24 @@ func urlSecrets(raw string) *redact.Secrets {
 type httpSender struct {
 	name    string
 	client  *http.Client
-	secrets *redact.Secrets // cut out of every answer and message, whatever put them there
+	secrets *redact.Secrets  // cut out of every answer and message, whatever put them there
+	now     func() time.Time // for Retry-After dates
 }
 
-// post sends body to rawURL. A transport failure, timeout or refused
-// redirect is an *Error; any HTTP answer is returned for the destination
-// to judge, its body already redacted: before anything decodes, cuts or
-// quotes it, so that a secret straddling a later cut cannot survive in
-// part.
-func (h *httpSender) post(ctx context.Context, rawURL string, body []byte) (*httpReply, error) {
+func newHTTPSender(name string, rt http.RoundTripper, secrets *redact.Secrets) *httpSender {
+	return &httpSender{name: name, client: newHTTPClient(rt), secrets: secrets, now: time.Now}
+}
+
+// post sends payload, as JSON, to rawURL. A transport failure, timeout or
+// refused redirect is an *Error; any HTTP answer is returned for the
+// destination to judge, its body already redacted: before anything
+// decodes, cuts or quotes it, so that a secret straddling a later cut
+// cannot survive in part.
+func (h *httpSender) post(ctx context.Context, rawURL string, payload any) (*httpReply, error) {
+	body, err := marshal(payload)
+	if err != nil {
+		return nil, &Error{Dest: h.name, Msg: "encoding the message: " + err.Error()}
+	}
 	host := hostOf(rawURL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
 	if err != nil {
@@ -131,7 +144,7 @@ func (h *httpSender) post(ctx context.Context, rawURL string, body []byte) (*htt
 	if err != nil {
 		return nil, h.transportError(ctx, host, err)
 	}
-	return &httpReply{status: resp.StatusCode, header: resp.Header, body: h.secrets.Bytes(data)}, nil
+	return &httpReply{host: host, status: resp.StatusCode, header: resp.Header, body: h.secrets.Bytes(data)}, nil
 }
 
 // transportError words a failure without the request URL, which Go's
@@ -162,8 +175,8 @@ func (h *httpSender) scrub(s string) string { return h.secrets.String(s) }
 // statusError judges a non-2xx answer the common way: 429, 408, 425 and 5xx
 // are worth retrying (after Retry-After when given), other answers are not.
 // detail is the service's own words for it, if any.
-func (h *httpSender) statusError(host string, r *httpReply, detail, hint string, now time.Time) *Error {
-	msg := fmt.Sprintf("%d %s from %s", r.status, http.StatusText(r.status), host)
+func (h *httpSender) statusError(r *httpReply, detail, hint string) *Error {
+	msg := fmt.Sprintf("%d %s from %s", r.status, http.StatusText(r.status), r.host)
 	if detail == "" {
 		detail = snippet(r.body)
 	}
@@ -174,12 +187,12 @@ func (h *httpSender) statusError(host string, r *httpReply, detail, hint string,
 	switch {
 	case r.status == http.StatusTooManyRequests:
 		e.Temporary = true
-		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), now)
+		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), h.now())
 	case r.status == http.StatusRequestTimeout || r.status == http.StatusTooEarly || r.status >= 500:
 		e.Temporary = true
-		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), now)
+		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), h.now())
 	case r.status >= 300 && r.status < 400:
-		e.Msg = h.scrub(fmt.Sprintf("%d %s from %s (a redirect with nowhere to go)", r.status, http.StatusText(r.status), host))
+		e.Msg = h.scrub(fmt.Sprintf("%d %s from %s (a redirect with nowhere to go)", r.status, http.StatusText(r.status), r.host))
 	}
 	return e
 }

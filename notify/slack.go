@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/provwatch/provwatch/internal/text"
 )
@@ -16,15 +15,13 @@ type Slack struct {
 	name string
 	url  string // a secret: the path is the credential
 	h    *httpSender
-	now  func() time.Time
 }
 
 var _ Destination = (*Slack)(nil)
 
 // NewSlack returns a Slack incoming-webhook destination.
 func NewSlack(name, url string, rt http.RoundTripper) *Slack {
-	return &Slack{name: name, url: url, now: time.Now,
-		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: urlSecrets(url)}}
+	return &Slack{name: name, url: url, h: newHTTPSender(name, rt, urlSecrets(url))}
 }
 
 // Name implements Destination.
@@ -90,16 +87,9 @@ func bulletList(lines []string, bullet string, max int, esc func(string) string,
 // Send implements Destination. Slack answers 200 "ok"; errors come as
 // 4xx with a word such as no_service or invalid_payload.
 func (s *Slack) Send(ctx context.Context, b Burst) error {
-	body, err := marshal(slackMessage(b))
-	if err != nil {
-		return &Error{Dest: s.name, Msg: "encoding the message: " + err.Error()}
-	}
-	r, err := s.h.post(ctx, s.url, body)
-	if err != nil {
+	r, err := s.h.post(ctx, s.url, slackMessage(b))
+	if err != nil || r.ok() {
 		return err
-	}
-	if r.status >= 200 && r.status < 300 {
-		return nil
 	}
 	word := snippet(r.body)
 	hint := map[string]string{
@@ -111,5 +101,5 @@ func (s *Slack) Send(ctx context.Context, b Burst) error {
 		"invalid_payload":     "Slack refused the message's shape; please report this as a provwatch bug",
 		"invalid_token":       "the webhook's token was revoked: create a new incoming webhook",
 	}[word]
-	return s.h.statusError(hostOf(s.url), r, word, hint, s.now())
+	return s.h.statusError(r, word, hint)
 }

@@ -26,7 +26,6 @@ type Telegram struct {
 	token  string // a secret: it is in the URL path
 	chatID string
 	h      *httpSender
-	now    func() time.Time
 }
 
 var _ Destination = (*Telegram)(nil)
@@ -40,8 +39,7 @@ func NewTelegram(name, api, token, chatID string, rt http.RoundTripper) *Telegra
 	sec := &redact.Secrets{}
 	sec.Add("bot" + token)
 	sec.Add(token)
-	return &Telegram{name: name, api: api, token: token, chatID: chatID, now: time.Now,
-		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: sec}}
+	return &Telegram{name: name, api: api, token: token, chatID: chatID, h: newHTTPSender(name, rt, sec)}
 }
 
 // Name implements Destination.
@@ -89,23 +87,18 @@ type telegramReply struct {
 
 // Send implements Destination. Success is HTTP 200 with {"ok":true}.
 func (t *Telegram) Send(ctx context.Context, b Burst) error {
-	body, err := marshal(telegramPayload{ChatID: t.chatID, Text: telegramText(b), ParseMode: "HTML",
-		LinkPreviewOptions: map[string]bool{"is_disabled": true}})
-	if err != nil {
-		return &Error{Dest: t.name, Msg: "encoding the message: " + err.Error()}
-	}
-	r, err := t.h.post(ctx, t.api+"/bot"+t.token+"/sendMessage", body)
+	r, err := t.h.post(ctx, t.api+"/bot"+t.token+"/sendMessage", telegramPayload{ChatID: t.chatID, Text: telegramText(b),
+		ParseMode: "HTML", LinkPreviewOptions: map[string]bool{"is_disabled": true}})
 	if err != nil {
 		return err
 	}
-	host := hostOf(t.api)
 	var tr telegramReply
 	jsonErr := json.Unmarshal(r.body, &tr)
 	if r.status == http.StatusOK {
 		if jsonErr == nil && tr.OK != nil && *tr.OK {
 			return nil
 		}
-		return &Error{Dest: t.name, Status: r.status, Msg: t.h.scrub(fmt.Sprintf("200 OK from %s, but not the Bot API's {\"ok\":true}: %s", host, snippet(r.body))),
+		return &Error{Dest: t.name, Status: r.status, Msg: t.h.scrub(fmt.Sprintf("200 OK from %s, but not the Bot API's {\"ok\":true}: %s", r.host, snippet(r.body))),
 			Hint: "check api_url: it must be a Telegram Bot API server"}
 	}
 	hint := ""
@@ -120,7 +113,7 @@ func (t *Telegram) Send(ctx context.Context, b Burst) error {
 	case r.status == http.StatusBadRequest:
 		hint = "Telegram refused the message; check chat_id"
 	}
-	e := t.h.statusError(host, r, desc, hint, t.now())
+	e := t.h.statusError(r, desc, hint)
 	if r.status == http.StatusTooManyRequests && tr.Parameters.RetryAfter > 0 {
 		e.RetryAfter = time.Duration(tr.Parameters.RetryAfter) * time.Second
 	}

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // Discord posts to a channel webhook (execute webhook): content is the
@@ -15,15 +17,13 @@ type Discord struct {
 	name string
 	url  string // a secret: the path holds the webhook token
 	h    *httpSender
-	now  func() time.Time
 }
 
 var _ Destination = (*Discord)(nil)
 
 // NewDiscord returns a Discord webhook destination.
 func NewDiscord(name, url string, rt http.RoundTripper) *Discord {
-	return &Discord{name: name, url: url, now: time.Now,
-		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: []string{url}}}
+	return &Discord{name: name, url: url, h: newHTTPSender(name, rt, urlSecrets(url))}
 }
 
 // Name implements Destination.
@@ -74,19 +74,19 @@ func discordEscape(s string) string {
 func discordMessage(b Burst) discordPayload {
 	head, lead := headline(b)
 	e := discordEmbed{
-		Title:       cut(head, discordTitleMax),
-		Description: bulletList(Lines(b), "• ", discordDescriptionMax, discordEscape),
+		Title:       text.Truncate(head, discordTitleMax),
+		Description: bulletList(Lines(b), "• ", discordDescriptionMax, discordEscape, runeLen),
 		Color:       colourOf(lead),
 		Timestamp:   b.Time.UTC().Format(time.RFC3339),
 	}
 	if b.Before != nil && b.After != nil {
 		e.Fields = []discordField{
-			{Name: "Primary before", Value: cut(discordEscape(b.Before.Primary), discordFieldMax), Inline: true},
-			{Name: "Primary now", Value: cut(discordEscape(b.After.Primary), discordFieldMax), Inline: true},
+			{Name: "Primary before", Value: text.Truncate(discordEscape(b.Before.Primary), discordFieldMax), Inline: true},
+			{Name: "Primary now", Value: text.Truncate(discordEscape(b.After.Primary), discordFieldMax), Inline: true},
 		}
 	}
 	return discordPayload{
-		Content:         cut(discordEscape(b.Text), discordContentMax),
+		Content:         text.Truncate(discordEscape(b.Text), discordContentMax),
 		Embeds:          []discordEmbed{e},
 		AllowedMentions: map[string][]string{"parse": {}},
 	}
@@ -116,16 +116,9 @@ type discordError struct {
 
 // Send implements Destination. Discord answers 204 No Content.
 func (d *Discord) Send(ctx context.Context, b Burst) error {
-	body, err := marshal(discordMessage(b))
-	if err != nil {
-		return &Error{Dest: d.name, Msg: "encoding the message: " + err.Error()}
-	}
-	r, err := d.h.post(ctx, d.url, body)
-	if err != nil {
+	r, err := d.h.post(ctx, d.url, discordMessage(b))
+	if err != nil || r.ok() {
 		return err
-	}
-	if r.status >= 200 && r.status < 300 {
-		return nil
 	}
 	var de discordError
 	_ = json.Unmarshal(r.body, &de)
@@ -136,7 +129,7 @@ func (d *Discord) Send(ctx context.Context, b Burst) error {
 	case http.StatusBadRequest:
 		hint = "Discord refused the message's shape; please report this as a provwatch bug"
 	}
-	e := d.h.statusError(hostOf(d.url), r, de.Message, hint, d.now())
+	e := d.h.statusError(r, de.Message, hint)
 	if r.status == http.StatusTooManyRequests && de.RetryAfter != nil && *de.RetryAfter > 0 {
 		if ra := time.Duration(*de.RetryAfter * float64(time.Second)); ra > e.RetryAfter {
 			e.RetryAfter = ra

@@ -112,15 +112,6 @@ func New(dests []Destination, opt Options) *Notifier {
 	return n
 }
 
-// Destinations names the destinations, in settings order.
-func (n *Notifier) Destinations() []string {
-	out := make([]string, len(n.ds))
-	for i, d := range n.ds {
-		out[i] = d.dest.Name()
-	}
-	return out
-}
-
 // Round is what one round of the engine tells the notifier.
 type Round struct {
 	Time time.Time

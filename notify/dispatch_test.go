@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"encoding/json"
 	"reflect"
 	"strings"
 	"testing"
@@ -279,7 +280,7 @@ func TestRoundEpisodes(t *testing.T) {
 
 func decodeInto(t *testing.T, b []byte, v any) {
 	t.Helper()
-	if err := jsonUnmarshal(b, v); err != nil {
+	if err := json.Unmarshal(b, v); err != nil {
 		t.Fatalf("%v: %s", err, b)
 	}
 }

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -161,7 +160,3 @@ func mustNotContain(t *testing.T, what, s string, secrets ...string) {
 		}
 	}
 }
-
-var _ = context.Background
-
-func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

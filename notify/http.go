@@ -9,11 +9,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strconv"
+	"path"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/provwatch/provwatch/internal/httpx"
+	"github.com/provwatch/provwatch/internal/redact"
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // Error is a delivery that failed, in words safe to log and print: it
@@ -46,38 +50,17 @@ const maxReply = 64 << 10
 // maxRedirects bounds same-host redirects.
 const maxRedirects = 3
 
-// redirectError is a redirect to another origin, refused: the request
-// carries a secret URL path or token that must not travel elsewhere.
-type redirectError struct{ to string }
-
-func (e *redirectError) Error() string { return "redirected to another host " + e.to }
-
 // newHTTPClient returns a client that follows redirects only within the
-// origin it was sent to. Each attempt's deadline comes from its context.
+// origin it was sent to: the request carries a secret URL path or token
+// that must not travel elsewhere. Each attempt's deadline comes from its
+// context.
 func newHTTPClient(rt http.RoundTripper) *http.Client {
 	if rt == nil {
 		t := http.DefaultTransport.(*http.Transport).Clone()
 		t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 		rt = t
 	}
-	return &http.Client{Transport: rt, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if len(via) >= maxRedirects {
-			return fmt.Errorf("stopped after %d redirects", len(via))
-		}
-		if origin(req.URL) != origin(via[0].URL) {
-			return &redirectError{to: origin(req.URL)}
-		}
-		return nil
-	}}
-}
-
-// origin is scheme://host:port with the default port made explicit.
-func origin(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		port = map[string]string{"http": "80", "https": "443"}[strings.ToLower(u.Scheme)]
-	}
-	return strings.ToLower(u.Scheme) + "://" + strings.ToLower(u.Hostname()) + ":" + port
+	return &http.Client{Transport: rt, CheckRedirect: httpx.SameOrigin(maxRedirects)}
 }
 
 // hostOf is what messages say of a destination URL: its host, nothing of
@@ -92,22 +75,59 @@ func hostOf(raw string) string {
 
 // httpReply is one answer, read up to maxReply bytes.
 type httpReply struct {
+	host   string // the destination's host, all messages may name
 	status int
 	header http.Header
 	body   []byte
+}
+
+// ok reports a 2xx answer.
+func (r *httpReply) ok() bool { return r.status >= 200 && r.status < 300 }
+
+// urlSecrets records what of a webhook URL is a credential: the URL
+// itself, its last path segment and every query value, where the services
+// put a webhook's token (Slack's /services/T…/B…/token, Discord's
+// /api/webhooks/id/token, ?key=…&token=…). A receiver that echoes only the
+// path, as many 404 pages do, leaks nothing then.
+func urlSecrets(raw string) *redact.Secrets {
+	sec := &redact.Secrets{}
+	sec.Add(raw)
+	sec.AddURL(raw)
+	if u, err := url.Parse(raw); err == nil {
+		if last := path.Base(u.Path); last != "/" && last != "." {
+			sec.Add(last)
+		}
+		for _, vs := range u.Query() {
+			for _, v := range vs {
+				sec.Add(v)
+			}
+		}
+	}
+	return sec
 }
 
 // httpSender posts JSON for one destination.
 type httpSender struct {
 	name    string
 	client  *http.Client
-	secrets []string // scrubbed from every message, whatever put them there
+	secrets *redact.Secrets  // cut out of every answer and message, whatever put them there
+	now     func() time.Time // for Retry-After dates
 }
 
-// post sends body to rawURL. A transport failure, timeout or refused
-// redirect is an *Error; any HTTP answer is returned for the destination
-// to judge.
-func (h *httpSender) post(ctx context.Context, rawURL string, body []byte) (*httpReply, error) {
+func newHTTPSender(name string, rt http.RoundTripper, secrets *redact.Secrets) *httpSender {
+	return &httpSender{name: name, client: newHTTPClient(rt), secrets: secrets, now: time.Now}
+}
+
+// post sends payload, as JSON, to rawURL. A transport failure, timeout or
+// refused redirect is an *Error; any HTTP answer is returned for the
+// destination to judge, its body already redacted: before anything
+// decodes, cuts or quotes it, so that a secret straddling a later cut
+// cannot survive in part.
+func (h *httpSender) post(ctx context.Context, rawURL string, payload any) (*httpReply, error) {
+	body, err := marshal(payload)
+	if err != nil {
+		return nil, &Error{Dest: h.name, Msg: "encoding the message: " + err.Error()}
+	}
 	host := hostOf(rawURL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
 	if err != nil {
@@ -124,15 +144,15 @@ func (h *httpSender) post(ctx context.Context, rawURL string, body []byte) (*htt
 	if err != nil {
 		return nil, h.transportError(ctx, host, err)
 	}
-	return &httpReply{status: resp.StatusCode, header: resp.Header, body: data}, nil
+	return &httpReply{host: host, status: resp.StatusCode, header: resp.Header, body: h.secrets.Bytes(data)}, nil
 }
 
 // transportError words a failure without the request URL, which Go's
 // *url.Error would print whole.
 func (h *httpSender) transportError(ctx context.Context, host string, err error) *Error {
-	var re *redirectError
+	var re *httpx.RedirectError
 	if errors.As(err, &re) {
-		return &Error{Dest: h.name, Msg: h.scrub(host + " redirected the message to another host (" + re.to + "); not followed, since the request carries a secret"),
+		return &Error{Dest: h.name, Msg: h.scrub(host + " redirected the message to another host (" + re.To + "); not followed, since the request carries a secret"),
 			Hint: "use the service's own URL, not one that redirects"}
 	}
 	if ctx.Err() != nil {
@@ -150,20 +170,13 @@ func (h *httpSender) transportError(ctx context.Context, host string, err error)
 }
 
 // scrub removes every secret from s.
-func (h *httpSender) scrub(s string) string {
-	for _, sec := range h.secrets {
-		if sec != "" {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
-	return s
-}
+func (h *httpSender) scrub(s string) string { return h.secrets.String(s) }
 
 // statusError judges a non-2xx answer the common way: 429, 408, 425 and 5xx
 // are worth retrying (after Retry-After when given), other answers are not.
 // detail is the service's own words for it, if any.
-func (h *httpSender) statusError(host string, r *httpReply, detail, hint string, now time.Time) *Error {
-	msg := fmt.Sprintf("%d %s from %s", r.status, http.StatusText(r.status), host)
+func (h *httpSender) statusError(r *httpReply, detail, hint string) *Error {
+	msg := fmt.Sprintf("%d %s from %s", r.status, http.StatusText(r.status), r.host)
 	if detail == "" {
 		detail = snippet(r.body)
 	}
@@ -174,27 +187,21 @@ func (h *httpSender) statusError(host string, r *httpReply, detail, hint string,
 	switch {
 	case r.status == http.StatusTooManyRequests:
 		e.Temporary = true
-		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), now)
+		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), h.now())
 	case r.status == http.StatusRequestTimeout || r.status == http.StatusTooEarly || r.status >= 500:
 		e.Temporary = true
-		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), now)
+		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), h.now())
 	case r.status >= 300 && r.status < 400:
-		e.Msg = h.scrub(fmt.Sprintf("%d %s from %s (a redirect with nowhere to go)", r.status, http.StatusText(r.status), host))
+		e.Msg = h.scrub(fmt.Sprintf("%d %s from %s (a redirect with nowhere to go)", r.status, http.StatusText(r.status), r.host))
 	}
 	return e
 }
 
-// retryAfter reads a Retry-After header: seconds, or an HTTP date.
+// retryAfter is how long a Retry-After header asks to wait; 0 when it
+// does not say, or names a moment that has passed.
 func retryAfter(v string, now time.Time) time.Duration {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
-	if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 {
-		return time.Duration(f * float64(time.Second))
-	}
-	if t, err := http.ParseTime(v); err == nil && t.After(now) {
-		return t.Sub(now)
+	if at, ok := httpx.RetryAfter(v, now); ok && at.After(now) {
+		return at.Sub(now)
 	}
 	return 0
 }
@@ -217,5 +224,5 @@ func snippet(b []byte) string {
 		}
 		return r
 	}, string(b))
-	return cut(strings.Join(strings.Fields(s), " "), 200)
+	return text.Truncate(strings.Join(strings.Fields(s), " "), 200)
 }

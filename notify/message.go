@@ -10,9 +10,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // Event kinds, as the webhook JSON spells them (docs/notifications.md).
@@ -113,7 +113,7 @@ func Summarize(b Burst) string {
 	if hint := hintOf(b, lead); hint != "" {
 		parts = append(parts, "Fix: "+hint)
 	}
-	return cut(oneLine(strings.Join(parts, ". ")), maxText)
+	return text.Truncate(oneLine(strings.Join(parts, ". ")), maxText)
 }
 
 // covered counts the events the headline and the why already tell.
@@ -302,11 +302,11 @@ func describeState(e *Event) string {
 func reasonDetail(e *Event) string {
 	switch {
 	case e.Reason != "" && e.Reason != "ok" && e.Detail != "":
-		return e.Reason + ": " + cut(e.Detail, 200)
+		return e.Reason + ": " + text.Truncate(e.Detail, 200)
 	case e.Reason != "" && e.Reason != "ok":
 		return e.Reason
 	}
-	return cut(e.Detail, 200)
+	return text.Truncate(e.Detail, 200)
 }
 
 func find(es []Event, kind string) *Event {
@@ -340,13 +340,13 @@ func Lines(b Burst) []string {
 				s += " (was " + orderLine(e.Before) + ")"
 			}
 		case KindTargetFailing:
-			s = fmt.Sprintf("target %s: %s", e.Ref, cut(e.Detail, 300))
+			s = fmt.Sprintf("target %s: %s", e.Ref, text.Truncate(e.Detail, 300))
 		case KindAllDown, KindAllDownOver, KindTest:
 			s = e.Detail
 		default:
-			s = e.Kind + " " + e.Ref + ": " + cut(e.Detail, 300)
+			s = e.Kind + " " + e.Ref + ": " + text.Truncate(e.Detail, 300)
 		}
-		out = append(out, cut(oneLine(s), 500))
+		out = append(out, text.Truncate(oneLine(s), 500))
 	}
 	return out
 }
@@ -376,15 +376,6 @@ func Merge(bs []Burst) Burst {
 // oneLine folds line breaks and tabs into spaces.
 func oneLine(s string) string {
 	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r == '\n' || r == '\r' || r == '\t' }), " ")
-}
-
-// cut shortens s to at most n runes, ending in "…" when it had to.
-func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n-1])) + "…"
 }
 
 // DefaultsPath is the config path of the chain every target holds.

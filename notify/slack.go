@@ -4,7 +4,8 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
+
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // Slack posts to an incoming webhook: text (the summary, also what the
@@ -14,15 +15,13 @@ type Slack struct {
 	name string
 	url  string // a secret: the path is the credential
 	h    *httpSender
-	now  func() time.Time
 }
 
 var _ Destination = (*Slack)(nil)
 
 // NewSlack returns a Slack incoming-webhook destination.
 func NewSlack(name, url string, rt http.RoundTripper) *Slack {
-	return &Slack{name: name, url: url, now: time.Now,
-		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: []string{url}}}
+	return &Slack{name: name, url: url, h: newHTTPSender(name, rt, urlSecrets(url))}
 }
 
 // Name implements Destination.
@@ -55,25 +54,26 @@ func slackEscape(s string) string {
 
 func slackMessage(b Burst) slackPayload {
 	p := slackPayload{Text: slackEscape(b.Text)}
-	p.Blocks = append(p.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: "*" + cut(slackEscape(b.Text), slackSectionMax-2) + "*"}})
+	p.Blocks = append(p.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn", Text: "*" + text.Truncate(slackEscape(b.Text), slackSectionMax-2) + "*"}})
 	if lines := Lines(b); len(lines) > 1 {
 		p.Blocks = append(p.Blocks, slackBlock{Type: "section", Text: &slackText{Type: "mrkdwn",
-			Text: bulletList(lines, "• ", slackSectionMax, slackEscape)}})
+			Text: bulletList(lines, "• ", slackSectionMax, slackEscape, runeLen)}})
 	}
 	p.Blocks = append(p.Blocks, slackBlock{Type: "context", Elements: []slackText{{Type: "mrkdwn",
 		Text: "provwatch · " + b.Time.UTC().Format("2006-01-02 15:04:05 UTC")}}})
 	return p
 }
 
-// bulletList joins lines, escaped, within max characters; the lines that
-// do not fit are counted on a last line.
-func bulletList(lines []string, bullet string, max int, esc func(string) string) string {
+// bulletList joins lines, escaped, within max characters as size counts
+// the shown text (runeLen for most services); the lines that do not fit
+// are counted on a last line.
+func bulletList(lines []string, bullet string, max int, esc func(string) string, size func(string) int) string {
 	const reserve = len("\n… and 99999 more")
 	var out []string
 	used := 0
 	for i, l := range lines {
 		item := bullet + esc(l)
-		need := used + runeLen(item) + 1
+		need := used + size(item) + 1
 		if need > max || (i < len(lines)-1 && need+reserve > max) {
 			out = append(out, "… and "+itoa(len(lines)-i)+" more")
 			break
@@ -87,16 +87,9 @@ func bulletList(lines []string, bullet string, max int, esc func(string) string)
 // Send implements Destination. Slack answers 200 "ok"; errors come as
 // 4xx with a word such as no_service or invalid_payload.
 func (s *Slack) Send(ctx context.Context, b Burst) error {
-	body, err := marshal(slackMessage(b))
-	if err != nil {
-		return &Error{Dest: s.name, Msg: "encoding the message: " + err.Error()}
-	}
-	r, err := s.h.post(ctx, s.url, body)
-	if err != nil {
+	r, err := s.h.post(ctx, s.url, slackMessage(b))
+	if err != nil || r.ok() {
 		return err
-	}
-	if r.status >= 200 && r.status < 300 {
-		return nil
 	}
 	word := snippet(r.body)
 	hint := map[string]string{
@@ -108,5 +101,5 @@ func (s *Slack) Send(ctx context.Context, b Burst) error {
 		"invalid_payload":     "Slack refused the message's shape; please report this as a provwatch bug",
 		"invalid_token":       "the webhook's token was revoked: create a new incoming webhook",
 	}[word]
-	return s.h.statusError(hostOf(s.url), r, word, hint, s.now())
+	return s.h.statusError(r, word, hint)
 }

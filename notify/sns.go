@@ -79,7 +79,7 @@ func SNSMessage(b Burst) string {
 	sb.WriteString(b.Text)
 	if lines := Lines(b); len(lines) > 1 {
 		sb.WriteString("\n\n")
-		sb.WriteString(bulletList(lines, "- ", snsMessageMax/2, func(s string) string { return s }))
+		sb.WriteString(bulletList(lines, "- ", snsMessageMax/2, func(s string) string { return s }, runeLen))
 	}
 	sb.WriteString("\n\n" + b.Time.UTC().Format("2006-01-02 15:04:05 UTC") + " - provwatch")
 	return sb.String()

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/provwatch/provwatch/internal/redact"
+	"github.com/provwatch/provwatch/internal/text"
 )
 
 // DefaultTelegramAPI is the public Bot API server.
@@ -23,7 +26,6 @@ type Telegram struct {
 	token  string // a secret: it is in the URL path
 	chatID string
 	h      *httpSender
-	now    func() time.Time
 }
 
 var _ Destination = (*Telegram)(nil)
@@ -34,8 +36,10 @@ func NewTelegram(name, api, token, chatID string, rt http.RoundTripper) *Telegra
 		api = DefaultTelegramAPI
 	}
 	api = strings.TrimRight(api, "/")
-	return &Telegram{name: name, api: api, token: token, chatID: chatID, now: time.Now,
-		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: []string{"bot" + token, token}}}
+	sec := &redact.Secrets{}
+	sec.Add("bot" + token)
+	sec.Add(token)
+	return &Telegram{name: name, api: api, token: token, chatID: chatID, h: newHTTPSender(name, rt, sec)}
 }
 
 // Name implements Destination.
@@ -55,30 +59,18 @@ type telegramPayload struct {
 // telegramText builds the HTML text; the visible text (tags and escapes
 // parsed) stays within telegramMax.
 func telegramText(b Burst) string {
-	esc := html.EscapeString
-	summary := cut(b.Text, 1000)
-	used := utf16Len(summary)
-	var sb strings.Builder
-	sb.WriteString("<b>" + esc(summary) + "</b>")
+	summary := html.EscapeString(text.Truncate(b.Text, 1000))
 	lines := Lines(b)
 	if len(lines) <= 1 {
-		return sb.String()
+		return "<b>" + summary + "</b>"
 	}
-	used += 1
-	sb.WriteString("\n")
-	const reserve = len("\n… and 99999 more")
-	for i, l := range lines {
-		item := "• " + l
-		need := used + 1 + utf16Len(item)
-		if need > telegramMax || (i < len(lines)-1 && need+reserve > telegramMax) {
-			sb.WriteString(fmt.Sprintf("\n… and %d more", len(lines)-i))
-			break
-		}
-		sb.WriteString("\n" + esc(item))
-		used = need
-	}
-	return sb.String()
+	room := telegramMax - telegramLen(summary) - 1 // the summary and its line break
+	return "<b>" + summary + "</b>\n\n" + bulletList(lines, "• ", room, html.EscapeString, telegramLen)
 }
+
+// telegramLen counts HTML text as sendMessage does: after entities
+// parsing, in UTF-16 units.
+func telegramLen(s string) int { return utf16Len(html.UnescapeString(s)) }
 
 func utf16Len(s string) int { return len(utf16.Encode([]rune(s))) }
 
@@ -95,23 +87,18 @@ type telegramReply struct {
 
 // Send implements Destination. Success is HTTP 200 with {"ok":true}.
 func (t *Telegram) Send(ctx context.Context, b Burst) error {
-	body, err := marshal(telegramPayload{ChatID: t.chatID, Text: telegramText(b), ParseMode: "HTML",
-		LinkPreviewOptions: map[string]bool{"is_disabled": true}})
-	if err != nil {
-		return &Error{Dest: t.name, Msg: "encoding the message: " + err.Error()}
-	}
-	r, err := t.h.post(ctx, t.api+"/bot"+t.token+"/sendMessage", body)
+	r, err := t.h.post(ctx, t.api+"/bot"+t.token+"/sendMessage", telegramPayload{ChatID: t.chatID, Text: telegramText(b),
+		ParseMode: "HTML", LinkPreviewOptions: map[string]bool{"is_disabled": true}})
 	if err != nil {
 		return err
 	}
-	host := hostOf(t.api)
 	var tr telegramReply
 	jsonErr := json.Unmarshal(r.body, &tr)
 	if r.status == http.StatusOK {
 		if jsonErr == nil && tr.OK != nil && *tr.OK {
 			return nil
 		}
-		return &Error{Dest: t.name, Status: r.status, Msg: t.h.scrub(fmt.Sprintf("200 OK from %s, but not the Bot API's {\"ok\":true}: %s", host, snippet(r.body))),
+		return &Error{Dest: t.name, Status: r.status, Msg: t.h.scrub(fmt.Sprintf("200 OK from %s, but not the Bot API's {\"ok\":true}: %s", r.host, snippet(r.body))),
 			Hint: "check api_url: it must be a Telegram Bot API server"}
 	}
 	hint := ""
@@ -126,7 +113,7 @@ func (t *Telegram) Send(ctx context.Context, b Burst) error {
 	case r.status == http.StatusBadRequest:
 		hint = "Telegram refused the message; check chat_id"
 	}
-	e := t.h.statusError(host, r, desc, hint, t.now())
+	e := t.h.statusError(r, desc, hint)
 	if r.status == http.StatusTooManyRequests && tr.Parameters.RetryAfter > 0 {
 		e.RetryAfter = time.Duration(tr.Parameters.RetryAfter) * time.Second
 	}

@@ -13,7 +13,6 @@ type Webhook struct {
 	name string
 	url  string // a secret: never printed
 	h    *httpSender
-	now  func() time.Time
 }
 
 var _ Destination = (*Webhook)(nil)
@@ -21,8 +20,7 @@ var _ Destination = (*Webhook)(nil)
 // NewWebhook returns a generic webhook destination. rt nil: the default
 // transport.
 func NewWebhook(name, url string, rt http.RoundTripper) *Webhook {
-	return &Webhook{name: name, url: url, now: time.Now,
-		h: &httpSender{name: name, client: newHTTPClient(rt), secrets: []string{url}}}
+	return &Webhook{name: name, url: url, h: newHTTPSender(name, rt, urlSecrets(url))}
 }
 
 // Name implements Destination.
@@ -70,20 +68,13 @@ func fullOrder(o *Order) *Order {
 
 // Send implements Destination: any 2xx is delivered.
 func (w *Webhook) Send(ctx context.Context, b Burst) error {
-	body, err := marshal(NewWebhookPayload(b))
-	if err != nil {
-		return &Error{Dest: w.name, Msg: "encoding the message: " + err.Error()}
-	}
-	r, err := w.h.post(ctx, w.url, body)
-	if err != nil {
+	r, err := w.h.post(ctx, w.url, NewWebhookPayload(b))
+	if err != nil || r.ok() {
 		return err
-	}
-	if r.status >= 200 && r.status < 300 {
-		return nil
 	}
 	hint := ""
 	if r.status == http.StatusNotFound || r.status == http.StatusUnauthorized || r.status == http.StatusForbidden {
 		hint = "check the webhook URL and what the receiver expects"
 	}
-	return w.h.statusError(hostOf(w.url), r, "", hint, w.now())
+	return w.h.statusError(r, "", hint)
 }

@@ -53,7 +53,7 @@ func TestWebhookOrderOnlyWhenItMoved(t *testing.T) {
 }
 
 // TestWebhookErrors: every failure is judged (retry or not) and worded
-// without the URL's path or query.
+// without the URL's secret: the receiver echoes its last path segment.
 func TestWebhookErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
@@ -69,13 +69,16 @@ func TestWebhookErrors(t *testing.T) {
 		{"503 retry-after", reply{status: 503, header: map[string]string{"Retry-After": "30"}}, true, 503, "503 Service Unavailable from HOST"},
 		{"429", reply{status: 429, header: map[string]string{"Retry-After": "7"}, body: "slow down"}, true, 429, "429 Too Many Requests from HOST: slow down"},
 		{"echoes the secret", reply{status: 403, body: "forbidden for /hooks/s3cr3t-path"}, false, 403, "403 Forbidden from HOST: forbidden for /hooks/[redacted] (check the webhook URL and what the receiver expects)"},
+		// Redacted before the quote is cut at 200 characters: cutting first
+		// would leave "s3cr3t" behind, which no redaction finds any more.
+		{"echoes the secret at the cut", reply{status: 400, body: strings.Repeat("a", 185) + " /hooks/s3cr3t-path"}, false, 400,
+			"400 Bad Request from HOST: " + strings.Repeat("a", 185) + " /hooks/[redac…"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFake(t, tt.rep)
 			w := NewWebhook("webhook", f.URL+"/hooks/s3cr3t-path", nil)
-			w.h.secrets = append(w.h.secrets, "s3cr3t-path")
 			err := w.Send(context.Background(), failoverBurst())
 			var e *Error
 			if !errors.As(err, &e) {

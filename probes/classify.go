@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/httpx"
 	"github.com/provwatch/provwatch/internal/redact"
 )
 
@@ -295,10 +296,10 @@ func nonEmpty(v ...string) []string {
 func (s *session) transportVerdict(r *reply) *verdict {
 	err := r.err
 	where := r.what()
-	var re *redirectError
+	var re *httpx.RedirectError
 	switch {
 	case errors.As(err, &re):
-		return down(ReasonUnreachable, fmt.Sprintf("%s: %s", where, re.Error()),
+		return down(ReasonUnreachable, fmt.Sprintf("%s: %s (not followed: credentials stay on the configured host)", where, re.Error()),
 			fmt.Sprintf("set models.providers.%s.baseUrl to the address the provider redirects to, if you trust it", s.prov.ID))
 	case errors.Is(err, errBodyTooLarge):
 		return degraded(ReasonFormat, fmt.Sprintf("%s: answer larger than %s; not read", where, byteSize(s.maxBody)),

@@ -23,17 +23,6 @@ func FuzzParseReset(f *testing.F) {
 	})
 }
 
-func FuzzParseRetryAfter(f *testing.F) {
-	for _, s := range []string{"20", "0", "Wed, 25 Nov 2026 10:00:40 GMT", "1e3"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		if at, ok := parseRetryAfter(s, epoch); ok && at.IsZero() {
-			t.Errorf("parseRetryAfter(%q) ok with zero time", s)
-		}
-	})
-}
-
 func FuzzRateHeaders(f *testing.F) {
 	f.Add("x-ratelimit-remaining-requests", "0", "x-ratelimit-limit-requests", "500")
 	f.Add("X-RateLimit-Remaining", "5", "X-RateLimit-Limit", "1e309")

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -257,15 +256,6 @@ func f64(p *float64) float64 {
 
 func readFixture(name string) ([]byte, error) {
 	return os.ReadFile(filepath.Join("testdata", name))
-}
-
-func mustURL(t testing.TB, s string) *url.URL {
-	t.Helper()
-	u, err := url.Parse(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return u
 }
 
 // mustFixture reads a fixture where no testing.TB is at hand (table literals).

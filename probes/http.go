@@ -36,15 +36,6 @@ const (
 // errBodyTooLarge is a 2xx body larger than the cap of its request.
 var errBodyTooLarge = errors.New("response body exceeds the size cap")
 
-// redirectError is a redirect that was refused because it leaves the
-// configured origin: following it would send the provider's key elsewhere
-// (Go forwards custom headers such as x-api-key across hosts).
-type redirectError struct{ to string }
-
-func (e *redirectError) Error() string {
-	return "redirected to another host " + e.to + " (not followed: credentials stay on the configured host)"
-}
-
 // newTransport returns the base transport: the caller's, or a clone of the
 // default one with certificate verification on.
 func newTransport(rt http.RoundTripper) http.RoundTripper {
@@ -55,33 +46,6 @@ func newTransport(rt http.RoundTripper) http.RoundTripper {
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	t.MaxIdleConnsPerHost = 4
 	return t
-}
-
-// checkRedirect follows redirects only within the configured origin.
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= maxRedirects {
-		return fmt.Errorf("stopped after %d redirects", len(via))
-	}
-	if origin(req.URL) != origin(via[0].URL) {
-		return &redirectError{to: origin(req.URL)}
-	}
-	return nil
-}
-
-// origin is scheme://host:port with the default port made explicit, so that
-// http://h and http://h:80 compare equal and http://h and https://h do not.
-func origin(u *url.URL) string {
-	scheme := strings.ToLower(u.Scheme)
-	port := u.Port()
-	if port == "" {
-		switch scheme {
-		case "http":
-			port = "80"
-		case "https":
-			port = "443"
-		}
-	}
-	return scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
 }
 
 // reply is one HTTP exchange of a probe.

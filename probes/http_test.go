@@ -2,7 +2,6 @@ package probes
 
 import (
 	"context"
-	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -268,29 +267,4 @@ func TestCancelledParent(t *testing.T) {
 	res := New(defaultOptions()).Probe(ctx, Job{Provider: provider(configs.FlavourOpenAI, srv.URL), Models: wants("p", "m")})
 	check(t, res, []expect{{Down, ReasonTimeout, none, none}})
 	hasAll(t, "detail", res.Models[0].Detail, "cancelled")
-}
-
-func TestOrigin(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		a, b string
-		same bool
-	}{
-		{"http://h/x", "http://h:80/y", true},
-		{"https://H/x", "https://h:443/", true},
-		{"http://h/x", "https://h/x", false},
-		{"http://h:8080/", "http://h:8081/", false},
-		{"http://h/", "http://h.evil/", false},
-		{"http://u:p@h/", "http://h/", true},
-	} {
-		a, b := mustURL(t, tc.a), mustURL(t, tc.b)
-		if got := origin(a) == origin(b); got != tc.same {
-			t.Errorf("origin(%s) == origin(%s): %v, want %v", tc.a, tc.b, got, tc.same)
-		}
-	}
-	err := checkRedirect(&http.Request{URL: mustURL(t, "http://b/")}, []*http.Request{{URL: mustURL(t, "http://a/")}})
-	var re *redirectError
-	if !errors.As(err, &re) {
-		t.Errorf("redirect to another host allowed: %v", err)
-	}
 }

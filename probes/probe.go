@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/httpx"
 	"github.com/provwatch/provwatch/internal/redact"
 )
 
@@ -53,7 +54,7 @@ func New(opts Options) *Prober {
 		opts: opts,
 		client: &http.Client{
 			Transport:     newTransport(opts.Transport),
-			CheckRedirect: checkRedirect,
+			CheckRedirect: httpx.SameOrigin(maxRedirects),
 		},
 	}
 }

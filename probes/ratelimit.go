@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/provwatch/provwatch/internal/httpx"
 )
 
 // Rate-limit buckets. Providers name the same facts differently; each
@@ -77,7 +79,7 @@ func (t *rateTracker) observe(h http.Header, now time.Time) {
 			}
 		}
 	}
-	if at, ok := parseRetryAfter(h.Get("Retry-After"), now); ok {
+	if at, ok := httpx.RetryAfter(h.Get("Retry-After"), now); ok {
 		t.retryAt = at
 	}
 }
@@ -225,23 +227,4 @@ func parseReset(s string, now time.Time) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return at, true
-}
-
-// parseRetryAfter reads Retry-After: seconds or an HTTP-date (RFC 9110).
-func parseRetryAfter(s string, now time.Time) (time.Time, bool) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
-	}
-	if v, err := strconv.ParseFloat(s, 64); err == nil {
-		if math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v > maxResetAhead.Seconds() {
-			return time.Time{}, false
-		}
-		return now.Add(time.Duration(v * float64(time.Second))), true
-	}
-	t, err := http.ParseTime(s)
-	if err != nil {
-		return time.Time{}, false
-	}
-	return t, true
 }

@@ -44,26 +44,6 @@ func TestParseReset(t *testing.T) {
 	}
 }
 
-func TestParseRetryAfter(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		in   string
-		want time.Time
-	}{
-		{"20", epoch.Add(20 * time.Second)},
-		{" 3 ", epoch.Add(3 * time.Second)},
-		{"Wed, 25 Nov 2026 10:00:40 GMT", epoch.Add(40 * time.Second)},
-		{"", time.Time{}},
-		{"-1", time.Time{}},
-		{"later", time.Time{}},
-	} {
-		got, ok := parseRetryAfter(tc.in, epoch)
-		if ok != !tc.want.IsZero() || !got.Equal(tc.want) {
-			t.Errorf("parseRetryAfter(%q) = %v, %v; want %v", tc.in, got, ok, tc.want)
-		}
-	}
-}
-
 // TestRateTracker: each provider's header family, headroom the smallest
 // ratio, nothing made up.
 func TestRateTracker(t *testing.T) {

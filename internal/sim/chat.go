@@ -21,8 +21,12 @@ type chatRequest struct {
 	} `json:"stream_options"`
 }
 
-// Chats returns how many chat or generate requests the server answered
-// with a model's reply (errors and faults are not counted).
+// Chats returns how many chat completions the server answered with a
+// model's reply: POST /chat/completions of the OpenAI family (Ollama's
+// /v1 one included) and Ollama's /api/chat. Errors and faults are not
+// counted, nor are Ollama's /api/generate, Anthropic's /v1/messages,
+// Gemini's generateContent and OpenRouter's chat, which answer without
+// counting.
 func (s *Server) Chats() int64 { return s.chats.Load() }
 
 // writeChatCompletion answers an OpenAI chat completion request for model,

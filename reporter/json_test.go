@@ -119,26 +119,28 @@ func TestWriteJSONGolden(t *testing.T) {
 	outGolden(t, "page_report.json", buf.Bytes())
 }
 
-// specExample is docs/reference.md §4's example report, verbatim.
-const specExample = `{
-  "time": "2026-11-25T10:00:00Z",
-  "healthy": 2, "degraded": 0, "down": 1,
-  "providers": [{
-    "id": "ollama", "api": "ollama", "base_url": "http://10.0.1.5:11434",
-    "probe": {"ok": true, "status_code": 200, "latency_ms": 12.4,
-              "phases_ms": {"dns": 0, "connect": 0.3, "tls": 0, "ttfb": 11.2, "transfer": 0.4},
-              "error": ""},
-    "rate_limit": {"requests_limit": null, "requests_remaining": null, "tokens_limit": null, "tokens_remaining": null,
-                   "headroom": null, "reset_at": null, "credits_remaining": null},
-    "models": [{"ref": "ollama/qwen3-coder", "state": "down", "reason": "no_model",
-                "detail": "qwen3-coder is not pulled on this server (available: llama3.1:8b)",
-                "context_window": null, "trained_context_window": null, "configured_context_window": 128000,
-                "since": "2026-11-25T09:58:00Z"}]
-  }],
-  "order": {"configured": {"primary": "ollama/qwen3-coder", "fallbacks": ["openrouter/google/gemini-flash-1.5"]},
-            "effective":  {"primary": "openrouter/google/gemini-flash-1.5", "fallbacks": ["ollama/qwen3-coder"]},
-            "changed": true, "written": false}
-}`
+// specExample is the example report of docs/reference.md §4, read from the
+// page itself so that the contract and the report cannot drift apart.
+func specExample(t *testing.T) []byte {
+	t.Helper()
+	page, err := os.ReadFile(filepath.Join("..", "docs", "reference.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(page), "\n## §4 ")
+	if !ok {
+		t.Fatal("docs/reference.md has no section §4")
+	}
+	_, block, ok := strings.Cut(sec, "```json\n")
+	if !ok {
+		t.Fatal("docs/reference.md §4 has no json example")
+	}
+	block, _, ok = strings.Cut(block, "```")
+	if !ok {
+		t.Fatal("docs/reference.md §4's json example is not closed")
+	}
+	return []byte(block)
+}
 
 // keyPaths lists every object key path in a decoded JSON value; array
 // elements share the path "[]".
@@ -160,7 +162,7 @@ func keyPaths(prefix string, v any, into map[string]bool) {
 func TestWriteJSONHasExactlySpecFields(t *testing.T) {
 	t.Parallel()
 	var spec map[string]any
-	if err := json.Unmarshal([]byte(specExample), &spec); err != nil {
+	if err := json.Unmarshal(specExample(t), &spec); err != nil {
 		t.Fatalf("reference example: %v", err)
 	}
 	want := map[string]bool{}

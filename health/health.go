@@ -248,13 +248,15 @@ func (t *Tracker) Get(ref string) (ModelHealth, bool) {
 	return rs.health, true
 }
 
-// State returns a model's state, Healthy when it has no history: a ref
-// with no observation (off, filtered, unprobed) is no reason to move it in
-// the order. It fits NewPlan's and Effective's state argument.
+// State returns a model's state, Unknown when it has no history: a ref
+// never observed (a provider provwatch has no probe for, one with mode off,
+// one left out by --provider) is neither evidence for a move nor a working
+// model, so the plan leaves it in its place. It fits NewPlan's and
+// Effective's state argument.
 func (t *Tracker) State(ref string) probes.State {
 	h, ok := t.Get(ref)
 	if !ok {
-		return probes.Healthy
+		return probes.Unknown
 	}
 	return h.State
 }

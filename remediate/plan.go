@@ -92,16 +92,19 @@ func (c *ChainPlan) Explain(now time.Time, before configs.Order, changes []healt
 
 // Effective orders a configured chain by health: healthy first, then
 // degraded, then down (left out when dropDown), each group in configured
-// order. It is never empty, and is the configured order when nothing is
-// healthy: with no working model, moving models around only churns the
-// target, and OpenClaw's own retries walk the chain anyway. Duplicate refs
-// keep their first place.
+// order. A ref whose state is Unknown (never observed: no probe for its
+// provider, mode off) keeps its place: the others are ordered around it.
+// The order is never empty, and is the configured order when no ref is
+// healthy: with no model known to work, moving models around only churns
+// the target, and OpenClaw's own retries walk the chain anyway. Duplicate
+// refs keep their first place.
 func Effective(configured configs.Order, state func(ref string) probes.State, dropDown bool) configs.Order {
 	refs := configured.Distinct()
 	var healthy, degraded, down []string
 	for _, r := range refs {
 		switch state(r) {
-		case probes.Healthy, probes.Unknown: // unknown: no evidence against it, it keeps its place
+		case probes.Unknown:
+		case probes.Healthy:
 			healthy = append(healthy, r)
 		case probes.Degraded:
 			degraded = append(degraded, r)
@@ -112,9 +115,18 @@ func Effective(configured configs.Order, state func(ref string) probes.State, dr
 	if len(healthy) == 0 {
 		return configs.OrderOf(refs)
 	}
-	out := append(healthy, degraded...)
+	moved := append(healthy, degraded...)
 	if !dropDown {
-		out = append(out, down...)
+		moved = append(moved, down...)
+	}
+	out := make([]string, 0, len(refs))
+	for _, r := range refs {
+		switch {
+		case state(r) == probes.Unknown:
+			out = append(out, r)
+		case len(moved) > 0:
+			out, moved = append(out, moved[0]), moved[1:]
+		}
 	}
 	return configs.OrderOf(out)
 }

@@ -41,21 +41,15 @@ func (chainCase) Generate(r *rand.Rand, _ int) reflect.Value {
 func TestEffectiveProperties(t *testing.T) {
 	t.Parallel()
 	prop := func(c chainCase) bool {
-		// An unprobed (Unknown) model has no evidence against it: it ranks
-		// with the healthy ones.
-		state := func(r string) probes.State {
-			if s := c.States[r]; s != probes.Unknown {
-				return s
-			}
-			return probes.Healthy
-		}
-		got := Effective(c.Configured, func(r string) probes.State { return c.States[r] }, c.DropDown)
+		state := func(r string) probes.State { return c.States[r] }
+		got := Effective(c.Configured, state, c.DropDown)
 		want := c.Configured.Distinct()
 		refs := got.Refs()
 		if got.Primary == "" || got.Fallbacks == nil {
 			t.Logf("empty or null: %+v", got)
 			return false
 		}
+		// Only a healthy model counts: unknown ones are not known to work.
 		anyHealthy := slices.ContainsFunc(want, func(r string) bool { return state(r) == probes.Healthy })
 		if !anyHealthy {
 			if !slices.Equal(refs, want) {
@@ -79,14 +73,39 @@ func TestEffectiveProperties(t *testing.T) {
 				return false
 			}
 		}
-		// Healthy before degraded before down, and stable within each group.
-		for i := 1; i < len(refs); i++ {
-			a, b := state(refs[i-1]), state(refs[i])
-			if a > b {
-				t.Logf("%v: %s (%v) before %s (%v)", refs, refs[i-1], a, refs[i], b)
+		// An unknown (unprobed) ref keeps its place: its configured index
+		// (with drop_down, no later than it: a dropped model's place goes to
+		// the next one), and the unknown refs their order.
+		var unknownAt []int
+		for i, r := range want {
+			if state(r) != probes.Unknown {
+				continue
+			}
+			j := slices.Index(refs, r)
+			if j > i || !c.DropDown && j != i {
+				t.Logf("%v: unknown %s moved from place %d of %v", refs, r, i, want)
 				return false
 			}
-			if a == b && slices.Index(want, refs[i-1]) > slices.Index(want, refs[i]) {
+			unknownAt = append(unknownAt, j)
+		}
+		if !slices.IsSorted(unknownAt) {
+			t.Logf("%v: the unknown refs of %v changed their order", refs, want)
+			return false
+		}
+		// The others: healthy before degraded before down, and stable within each group.
+		var known []string
+		for _, r := range refs {
+			if state(r) != probes.Unknown {
+				known = append(known, r)
+			}
+		}
+		for i := 1; i < len(known); i++ {
+			a, b := state(known[i-1]), state(known[i])
+			if a > b {
+				t.Logf("%v: %s (%v) before %s (%v)", refs, known[i-1], a, known[i], b)
+				return false
+			}
+			if a == b && slices.Index(want, known[i-1]) > slices.Index(want, known[i]) {
 				t.Logf("%v: not in configured order %v", refs, want)
 				return false
 			}
@@ -117,6 +136,12 @@ func TestEffectiveExamples(t *testing.T) {
 			configs.Order{Primary: "anthropic/claude-3-5-sonnet-20241022", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "ollama/qwen3-coder"}}},
 		{"nothing healthy: configured", map[string]probes.State{"ollama/qwen3-coder": X, "openrouter/google/gemini-flash-1.5": D, "anthropic/claude-3-5-sonnet-20241022": X}, true,
 			configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-3-5-sonnet-20241022"}}},
+		{"unprobed is not healthy: every probed one down, configured", map[string]probes.State{"ollama/qwen3-coder": X, "openrouter/google/gemini-flash-1.5": probes.Unknown, "anthropic/claude-3-5-sonnet-20241022": X}, false,
+			configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-3-5-sonnet-20241022"}}},
+		{"unprobed keeps its place while the others move", map[string]probes.State{"ollama/qwen3-coder": X, "openrouter/google/gemini-flash-1.5": probes.Unknown}, false,
+			configs.Order{Primary: "anthropic/claude-3-5-sonnet-20241022", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "ollama/qwen3-coder"}}},
+		{"unprobed primary stays primary", map[string]probes.State{"ollama/qwen3-coder": probes.Unknown, "openrouter/google/gemini-flash-1.5": X}, true,
+			configs.Order{Primary: "ollama/qwen3-coder", Fallbacks: []string{"anthropic/claude-3-5-sonnet-20241022"}}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

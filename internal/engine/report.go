@@ -34,7 +34,7 @@ func Check(ctx context.Context, opt Options) *reporter.Report {
 		if s, ok := state[ref]; ok {
 			return s
 		}
-		return probes.Healthy
+		return probes.Unknown // not probed (mode off): it keeps its place
 	}
 	plan := remediate.NewPlan(opt.OpenClaw.Chains, nil, stateOf, opt.Settings.Remediation.DropDown)
 	shown := showPlan(rep, plan)

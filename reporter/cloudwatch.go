@@ -50,6 +50,7 @@ type CloudWatch struct {
 	log       zerolog.Logger
 	now       func() time.Time
 	bufferMax int
+	sent      sentProbes
 
 	mu      sync.Mutex // serialises puts so buffered data keeps its order
 	pending []Datum    // not yet accepted by CloudWatch, oldest first
@@ -139,7 +140,7 @@ func WithoutRequestCompression(o *cloudwatch.Options) { o.DisableRequestCompress
 // buffered. It returns an error when data had to be buffered or was
 // rejected; the sink stays usable either way.
 func (c *CloudWatch) Publish(ctx context.Context, r *Report) error {
-	data := BuildData(r, c.cfg, c.now())
+	data := BuildData(c.sent.unsent(r), c.cfg, c.now())
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	queue := append(c.pending, data...)

@@ -32,6 +32,7 @@ type EMF struct {
 	cfg       configs.Metrics
 	namespace string
 	now       func() time.Time
+	sent      sentProbes
 
 	mu sync.Mutex // one Write per line, lines of one report together
 }
@@ -59,7 +60,7 @@ func (e *EMF) Publish(ctx context.Context, r *Report) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("emf: not written: %w", err)
 	}
-	return e.write(BuildData(r, e.cfg, e.now()))
+	return e.write(BuildData(e.sent.unsent(r), e.cfg, e.now()))
 }
 
 var _ DataSink = (*EMF)(nil)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -297,5 +298,53 @@ func BenchmarkEMFPublish(b *testing.B) {
 		if err := sink.Publish(context.Background(), r); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// TestEMFSendsEachProbeOnce: a round that repeats a provider's last probe
+// (a liveness round, a recheck of another provider) does not send that
+// probe's data again, or CloudWatch would count it twice; a new probe of
+// it is sent, and the round's own metrics every time.
+func TestEMFSendsEachProbeOnce(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
+	var buf bytes.Buffer
+	sink := NewEMF(&buf, configs.Metrics{})
+	providersIn := func(r *Report) []string {
+		t.Helper()
+		buf.Reset()
+		if err := sink.Publish(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for line := range strings.Lines(buf.String()) {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatal(err)
+			}
+			if p, ok := m[DimensionProvider].(string); ok && m[MetricProbeSuccess] != nil {
+				ids = append(ids, p)
+			}
+			if _, ok := m[MetricFailoverActive]; !ok && m[DimensionProvider] == nil {
+				t.Errorf("a line with neither a provider nor the round's metrics: %s", line)
+			}
+		}
+		return ids
+	}
+	if got := providersIn(mtReport(t0)); !slices.Equal(got, []string{"ollama", "openrouter"}) {
+		t.Fatalf("first report sent the probes of %v", got)
+	}
+	again := mtReport(t0) // the same probes, reported by a later round
+	again.Time = t0.Add(10 * time.Second)
+	if got := providersIn(again); len(got) != 0 {
+		t.Fatalf("a repeated probe was sent again: %v", got)
+	}
+	if !strings.Contains(buf.String(), MetricFailoverActive) {
+		t.Fatal("the round's own metrics were not sent")
+	}
+	newer := mtReport(t0)
+	newer.Providers[1].Start = t0.Add(15 * time.Second) // openrouter probed again
+	if got := providersIn(newer); !slices.Equal(got, []string{"openrouter"}) {
+		t.Fatalf("after a new probe of openrouter, sent %v", got)
 	}
 }

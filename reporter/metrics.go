@@ -5,6 +5,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -286,4 +287,39 @@ func metricBool(b bool) float64 {
 		return 1
 	}
 	return 0
+}
+
+// sentProbes remembers, per provider, the start of the probe whose data a
+// metrics sink last sent. A round reports every provider's latest result,
+// but between schedule ticks (a liveness check, a recheck of one provider)
+// most of those results are the ones already sent; sending them again
+// would make CloudWatch count the same probe several times (a skewed
+// SampleCount and Sum) and cost a request each.
+type sentProbes struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+// unsent returns r with only the providers whose probe has not been sent
+// yet (a provider without a probe time always counts as new), and
+// remembers them as sent.
+func (s *sentProbes) unsent(r *Report) *Report {
+	if r == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.last == nil {
+		s.last = map[string]time.Time{}
+	}
+	fresh := *r
+	fresh.Providers = make([]ProviderReport, 0, len(r.Providers))
+	for _, p := range r.Providers {
+		if !p.Start.IsZero() && p.Start.Equal(s.last[p.ID]) {
+			continue
+		}
+		s.last[p.ID] = p.Start
+		fresh.Providers = append(fresh.Providers, p)
+	}
+	return &fresh
 }

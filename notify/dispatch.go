@@ -179,10 +179,12 @@ func (n *Notifier) Submit(b Burst) {
 	if b.Text == "" {
 		b.Text = Summarize(b)
 	}
+	// Queued under the lock Close takes to stop the destinations, so a
+	// message either reaches every queue before they stop or is refused
+	// here; none lands in a stopped queue unnoticed. enqueue never blocks.
 	n.mu.Lock()
-	closed := n.closed
-	n.mu.Unlock()
-	if closed {
+	defer n.mu.Unlock()
+	if n.closed {
 		n.opt.Log.Warn().Str("summary", b.Text).Msg("notification after shutdown began; not sent")
 		return
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/provwatch/provwatch/internal/httpx"
 	"github.com/provwatch/provwatch/internal/text"
 )
 
@@ -130,8 +131,8 @@ func (d *Discord) Send(ctx context.Context, b Burst) error {
 		hint = "Discord refused the message's shape; please report this as a provwatch bug"
 	}
 	e := d.h.statusError(r, de.Message, hint)
-	if r.status == http.StatusTooManyRequests && de.RetryAfter != nil && *de.RetryAfter > 0 {
-		if ra := time.Duration(*de.RetryAfter * float64(time.Second)); ra > e.RetryAfter {
+	if r.status == http.StatusTooManyRequests && de.RetryAfter != nil {
+		if ra, ok := httpx.RetryAfterSeconds(*de.RetryAfter); ok && ra > e.RetryAfter {
 			e.RetryAfter = ra
 		}
 	}

@@ -7,9 +7,9 @@ import (
 	"html"
 	"net/http"
 	"strings"
-	"time"
 	"unicode/utf16"
 
+	"github.com/provwatch/provwatch/internal/httpx"
 	"github.com/provwatch/provwatch/internal/redact"
 	"github.com/provwatch/provwatch/internal/text"
 )
@@ -114,8 +114,8 @@ func (t *Telegram) Send(ctx context.Context, b Burst) error {
 		hint = "Telegram refused the message; check chat_id"
 	}
 	e := t.h.statusError(r, desc, hint)
-	if r.status == http.StatusTooManyRequests && tr.Parameters.RetryAfter > 0 {
-		e.RetryAfter = time.Duration(tr.Parameters.RetryAfter) * time.Second
+	if ra, ok := httpx.RetryAfterSeconds(float64(tr.Parameters.RetryAfter)); r.status == http.StatusTooManyRequests && ok && ra > 0 {
+		e.RetryAfter = ra
 	}
 	return e
 }

@@ -23,14 +23,26 @@ func RetryAfter(v string, now time.Time) (at time.Time, ok bool) {
 		return time.Time{}, false
 	}
 	if f, err := strconv.ParseFloat(v, 64); err == nil {
-		if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > MaxRetryAfter.Seconds() {
+		d, ok := RetryAfterSeconds(f)
+		if !ok {
 			return time.Time{}, false
 		}
-		return now.Add(time.Duration(f * float64(time.Second))), true
+		return now.Add(d), true
 	}
 	t, err := http.ParseTime(v)
 	if err != nil {
 		return time.Time{}, false
 	}
 	return t, true
+}
+
+// RetryAfterSeconds is a wait given in seconds, as a Retry-After header or
+// a JSON retry_after field (Discord's, Telegram's) gives it; ok is false
+// for a negative or non-finite value and one beyond MaxRetryAfter, which
+// would otherwise overflow a time.Duration.
+func RetryAfterSeconds(f float64) (time.Duration, bool) {
+	if math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > MaxRetryAfter.Seconds() {
+		return 0, false
+	}
+	return time.Duration(f * float64(time.Second)), true
 }

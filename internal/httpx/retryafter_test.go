@@ -1,6 +1,7 @@
 package httpx
 
 import (
+	"math"
 	"testing"
 	"time"
 )
@@ -34,6 +35,23 @@ func TestRetryAfter(t *testing.T) {
 
 // FuzzRetryAfter: whatever a server sends, no panic and no zero moment
 // passed as valid. Seeds live in testdata/fuzz/FuzzRetryAfter.
+func TestRetryAfterSeconds(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   float64
+		want time.Duration
+		ok   bool
+	}{
+		{2.5, 2500 * time.Millisecond, true}, {0, 0, true}, {-1, 0, false},
+		{math.NaN(), 0, false}, {math.Inf(1), 0, false}, {1e300, 0, false},
+		{MaxRetryAfter.Seconds(), MaxRetryAfter, true},
+	} {
+		if got, ok := RetryAfterSeconds(tc.in); got != tc.want || ok != tc.ok {
+			t.Errorf("RetryAfterSeconds(%v) = %v, %v; want %v, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
 func FuzzRetryAfter(f *testing.F) {
 	for _, s := range []string{"20", "0", "Wed, 25 Nov 2026 10:00:40 GMT", "1e3"} {
 		f.Add(s)

@@ -61,12 +61,13 @@ func TestDiscordRateLimited(t *testing.T) {
 	}
 }
 
-// TestDiscordAbsurdRetryAfter: a retry_after no wait could mean (it would
-// overflow a duration into a negative one) is ignored; Retry-After stands.
+// TestDiscordAbsurdRetryAfter: a retry_after no wait could mean (nearly
+// three centuries; a larger one overflows a duration) is ignored, as
+// Retry-After would be; the header's own value stands.
 func TestDiscordAbsurdRetryAfter(t *testing.T) {
 	t.Parallel()
 	f := newFake(t, reply{status: 429, header: map[string]string{"Retry-After": "2", "Content-Type": "application/json"},
-		body: `{"message": "You are being rate limited.", "retry_after": 1e300, "global": false}`})
+		body: `{"message": "You are being rate limited.", "retry_after": 9e9, "global": false}`})
 	err := NewDiscord("discord", f.URL+"/api/webhooks/1/s3cr3t", nil).Send(context.Background(), failoverBurst())
 	var e *Error
 	if !errors.As(err, &e) || e.RetryAfter != 2*time.Second {

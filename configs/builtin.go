@@ -135,9 +135,6 @@ func Discover(getenv func(string) string) []*Provider {
 	return out
 }
 
-// BuiltinOllama returns the default local Ollama provider.
-func BuiltinOllama() *Provider { return builtinProvider("ollama", defaultGetenv) }
-
 // idSeparators drops what flavourByID's keys leave out of a provider id.
 var idSeparators = strings.NewReplacer("-", "", "_", "", ".", "")
 
@@ -217,15 +214,6 @@ var knownAPIs = []string{
 	"openai-codex-responses",
 	"openai-completions",
 	"openai-responses",
-}
-
-func isKnownAPI(api string) bool {
-	for _, a := range knownAPIs {
-		if a == api {
-			return true
-		}
-	}
-	return false
 }
 
 // selfHostedFlavours are the servers people run themselves.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -61,7 +62,7 @@ func setNotify(s *Settings, n *yaml.Node) error {
 		for j := 0; j+1 < len(v.Content); j += 2 {
 			fk, fv := v.Content[j], v.Content[j+1]
 			field := at + "." + fk.Value
-			if !contains(fields, fk.Value) {
+			if !slices.Contains(fields, fk.Value) {
 				return &keyError{path: field, line: fk.Line, col: fk.Column, msg: fmt.Sprintf("unknown key %q", fk.Value), hint: suggest(fk.Value, fields)}
 			}
 			if fv.Kind != yaml.ScalarNode {
@@ -84,15 +85,6 @@ func setNotify(s *Settings, n *yaml.Node) error {
 	}
 	s.Notify = out
 	return nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 var (

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -213,7 +214,7 @@ func (r *resolver) readProvider(key string, n *json5.Node, path string) (*Provid
 	if p.API, err = r.soft(p, apiNode, path+".api"); err != nil {
 		return nil, err
 	}
-	if p.API != "" && !isKnownAPI(p.API) {
+	if p.API != "" && !slices.Contains(knownAPIs, p.API) {
 		return nil, r.errAt(apiNode, path+".api", fmt.Sprintf("unknown api %q", p.API), "use one of: "+strings.Join(knownAPIs, ", "))
 	}
 	if h := n.Get("headers"); h != nil {

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -85,8 +87,32 @@ func TestOpenClawCompatCorpus(t *testing.T) {
 			env := compatEnv(t, dir)
 			oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: func(k string) string { return env[k] }})
 			if !want.Valid {
-				if err == nil && len(oc.Warnings) == 0 {
-					t.Fatalf("OpenClaw rejects this config (%v); provwatch says nothing", want.Errors)
+				// Each of OpenClaw's reasons needs a provwatch error or warning
+				// at that key path or under it ("<root>": anywhere).
+				var paths []string
+				var ce *Error
+				if errors.As(err, &ce) {
+					paths = append(paths, ce.Path)
+				} else if err != nil {
+					paths = append(paths, "")
+				}
+				if oc != nil {
+					for _, w := range oc.Warnings {
+						paths = append(paths, w.Path)
+						if strings.HasPrefix(w.Path, "agents.list") {
+							// 2026.9.x moves agents.list into agents.entries
+							// and reports the moved roster's faults there.
+							paths = append(paths, "agents.entries")
+						}
+					}
+				}
+				for _, reason := range want.Errors {
+					at, _, _ := strings.Cut(reason, ": ")
+					if !slices.ContainsFunc(paths, func(p string) bool {
+						return at == "<root>" || p == at || strings.HasPrefix(p, at+".") || strings.HasPrefix(p, at+"[")
+					}) {
+						t.Errorf("OpenClaw rejects this config (%s); provwatch says nothing about %s (it says %v at %q)", reason, at, err, paths)
+					}
 				}
 				return
 			}

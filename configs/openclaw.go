@@ -381,12 +381,23 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 		cp := *def
 		defCopy = &cp
 	}
-	if list := agents.Get("list"); list != nil {
+	list, entries := agents.Get("list"), agents.Get("entries")
+	switch {
+	case list != nil && entries != nil:
+		// Two rosters: 2026.9.x rejects the file (agents.list is not a key
+		// of its schema beside agents.entries), 2026.2.x rejects
+		// agents.entries. provwatch reads the 2026.9.x roster alone.
+		r.warn(list, "agents.list", "agents.list beside agents.entries: OpenClaw 2026.9.x rejects the file (Unrecognized key \"list\") and 2026.2.x rejects agents.entries; provwatch reads agents.entries alone",
+			"move what agents.list holds into agents.entries and delete agents.list")
+		list = nil
+	case list != nil:
+		r.warn(list, "agents.list", "agents.list is OpenClaw 2026.2.x's roster: 2026.9.x moves it to agents.entries with a warning, and rejects the file when an id is not lower-case",
+			"run openclaw doctor --fix to move it to agents.entries")
+	}
+	if list != nil {
 		if list.Kind != json5.KindArray {
 			return nil, r.errAt(list, "agents.list", "must be an array, got a "+list.Kind.String(), "")
 		}
-		r.warn(list, "agents.list", "agents.list is OpenClaw 2026.2.x's roster: 2026.9.x moves it to agents.entries with a warning, and rejects the file when an id is not lower-case",
-			"run openclaw doctor --fix to move it to agents.entries")
 		for i, a := range list.Items {
 			ap := fmt.Sprintf("agents.list[%d]", i)
 			if err := r.object(a, ap); err != nil {
@@ -413,7 +424,7 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 			}
 		}
 	}
-	if entries := agents.Get("entries"); entries != nil {
+	if entries != nil {
 		if err := r.object(entries, "agents.entries"); err != nil {
 			return nil, err
 		}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -86,8 +87,8 @@ func TestLoadOpenClawResolves(t *testing.T) {
       { id: 'main' },
       { id: 'coder', model: 'lab/Qwen/Qwen2.5-Coder-32B-Instruct' },
       { id: 'ops', model: { fallbacks: ['groq/llama-3.1-8b-instant'] } },
+      { id: 'writer', model: { primary: 'google/gemini-2.5-pro', fallbacks: [] } },
     ],
-    entries: { writer: { model: { primary: 'google/gemini-2.5-pro', fallbacks: [] } } },
   },
 }`})
 	env := envOf(map[string]string{"LAB_URL": "http://gpu:8000", "LAB_KEY": "sk-lab", "TEAM": "a", "OPENROUTER_API_KEY": "or-key", "GOOGLE_API_KEY": "g"})
@@ -113,7 +114,7 @@ func TestLoadOpenClawResolves(t *testing.T) {
 		{Name: "defaults", Path: "agents.defaults.model", Primary: "ollama/qwen3-coder", Fallbacks: []string{"openrouter/google/gemini-flash-1.5", "anthropic/claude-sonnet-4-5"}},
 		{Name: "coder", Path: "agents.list[1].model", Primary: "lab/Qwen/Qwen2.5-Coder-32B-Instruct", Fallbacks: []string{}, Fixed: true},
 		{Name: "ops", Path: "agents.list[2].model", Primary: "ollama/qwen3-coder", Fallbacks: []string{"groq/llama-3.1-8b-instant"}},
-		{Name: "writer", Path: "agents.entries.writer.model", Primary: "google/gemini-2.5-pro", Fallbacks: []string{}, Fixed: true},
+		{Name: "writer", Path: "agents.list[3].model", Primary: "google/gemini-2.5-pro", Fallbacks: []string{}, Fixed: true},
 	}
 	if got := publicChains(oc.Chains); !reflect.DeepEqual(got, wantChains) {
 		t.Errorf("chains:\n got %+v\nwant %+v", got, wantChains)
@@ -498,5 +499,27 @@ func TestProviderIDsDifferingInCase(t *testing.T) {
 	want := path + `:4:5: models.providers.lab: the same provider as models.providers.Lab (line 3): OpenClaw lower-cases provider ids, so only this later entry is used (remove or rename one of them)`
 	if len(oc.Warnings) != 1 || oc.Warnings[0].String() != want {
 		t.Errorf("warnings %q, want [%q]", oc.Warnings, want)
+	}
+}
+
+// TestTwoRosters: agents.list beside agents.entries is a file OpenClaw
+// 2026.9.x rejects (the corpus case agent-list-and-entries). provwatch
+// says so and reads agents.entries alone, so no agent is watched twice
+// under one name.
+func TestTwoRosters(t *testing.T) {
+	t.Parallel()
+	oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join("testdata", "openclaw-compat", "agent-list-and-entries", "openclaw.json"), Getenv: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range oc.Chains {
+		names = append(names, c.Name+" "+c.Path)
+	}
+	if want := []string{"defaults agents.defaults.model", "main agents.entries.main.model"}; !slices.Equal(names, want) {
+		t.Errorf("chains %q, want %q", names, want)
+	}
+	if len(oc.Warnings) != 1 || oc.Warnings[0].Path != "agents.list" || !strings.Contains(oc.Warnings[0].Msg, "rejects the file") {
+		t.Errorf("warnings %v, want one at agents.list saying OpenClaw rejects the file", oc.Warnings)
 	}
 }

@@ -40,7 +40,11 @@ func WriteSummary(w io.Writer, oc *OpenClaw, s Settings) error {
 		if base == "" {
 			base = "(none)"
 		}
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.ID, p.Flavour, base, keyState(p), p.Source)
+		flavour := string(p.Flavour)
+		if p.Unprobed != "" {
+			flavour = "unprobed" // no probe would run: the flavour is a guess (reason in --json)
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", p.ID, flavour, base, keyState(p), p.Source)
 	}
 	tw.Flush()
 

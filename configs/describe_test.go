@@ -14,7 +14,7 @@ func TestWriteSummary(t *testing.T) {
     ollama: { baseUrl: 'http://127.0.0.1:11434', models: [{ id: 'qwen3-coder', contextWindow: 128000 }] },
     lab: { baseUrl: 'http://gpu:8000/v1', apiKey: '${LAB_KEY}', headers: { 'X-Secret': 'hdr-secret-value' } },
   } },
-  agents: { defaults: { model: { primary: 'ollama/qwen3-coder', fallbacks: ['groq/llama-3.3-70b-versatile', 'lab/coder'] } } },
+  agents: { defaults: { model: { primary: 'ollama/qwen3-coder', fallbacks: ['groq/llama-3.3-70b-versatile', 'lab/coder', 'minimax/MiniMax-M2'] } } },
 }`})
 	oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: envOf(map[string]string{"LAB_KEY": "sk-very-secret"})})
 	if err != nil {
@@ -31,11 +31,12 @@ func TestWriteSummary(t *testing.T) {
 		}
 	}
 	for _, want := range []string{
-		"  groq    groq               https://api.groq.com/openai/v1  missing (set GROQ_API_KEY)  built-in\n",
-		"  lab     openai-compatible  http://gpu:8000/v1              set (LAB_KEY)",
-		"  ollama  ollama             http://127.0.0.1:11434          none needed",
+		"  groq     groq               https://api.groq.com/openai/v1  missing (set GROQ_API_KEY)  built-in\n",
+		"  lab      openai-compatible  http://gpu:8000/v1              set (LAB_KEY)",
+		"  ollama   ollama             http://127.0.0.1:11434          none needed",
+		"  minimax  unprobed           (none)",
 		"  ollama/qwen3-coder  128000          -\n",
-		"  defaults (agents.defaults.model)\n    primary     ollama/qwen3-coder\n    fallback 1  groq/llama-3.3-70b-versatile\n    fallback 2  lab/coder\n",
+		"  defaults (agents.defaults.model)\n    primary     ollama/qwen3-coder\n    fallback 1  groq/llama-3.3-70b-versatile\n    fallback 2  lab/coder\n    fallback 3  minimax/MiniMax-M2\n",
 		"  schedule               @every 1m\n",
 		"  remediation.target     none\n",
 	} {

@@ -167,23 +167,27 @@ func TestLambdaTemplate(t *testing.T) {
 		}
 	}
 
-	// One invocation re-probes until a changed result is confirmed (docs/reference.md §3):
-	// it must outlive fail_after rechecks plus one probe timeout.
+	// One invocation re-probes until a changed result is confirmed (docs/deploy.md,
+	// "Sizing the timeout for confirmation probes"): its first probe, then up to
+	// max(fail_after, recover_after)+1 confirmation rounds, each waiting a
+	// recheck interval and then as long as a probe may take.
 	def := configs.DefaultSettings()
-	failAfter, recheck, probeTimeout := def.Health.FailAfter, def.Health.RecheckInterval, def.Timeout
-	if v, ok := env["PROVWATCH_HEALTH_FAIL_AFTER"]; ok {
-		failAfter, _ = strconv.Atoi(v)
+	failAfter, recoverAfter, recheck, probeTimeout := def.Health.FailAfter, def.Health.RecoverAfter, def.Health.RecheckInterval, def.Timeout
+	for k, p := range map[string]*int{"PROVWATCH_HEALTH_FAIL_AFTER": &failAfter, "PROVWATCH_HEALTH_RECOVER_AFTER": &recoverAfter} {
+		if v, ok := env[k]; ok {
+			*p, _ = strconv.Atoi(v)
+		}
 	}
-	if v, ok := env["PROVWATCH_HEALTH_RECHECK_INTERVAL"]; ok {
-		recheck, _ = time.ParseDuration(v)
+	for k, p := range map[string]*time.Duration{"PROVWATCH_HEALTH_RECHECK_INTERVAL": &recheck, "PROVWATCH_TIMEOUT": &probeTimeout} {
+		if v, ok := env[k]; ok {
+			*p, _ = time.ParseDuration(v)
+		}
 	}
-	if v, ok := env["PROVWATCH_TIMEOUT"]; ok {
-		probeTimeout, _ = time.ParseDuration(v)
-	}
-	need := time.Duration(failAfter)*recheck + probeTimeout
+	rounds := max(failAfter, recoverAfter) + 1
+	need := probeTimeout + time.Duration(rounds)*(recheck+probeTimeout)
 	timeout, _ := path(fn, "Timeout").(int)
-	if got := time.Duration(timeout) * time.Second; got < need || got < 40*time.Second {
-		t.Errorf("Timeout = %v, want ≥ %v (fail_after %d × recheck %v + probe timeout %v)", got, need, failAfter, recheck, probeTimeout)
+	if got := time.Duration(timeout) * time.Second; got < need {
+		t.Errorf("Timeout = %v, want ≥ %v (timeout %v + %d rounds × (recheck %v + timeout %v))", got, need, probeTimeout, rounds, recheck, probeTimeout)
 	}
 
 	testSettingsLoad(t, env)

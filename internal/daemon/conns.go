@@ -23,8 +23,10 @@ const (
 // connections can never starve the probes, the state files and the
 // listener itself of descriptors (140 idle connections under
 // `ulimit -n 128` made /healthz fail), within [maxConnsFloor, maxConnsCeiling].
-func defaultMaxConns() int {
-	return min(maxConnsCeiling, max(maxConnsFloor, openFileLimit()/4))
+func defaultMaxConns() int { return maxConnsFor(openFileLimit()) }
+
+func maxConnsFor(openFiles int) int {
+	return min(maxConnsCeiling, max(maxConnsFloor, openFiles/4))
 }
 
 // connLimiter caps the connections the server holds. When a new one

@@ -286,9 +286,16 @@ func TestIdleConnectionsNeverLockOutHealthz(t *testing.T) {
 
 func TestDefaultMaxConnsFollowsTheFileLimit(t *testing.T) {
 	t.Parallel()
-	n := defaultMaxConns()
-	if n < maxConnsFloor || n > maxConnsCeiling || (openFileLimit()/4 >= maxConnsFloor && n > openFileLimit()/4) {
-		t.Errorf("defaultMaxConns() = %d with an open-file limit of %d", n, openFileLimit())
+	for _, tc := range []struct{ files, want int }{
+		{128, 32}, // the `ulimit -n 128` that made /healthz fail
+		{20, maxConnsFloor}, {1024, 256}, {1 << 20, maxConnsCeiling},
+	} {
+		if got := maxConnsFor(tc.files); got != tc.want {
+			t.Errorf("maxConnsFor(%d) = %d, want %d", tc.files, got, tc.want)
+		}
+	}
+	if got, want := defaultMaxConns(), maxConnsFor(openFileLimit()); got != want {
+		t.Errorf("defaultMaxConns() = %d, want %d for this process's limit of %d", got, want, openFileLimit())
 	}
 }
 

@@ -66,19 +66,11 @@ func (d *Doc) Rewrite(want []ChainOrder, opt RewriteOptions) (*Rewritten, error)
 			return nil, fmt.Errorf("%s: refusing to write: %w", chainLabel(w.Name), err)
 		}
 	}
-	res := &Rewritten{Skipped: map[string]string{}}
-	oc, err := d.Resolve()
+	oc, repair, err := d.ResolveRepairable()
 	if err != nil {
-		// A malformed agents.defaults.model is repaired by writing it whole;
-		// any other error leaves the file to the person who wrote it.
-		if !MalformedDefaults(err) {
-			return nil, err
-		}
-		if oc, err = d.resolve(true); err != nil {
-			return nil, err
-		}
-		res.Repaired = true
+		return nil, err
 	}
+	res := &Rewritten{Skipped: map[string]string{}, Repaired: repair}
 	edits := map[string][]json5.Edit{}
 	var wrote []Order
 	for _, w := range want {
@@ -141,6 +133,21 @@ func (d *Doc) Rewrite(want []ChainOrder, opt RewriteOptions) (*Rewritten, error)
 
 // defaultsPath is where agents.defaults.model's chain is written.
 const defaultsPath = "agents.defaults.model"
+
+// ResolveRepairable is Resolve, except that a malformed
+// agents.defaults.model (MalformedDefaults: a value Rewrite replaces whole)
+// is passed over: the config is resolved without it and malformed is true.
+// Any other error is the file author's to fix, and returned.
+func (d *Doc) ResolveRepairable() (oc *OpenClaw, malformed bool, err error) {
+	oc, err = d.Resolve()
+	if err == nil || !MalformedDefaults(err) {
+		return oc, false, err
+	}
+	if oc, err = d.resolve(true); err != nil {
+		return nil, false, err
+	}
+	return oc, true, nil
+}
 
 // MalformedDefaults reports whether err is Resolve refusing the value of
 // agents.defaults.model itself (neither a ref nor {primary, fallbacks}, a

@@ -123,7 +123,9 @@ func (f *Follower) Step(ctx context.Context) (Outcome, error) {
 	if err != nil {
 		return Outcome{}, fmt.Errorf("%w: %w; the gateway keeps its chain until its file reads again", ErrTarget, err)
 	}
-	oc, err := d.Resolve()
+	// A malformed agents.defaults.model is no reason to stop: the write
+	// below replaces it whole, as the openclaw: target repairs one.
+	oc, malformed, err := d.ResolveRepairable()
 	if err != nil {
 		return Outcome{}, fmt.Errorf("%w: %w; the gateway keeps its chain until its file reads again", ErrTarget, err)
 	}
@@ -131,7 +133,7 @@ func (f *Follower) Step(ctx context.Context) (Outcome, error) {
 		return Outcome{}, f.badValue(raw, err)
 	}
 	// The order OpenClaw runs: each ref once.
-	if c, ok := oc.Defaults(); ok && configs.Dedupe(c.Order()).Equal(o) {
+	if c, ok := oc.Defaults(); ok && !malformed && configs.Dedupe(c.Order()).Equal(o) {
 		f.applied = &inPlace{raw: raw, order: o, files: d.Files}
 		return Outcome{Order: o}, nil
 	}

@@ -22,13 +22,12 @@ func TestMainStatuses(t *testing.T) {
 	if err := os.WriteFile(order, []byte(published), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// Gateway files that OpenClaw cannot read: the order is fine, the
-	// gateway's config is not (78, not 1).
-	broken := map[string]string{
-		filepath.Join(dir, "truncated.json"): `{agents: {defaults: {model: `,
-		filepath.Join(dir, "malformed.json"): `{agents: {defaults: {model: 42}}}`,
-	}
-	for path, text := range broken {
+	// A gateway file that cannot be read: the order is fine, the gateway's
+	// config is not (78, not 1). A malformed chain in a file that reads is
+	// repaired, as the openclaw: target repairs one.
+	truncated, malformed := filepath.Join(dir, "truncated.json"), filepath.Join(dir, "malformed.json")
+	broken := map[string]string{truncated: `{agents: {defaults: {model: `}
+	for path, text := range map[string]string{truncated: broken[truncated], malformed: `{agents: {defaults: {model: 42}}}`} {
 		if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -46,8 +45,8 @@ func TestMainStatuses(t *testing.T) {
 		{"a flag wins over its variable", map[string]string{"PROVWATCH_FOLLOW_FROM": "file:" + filepath.Join(dir, "none.json")}, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + into}, 0, "already holds"},
 		{"source unreadable", nil, []string{"--once", "--from", "file:" + filepath.Join(dir, "none.json"), "--into", "openclaw:" + into}, 1, "provwatch: the source cannot be read: file:" + filepath.Join(dir, "none.json") + ": the file does not exist"},
 		{"gateway config missing", nil, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + filepath.Join(dir, "none.json")}, 78, "the gateway's config cannot be read"},
-		{"gateway config not JSON5", nil, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + filepath.Join(dir, "truncated.json")}, 78, "provwatch: the gateway's config cannot be read or written: " + filepath.Join(dir, "truncated.json") + ":1:29: invalid JSON5"},
-		{"gateway chain malformed", nil, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + filepath.Join(dir, "malformed.json")}, 78, "agents.defaults.model: must be a model ref string or {primary, fallbacks}, got a number"},
+		{"gateway config not JSON5", nil, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + truncated}, 78, "provwatch: the gateway's config cannot be read or written: " + truncated + ":1:29: invalid JSON5"},
+		{"gateway chain malformed: repaired", nil, []string{"--once", "--from", "file:" + order, "--into", "openclaw:" + malformed}, 0, "applied openrouter/google/gemini-flash-1.5 -> ollama/qwen3-coder to " + malformed},
 		{"no source", nil, []string{"--once", "--into", "openclaw:" + into}, 64, "provwatch: follow: --from: "},
 		{"into is not an openclaw: location", nil, []string{"--once", "--from", "file:" + order, "--into", into}, 64, "openclaw:/path"},
 		{"a period that is not positive", nil, []string{"--every", "0s", "--from", "file:" + order, "--into", "openclaw:" + into}, 64, "--every 0s: must be a positive duration"},
@@ -69,6 +68,9 @@ func TestMainStatuses(t *testing.T) {
 		if got := read(t, path); got != text {
 			t.Errorf("%s was changed:\n%s", path, got)
 		}
+	}
+	if got, want := read(t, malformed), `{agents: {defaults: {model: {primary: "openrouter/google/gemini-flash-1.5", fallbacks: ["ollama/qwen3-coder"]}}}}`; got != want {
+		t.Errorf("the malformed chain was not repaired: %s", got)
 	}
 }
 

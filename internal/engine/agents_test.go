@@ -44,13 +44,10 @@ func agentsConfig(f *sim.Fleet) (string, [3]string) {
     defaults: {
       model: { primary: %q, fallbacks: [%q, %q] },
     },
-    list: [
-      {
-        id: "coder",
+    entries: {
+      coder: {
         model: { primary: %q, fallbacks: [%q] }, // its own chain
       },
-    ],
-    entries: {
       writer: { model: %q }, // inherits the fallbacks
     },
   },
@@ -140,7 +137,7 @@ func TestOnceReordersAnAgentsOwnChainInTheOpenClawTarget(t *testing.T) {
 			}
 		}
 	}
-	if !slices.Equal(agentEvents, []string{"agents.list[0].model"}) {
+	if !slices.Equal(agentEvents, []string{"agents.entries.coder.model"}) {
 		t.Fatalf("order events for %v, want the coder's alone", agentEvents)
 	}
 

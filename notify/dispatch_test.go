@@ -7,8 +7,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/provwatch/provwatch/internal/clock"
 )
 
 // TestBurstOfFiftyIsOneMessage: a round with 50 events becomes exactly one
@@ -58,7 +56,7 @@ func TestRetriesWithBackoffThenSuccess(t *testing.T) {
 	if got := len(f.requests()); got != 3 {
 		t.Errorf("%d attempts, want 3", got)
 	}
-	if got := opt.Clock.(*clock.Fake).Slept(); !reflect.DeepEqual(got, []time.Duration{2 * time.Second, 4 * time.Second}) {
+	if got := retryWaits(opt); !reflect.DeepEqual(got, []time.Duration{2 * time.Second, 4 * time.Second}) {
 		t.Errorf("waits %v, want [2s 4s]", got)
 	}
 	if n.TakeFailed() != 0 || n.Stats()[0].Sent != 1 {
@@ -86,7 +84,7 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 		if err := n.Close(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		if got := opt.Clock.(*clock.Fake).Slept(); !reflect.DeepEqual(got, []time.Duration{tt.want}) {
+		if got := retryWaits(opt); !reflect.DeepEqual(got, []time.Duration{tt.want}) {
 			t.Errorf("%s: waits %v, want [%s]", tt.d.Name(), got, tt.want)
 		}
 		if len(tt.f.requests()) != 2 || n.Stats()[0].Sent != 1 {

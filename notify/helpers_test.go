@@ -104,8 +104,26 @@ func (l *logBuffer) String() string {
 	return l.b.String()
 }
 
+// testPause is the tests' rate-limit pause: a value no retry wait takes,
+// so retryWaits can tell the two apart.
+const testPause = 1357 * time.Millisecond
+
 func testOptions(logs *logBuffer) Options {
-	return Options{Log: zerolog.New(logs), Clock: clock.NewFake(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))}
+	return Options{Log: zerolog.New(logs), Clock: clock.NewFake(time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)), MinInterval: testPause}
+}
+
+// retryWaits is what the fake clock slept between attempts. The pause
+// after a delivery is left out: whether it is taken depends on whether
+// Close came before the dispatcher finished the delivery, a race the
+// tests do not decide.
+func retryWaits(opt Options) []time.Duration {
+	var w []time.Duration
+	for _, d := range opt.Clock.(*clock.Fake).Slept() {
+		if d != testPause {
+			w = append(w, d)
+		}
+	}
+	return w
 }
 
 func decode(t *testing.T, b []byte) map[string]any {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/provwatch/provwatch/internal/awstest"
 	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
@@ -299,32 +300,33 @@ func TestLoadOpenClawFromSSM(t *testing.T) {
 	url := moto.URL(t)
 	client := newSSM(t, url)
 	ctx := context.Background()
+	name, missing, include := awstest.ParamName(t), awstest.ParamName(t), awstest.ParamName(t)
 	_, err := client.Put(ctx, ssmparam.Put{
-		Name: "/provwatch/test/openclaw", Type: ssmparam.TypeSecureString,
+		Name: name, Type: ssmparam.TypeSecureString,
 		Value: `{models: {providers: {ollama: {baseUrl: 'http://10.0.1.5:11434'}}}, agents: {defaults: {model: 'ollama/qwen3-coder'}}}`,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	oc, err := LoadOpenClaw(ctx, Source{Path: "ssm:/provwatch/test/openclaw", SSM: client, Getenv: envOf(nil)})
+	oc, err := LoadOpenClaw(ctx, Source{Path: "ssm:" + name, SSM: client, Getenv: envOf(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if oc.Path != "ssm:/provwatch/test/openclaw" || oc.Provider("ollama").BaseURL != "http://10.0.1.5:11434" {
+	if oc.Path != "ssm:"+name || oc.Provider("ollama").BaseURL != "http://10.0.1.5:11434" {
 		t.Errorf("got %+v", oc)
 	}
-	_, err = LoadOpenClaw(ctx, Source{Path: "ssm:/provwatch/test/missing", SSM: client, Getenv: envOf(nil)})
-	want := "ssm:/provwatch/test/missing: SSM parameter /provwatch/test/missing does not exist (create it, or point --openclaw-config elsewhere)"
+	_, err = LoadOpenClaw(ctx, Source{Path: "ssm:" + missing, SSM: client, Getenv: envOf(nil)})
+	want := "ssm:" + missing + ": SSM parameter " + missing + " does not exist (create it, or point --openclaw-config elsewhere)"
 	if err == nil || err.Error() != want || !errors.Is(err, ErrConfig) {
 		t.Errorf("missing parameter: err = %v, want %q", err, want)
 	}
 	// A parameter has no directory an $include could be resolved in.
-	if _, err := client.Put(ctx, ssmparam.Put{Name: "/provwatch/test/include", Type: ssmparam.TypeString,
+	if _, err := client.Put(ctx, ssmparam.Put{Name: include, Type: ssmparam.TypeString,
 		Value: "{\n  agents: {defaults: {model: 'ollama/qwen3'}},\n  models: {$include: './providers.json5'},\n}"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err = LoadOpenClaw(ctx, Source{Path: "ssm:/provwatch/test/include", SSM: client, Getenv: envOf(nil)})
-	want = "ssm:/provwatch/test/include:3:22: $include: $include cannot be resolved in a config read from SSM (there is no directory to resolve it against) (store the merged config in the parameter)"
+	_, err = LoadOpenClaw(ctx, Source{Path: "ssm:" + include, SSM: client, Getenv: envOf(nil)})
+	want = "ssm:" + include + ":3:22: $include: $include cannot be resolved in a config read from SSM (there is no directory to resolve it against) (store the merged config in the parameter)"
 	if err == nil || err.Error() != want || !errors.Is(err, ErrConfig) {
 		t.Errorf("$include in a parameter: err = %v, want %q", err, want)
 	}

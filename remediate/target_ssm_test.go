@@ -21,12 +21,11 @@ import (
 
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/health"
+	"github.com/provwatch/provwatch/internal/awstest"
 	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
-func paramName(t *testing.T) string {
-	return "/provwatch-test/" + strings.NewReplacer("/", "-", " ", "-").Replace(t.Name())
-}
+func paramName(t *testing.T) string { return awstest.ParamName(t) }
 
 func openSSMTarget(t *testing.T, client ssmparam.Client, name string, log *bytes.Buffer) Target {
 	t.Helper()

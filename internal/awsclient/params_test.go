@@ -42,7 +42,7 @@ func TestParamsAgainstMoto(t *testing.T) {
 	p := NewParams(cfg)
 	raw := ssm.NewFromConfig(cfg)
 	ctx := context.Background()
-	const name = "/provwatch-test/params/order"
+	name := awstest.ParamName(t)
 	const order = `{"primary":"openrouter/google/gemini-flash-1.5","fallbacks":["ollama/qwen3-coder"]}`
 
 	_, err := p.Get(ctx, name)

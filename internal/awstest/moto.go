@@ -11,7 +11,9 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -186,4 +188,15 @@ func Silent(t testing.TB) (url string, conns func() int) {
 		mu.Unlock()
 	})
 	return "http://" + ln.Addr().String(), func() int { mu.Lock(); defer mu.Unlock(); return len(held) }
+}
+
+var names atomic.Int64
+
+// ParamName is an SSM parameter name for this test alone on a shared
+// moto_server: the test's name and a number unique in this process, so
+// that a rerun (go test -count=N) starts, like the first run, from a
+// parameter that does not exist.
+func ParamName(t testing.TB) string {
+	n := names.Add(1)
+	return fmt.Sprintf("/provwatch-test/%s-%d", strings.NewReplacer("/", "-", " ", "-").Replace(t.Name()), n)
 }

@@ -41,7 +41,7 @@ const measureFollowEnv = "PROVWATCH_MEASURE_FOLLOW"
 // resident memory (peak and after the checks) and CPU per check are read
 // from /proc. Then it counts a follower's GetParameter calls for a minute
 // at the shipped period. It asserts that the checks happened and the
-// follower stayed quiet; the numbers go to the log for docs/failover.md.
+// follower stayed quiet; the numbers go to the log for docs/follow.md.
 // About 3 minutes (most of it building the binary):
 //
 //	PROVWATCH_MEASURE_FOLLOW=1 go test -run TestFollowFootprint -v ./cmd/provwatch/

@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,10 +48,10 @@ func TestOpenClawFollowImage(t *testing.T) {
 	if !strings.Contains(readDockerfile(t), "-o /out/provwatch-follow ./cmd/provwatch-follow") {
 		t.Fatal("the provwatch Dockerfile does not build ./cmd/provwatch-follow")
 	}
-	if want := "--from=provwatch " + m[1] + " /usr/local/bin/provwatch-follow"; !contains(copies, want) {
+	if want := "--from=provwatch " + m[1] + " /usr/local/bin/provwatch-follow"; !slices.Contains(copies, want) {
 		t.Errorf("COPY %v: want %q", copies, want)
 	}
-	if !contains(copies, "--chmod=0755 configs/deploy/openclaw-start.sh /usr/local/bin/openclaw-start") {
+	if !slices.Contains(copies, "--chmod=0755 configs/deploy/openclaw-start.sh /usr/local/bin/openclaw-start") {
 		t.Errorf("COPY %v: the start script is not installed executable", copies)
 	}
 	if cmd, ok := execForm(entry); !ok || len(cmd) != 1 || cmd[0] != "/usr/local/bin/openclaw-start" {
@@ -62,15 +63,6 @@ func TestOpenClawFollowImage(t *testing.T) {
 type logOf string
 
 func (l logOf) String() string { b, _ := os.ReadFile(string(l)); return string(b) }
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
 
 // TestOpenClawStartScript runs the start script with the real
 // provwatch-follow binary and a stand-in gateway: the operator's own pre-start step writes a

@@ -37,14 +37,21 @@ func staticEnv(t *testing.T, endpoint string) map[string]string {
 	}
 }
 
+// newClient is mustNew with a fake clock of its own.
 func newClient(t *testing.T, env map[string]string, opts ...ssmlite.Option) (*ssmlite.Client, *clock.Fake) {
 	t.Helper()
 	fc := clock.NewFake(t0)
-	c, err := ssmlite.New(envFunc(t, env), append([]ssmlite.Option{ssmlite.WithClock(fc)}, opts...)...)
+	return mustNew(t, env, append([]ssmlite.Option{ssmlite.WithClock(fc)}, opts...)...), fc
+}
+
+// mustNew is a client from env, or the test's end.
+func mustNew(t *testing.T, env map[string]string, opts ...ssmlite.Option) *ssmlite.Client {
+	t.Helper()
+	c, err := ssmlite.New(envFunc(t, env), opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, fc
+	return c
 }
 
 // TestGetReadsEveryType: the value, version and type of each kind of

@@ -175,10 +175,13 @@ func chooseSource(getenv func(string) string, o *options, awsHTTP *http.Client) 
 		}
 	}
 	if rel := strings.TrimSpace(getenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")); rel != "" {
-		return newContainerRelative(getenv, rel, o)
+		if !strings.HasPrefix(rel, "/") {
+			rel = "/" + rel
+		}
+		return newContainer(getenv, o.containerHost+rel, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", o)
 	}
 	if full := strings.TrimSpace(getenv("AWS_CONTAINER_CREDENTIALS_FULL_URI")); full != "" {
-		return newContainerFull(getenv, full, o)
+		return newContainer(getenv, full, "AWS_CONTAINER_CREDENTIALS_FULL_URI", o)
 	}
 	disabled, err := boolEnv(getenv, "AWS_EC2_METADATA_DISABLED")
 	if err != nil {

@@ -51,17 +51,8 @@ type containerSource struct {
 	clock     clock.Clock
 }
 
-func newContainerRelative(getenv func(string) string, rel string, o *options) (source, error) {
-	if !strings.HasPrefix(rel, "/") {
-		rel = "/" + rel
-	}
-	return newContainer(getenv, o.containerHost+rel, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", o)
-}
-
-func newContainerFull(getenv func(string) string, full string, o *options) (source, error) {
-	return newContainer(getenv, full, "AWS_CONTAINER_CREDENTIALS_FULL_URI", o)
-}
-
+// newContainer is the source for the endpoint raw, which the variable
+// from names.
 func newContainer(getenv func(string) string, raw, from string, o *options) (source, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Hostname() == "" {

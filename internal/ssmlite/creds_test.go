@@ -127,10 +127,7 @@ func TestContainerRelativeURI(t *testing.T) {
 	env := baseEnv(ssm)
 	env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/v2/credentials/6f1c2c4e-task"
 	env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = containerToken
-	c, err := ssmlite.New(envFunc(t, env), ssmlite.WithClock(fc), ssmlite.WithContainerHost(agent.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, env, ssmlite.WithClock(fc), ssmlite.WithContainerHost(agent.URL))
 	readOrder(t, c)
 	if got := lastKey(t, ssm); got != "ASIAMINTED0000000001" {
 		t.Errorf("signed with %s, want the container's credentials", got)
@@ -156,10 +153,7 @@ func TestContainerRefreshAhead(t *testing.T) {
 	env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = agent.URL + "/v1/credentials"
 	env["AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"] = tokenFile
 	env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = "the-file-wins-over-this"
-	c, err := ssmlite.New(envFunc(t, env), ssmlite.WithClock(fc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, env, ssmlite.WithClock(fc))
 	readOrder(t, c)
 	fc.Advance(54 * time.Minute)
 	readOrder(t, c)
@@ -192,10 +186,7 @@ func TestContainerRefreshFailure(t *testing.T) {
 	env := baseEnv(ssm)
 	env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/creds"
 	env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = containerToken
-	c, err := ssmlite.New(envFunc(t, env), ssmlite.WithClock(fc), ssmlite.WithContainerHost(agent.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, env, ssmlite.WithClock(fc), ssmlite.WithContainerHost(agent.URL))
 	readOrder(t, c)
 	agent.set(func(f *fakeContainer) {
 		f.status, f.body = 500, `{"code":"InternalError","message":"agent restarting, token `+containerToken+`"}`
@@ -206,7 +197,7 @@ func TestContainerRefreshFailure(t *testing.T) {
 		t.Errorf("signed with %s, want the credentials still valid", lastKey(t, ssm))
 	}
 	fc.Advance(4 * time.Minute) // past the expiry
-	_, err = c.Get(context.Background(), orderParam)
+	_, err := c.Get(context.Background(), orderParam)
 	if err == nil || !strings.Contains(err.Error(), "the container credentials endpoint "+agent.URL+"/creds answered 500") {
 		t.Fatalf("err = %v, want the endpoint and its status", err)
 	}
@@ -225,10 +216,7 @@ func TestExpiredTokenFetchesNewCredentials(t *testing.T) {
 	agent := newFakeContainer(t, m, "/creds", "")
 	env := baseEnv(ssm)
 	env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = agent.URL + "/creds"
-	c, err := ssmlite.New(envFunc(t, env), ssmlite.WithClock(fc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, env, ssmlite.WithClock(fc))
 	readOrder(t, c)
 	ssm.expire("ASIAMINTED0000000001") // revoked, hours before its Expiration
 	readOrder(t, c)
@@ -267,11 +255,8 @@ func TestContainerErrors(t *testing.T) {
 			env := baseEnv(ssm)
 			env["AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"] = "/creds"
 			env["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = tc.token
-			c, err := ssmlite.New(envFunc(t, env), ssmlite.WithClock(fc), ssmlite.WithContainerHost(agent.URL))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Get(context.Background(), orderParam)
+			c := mustNew(t, env, ssmlite.WithClock(fc), ssmlite.WithContainerHost(agent.URL))
+			_, err := c.Get(context.Background(), orderParam)
 			if err == nil {
 				t.Fatal("Get succeeded")
 			}
@@ -332,10 +317,7 @@ func TestContainerHostNameCheckedWhenDialled(t *testing.T) {
 	u, _ := url.Parse(agent.URL)
 	env := baseEnv(ssm)
 	env["AWS_CONTAINER_CREDENTIALS_FULL_URI"] = "http://localhost:" + u.Port() + "/creds"
-	c, err := ssmlite.New(envFunc(t, env), ssmlite.WithClock(fc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, env, ssmlite.WithClock(fc))
 	readOrder(t, c)
 }
 
@@ -406,10 +388,7 @@ func TestIMDSv2(t *testing.T) {
 	t.Parallel()
 	ssm, fc, m := mintingSSM(t, 6*time.Hour)
 	imds := newFakeIMDS(t, m)
-	c, err := ssmlite.New(envFunc(t, baseEnv(ssm)), ssmlite.WithClock(fc), ssmlite.WithIMDSEndpoint(imds.URL))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, baseEnv(ssm), ssmlite.WithClock(fc), ssmlite.WithIMDSEndpoint(imds.URL))
 	readOrder(t, c)
 	fc.Advance(5*time.Hour + 56*time.Minute)
 	readOrder(t, c)
@@ -439,11 +418,8 @@ func TestIMDSFailures(t *testing.T) {
 			fc := clock.NewFake(t0)
 			imds := newFakeIMDS(t, &minter{ssm: ssm, clock: fc, ttl: time.Hour})
 			tc.set(imds)
-			c, err := ssmlite.New(envFunc(t, baseEnv(ssm)), ssmlite.WithClock(fc), ssmlite.WithIMDSEndpoint(imds.URL))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Get(context.Background(), orderParam)
+			c := mustNew(t, baseEnv(ssm), ssmlite.WithClock(fc), ssmlite.WithIMDSEndpoint(imds.URL))
+			_, err := c.Get(context.Background(), orderParam)
 			if !errors.Is(err, ssmlite.ErrNoCredentials) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "`provwatch follow`") {
 				t.Fatalf("err = %v, want ErrNoCredentials saying %q and pointing to provwatch follow", err, tc.want)
 			}
@@ -453,11 +429,8 @@ func TestIMDSFailures(t *testing.T) {
 	t.Run("nothing answers", func(t *testing.T) {
 		t.Parallel()
 		url, _ := awstest.Silent(t)
-		c, err := ssmlite.New(envFunc(t, map[string]string{"AWS_REGION": "us-east-1"}), ssmlite.WithClock(clock.NewFake(t0)), ssmlite.WithIMDSEndpoint(url))
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.Get(context.Background(), orderParam)
+		c := mustNew(t, map[string]string{"AWS_REGION": "us-east-1"}, ssmlite.WithClock(clock.NewFake(t0)), ssmlite.WithIMDSEndpoint(url))
+		_, err := c.Get(context.Background(), orderParam)
 		if !errors.Is(err, ssmlite.ErrNoCredentials) || !strings.Contains(err.Error(), "not on EC2") {
 			t.Fatalf("err = %v, want no credentials, not on EC2", err)
 		}
@@ -542,10 +515,7 @@ func TestWebIdentity(t *testing.T) {
 	sts := newFakeSTS(t, m, webToken)
 	env, file := webIdentityEnv(t, ssm, sts, webToken+"\n")
 	env["AWS_ROLE_SESSION_NAME"] = "gateway-7"
-	c, err := ssmlite.New(envFunc(t, env), ssmlite.WithClock(fc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, env, ssmlite.WithClock(fc))
 	readOrder(t, c)
 	if got := lastKey(t, ssm); got != "ASIAMINTED0000000001" {
 		t.Errorf("signed with %s, want the role's credentials", got)
@@ -577,10 +547,7 @@ func TestWebIdentityDefaultSessionName(t *testing.T) {
 	fc := clock.NewFake(t0)
 	sts := newFakeSTS(t, &minter{ssm: ssm, clock: fc, ttl: time.Hour}, webToken)
 	env, _ := webIdentityEnv(t, ssm, sts, webToken)
-	c, err := ssmlite.New(envFunc(t, env), ssmlite.WithClock(fc))
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := mustNew(t, env, ssmlite.WithClock(fc))
 	readOrder(t, c)
 	if got, want := sts.requests()[0].Get("RoleSessionName"), fmt.Sprintf("provwatch-follow-%d", t0.UnixNano()); got != want {
 		t.Errorf("RoleSessionName %q, want %q", got, want)
@@ -606,11 +573,8 @@ func TestWebIdentityErrors(t *testing.T) {
 			sts := newFakeSTS(t, &minter{ssm: ssm, clock: fc, ttl: time.Hour}, webToken)
 			sts.code = tc.code
 			env, _ := webIdentityEnv(t, ssm, sts, webToken)
-			c, err := ssmlite.New(envFunc(t, env), ssmlite.WithClock(fc))
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = c.Get(context.Background(), orderParam)
+			c := mustNew(t, env, ssmlite.WithClock(fc))
+			_, err := c.Get(context.Background(), orderParam)
 			if err == nil || !strings.Contains(err.Error(), tc.code) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), env["AWS_ROLE_ARN"]) {
 				t.Fatalf("err = %v, want the role, %s and %q", err, tc.code, tc.want)
 			}

@@ -211,7 +211,8 @@ func shortBody(b []byte, sec *redact.Secrets) string {
 	return fmt.Sprintf("%q", s)
 }
 
-// withTimeout is context.WithTimeout that keeps an earlier deadline.
+// withTimeout is context.WithTimeout (an earlier deadline of ctx still
+// wins), where d ≤ 0 means no bound of its own.
 func withTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
 	if d <= 0 {
 		return context.WithCancel(ctx)

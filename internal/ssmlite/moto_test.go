@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ssm/types"
 
 	"github.com/provwatch/provwatch/internal/awstest"
-	"github.com/provwatch/provwatch/internal/ssmlite"
 	"github.com/provwatch/provwatch/internal/ssmparam"
 )
 
@@ -51,10 +50,7 @@ func TestAgainstMoto(t *testing.T) {
 			k, v, _ := strings.Cut(kv, "=")
 			env[k] = v
 		}
-		c, err := ssmlite.New(envFunc(t, env))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := mustNew(t, env)
 		for name, p := range want {
 			got, err := c.Get(ctx, name)
 			if err != nil {
@@ -64,7 +60,7 @@ func TestAgainstMoto(t *testing.T) {
 				t.Errorf("Get(%s) = %+v, want %+v", name, got, p)
 			}
 		}
-		_, err = c.Get(ctx, "/openclaw/absent")
+		_, err := c.Get(ctx, "/openclaw/absent")
 		if !errors.Is(err, ssmparam.ErrNotFound) || !strings.Contains(err.Error(), "/openclaw/absent") {
 			t.Errorf("absent: %v, want ErrNotFound naming the parameter", err)
 		}
@@ -82,10 +78,7 @@ func TestAgainstMoto(t *testing.T) {
 			"AWS_ROLE_ARN":                "arn:aws:iam::123456789012:role/" + roleName,
 			"AWS_EC2_METADATA_DISABLED":   "true",
 		}
-		c, err := ssmlite.New(envFunc(t, env))
-		if err != nil {
-			t.Fatal(err)
-		}
+		c := mustNew(t, env)
 		got, err := c.Get(ctx, orderParam)
 		if err != nil {
 			t.Fatalf("Get with the role's credentials: %v", err)

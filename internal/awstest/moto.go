@@ -4,9 +4,12 @@
 package awstest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -28,12 +31,13 @@ import (
 // Moto is one moto_server process, started on first use. A package whose
 // tests share one calls Stop from TestMain.
 type Moto struct {
-	once sync.Once
-	url  string
-	err  error
-	cmd  *exec.Cmd
-	done chan struct{}
-	out  bytes.Buffer
+	once  sync.Once
+	url   string
+	err   error
+	cmd   *exec.Cmd
+	done  chan struct{}
+	outMu sync.Mutex
+	out   bytes.Buffer
 }
 
 // Start runs a moto_server for this test alone and returns its URL; it is
@@ -66,15 +70,12 @@ func (m *Moto) start() {
 		m.err = fmt.Errorf("moto_server is not on PATH; install moto with its server extra to run the AWS emulator tests")
 		return
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		m.err = err
-		return
-	}
-	port := l.Addr().(*net.TCPAddr).Port
-	l.Close()
-	m.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", fmt.Sprint(port))
-	m.cmd.Stdout, m.cmd.Stderr = &m.out, &m.out
+	// Port 0: moto_server binds a free port itself and says which. A port
+	// picked here and passed to it could be taken meanwhile by another
+	// test process, whose server would then answer these tests.
+	m.cmd = exec.Command(bin, "-H", "127.0.0.1", "-p", "0")
+	pr, pw := io.Pipe()
+	m.cmd.Stdout, m.cmd.Stderr = pw, pw
 	// Its own process group, so Stop also ends what its launcher started.
 	m.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := m.cmd.Start(); err != nil {
@@ -82,9 +83,42 @@ func (m *Moto) start() {
 		return
 	}
 	m.done = make(chan struct{})
-	go func() { _ = m.cmd.Wait(); close(m.done) }()
+	go func() { _ = m.cmd.Wait(); pw.Close(); close(m.done) }()
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(pr)
+		for sc.Scan() {
+			line := sc.Text()
+			m.outMu.Lock()
+			m.out.WriteString(line + "\n")
+			m.outMu.Unlock()
+			if i := strings.Index(line, "Running on http://127.0.0.1:"); i >= 0 {
+				select {
+				case found <- strings.TrimSpace(line[i+len("Running on "):]):
+				default:
+				}
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
 
-	url := fmt.Sprintf("http://127.0.0.1:%d", port)
+	select {
+	case url := <-found:
+		if err := waitAnswer(url, m.done); err != nil {
+			m.err = fmt.Errorf("%w:\n%s", err, m.output())
+			return
+		}
+		m.url = url
+	case <-m.done:
+		m.err = fmt.Errorf("moto_server exited before answering:\n%s", m.output())
+	case <-time.After(60 * time.Second):
+		m.err = fmt.Errorf("moto_server did not say where it listens within 60s:\n%s", m.output())
+	}
+}
+
+// waitAnswer polls url's /moto-api/ until it answers, the process ends
+// (done), or 60 s pass.
+func waitAnswer(url string, done <-chan struct{}) error {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -93,17 +127,21 @@ func (m *Moto) start() {
 		cancel()
 		if err == nil {
 			resp.Body.Close()
-			m.url = url
-			return
+			return nil
 		}
 		select {
-		case <-m.done:
-			m.err = fmt.Errorf("moto_server exited before answering:\n%s", m.out.String())
-			return
+		case <-done:
+			return errors.New("moto_server exited before answering")
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	m.err = fmt.Errorf("moto_server did not answer on %s within 60s", url)
+	return fmt.Errorf("moto_server did not answer on %s within 60s", url)
+}
+
+func (m *Moto) output() string {
+	m.outMu.Lock()
+	defer m.outMu.Unlock()
+	return m.out.String()
 }
 
 // Stop kills moto_server if it was started.

@@ -27,10 +27,12 @@ func (p *Prober) Alive(parent context.Context, job Job, timeout time.Duration) (
 	res = Result{ProviderID: prov.ID, API: string(flavourOf(prov)), BaseURL: displayURL(prov.BaseURL), Start: start}
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
-	s := &session{p: p, ctx: ctx, prov: prov, flavour: flavourOf(prov), maxBody: errorBodyCap, limit: timeout, secrets: secretsOf(prov)}
+	sec := secretsOf(prov)
+	s := &session{p: p, ctx: ctx, prov: prov, flavour: flavourOf(prov), maxBody: errorBodyCap, limit: timeout, secrets: sec}
 	wants := withConfigured(prov, job.Models)
 	if v := precheck(s); v != nil {
 		res.Probe.Error, res.Models = v.Detail, failAll(wants, v)
+		scrub(&res, sec)
 		return res, false
 	}
 	root := (&url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: "/"}).String()
@@ -45,6 +47,6 @@ func (p *Prober) Alive(parent context.Context, job Job, timeout time.Duration) (
 	v.Detail = fmt.Sprintf("%s (liveness check)", v.Detail)
 	res.Probe = ProbeInfo{LatencyMS: ms(p.now().Sub(start)), Phases: r.phases, Error: v.Detail}
 	res.Models = failAll(wants, v)
-	scrub(&res, prov)
+	scrub(&res, sec)
 	return res, false
 }

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/provwatch/provwatch/internal/redact"
 )
 
 // Alive is a liveness check: one GET of the base URL's root with its own
@@ -24,7 +26,7 @@ func (p *Prober) Alive(parent context.Context, job Job, timeout time.Duration) (
 		return p.cut(job, "was not started"), false
 	}
 	start := p.now()
-	res = Result{ProviderID: prov.ID, API: string(flavourOf(prov)), BaseURL: displayURL(prov.BaseURL), Start: start}
+	res = Result{ProviderID: prov.ID, API: string(flavourOf(prov)), BaseURL: redact.URL(prov.BaseURL), Start: start}
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	sec := secretsOf(prov)

@@ -77,28 +77,41 @@ func TestConfigSizeLimit(t *testing.T) {
 	writeFilesAt(t, dir, "big.json", "{}"+big)
 	writeFilesAt(t, dir, "inc.json", `{ $include: './big-part.json5' }`)
 	writeFilesAt(t, dir, "big-part.json5", "{}"+big)
-	// A stream (here a FIFO fed more than the limit) is cut at the limit
-	// instead of being read into memory whole.
+	// A stream (here a FIFO offered 8 times the limit, as /dev/zero offers
+	// without end) is cut at the limit instead of being read whole: the
+	// reader closes it, so the writer cannot get all of it in.
 	stream := filepath.Join(dir, "stream.json")
 	mkfifo(t, stream)
+	wroteAll := make(chan bool, 1)
 	go func() {
 		f, err := os.OpenFile(stream, os.O_WRONLY, 0)
 		if err != nil {
+			wroteAll <- false
 			return
 		}
 		defer f.Close()
 		chunk := []byte(strings.Repeat(" ", 1<<16))
 		for i := 0; i < 8*maxConfigFile/len(chunk); i++ {
 			if _, err := f.Write(chunk); err != nil {
+				wroteAll <- false
 				return
 			}
 		}
+		wroteAll <- true
 	}()
 	for _, name := range []string{"big.json", "inc.json", "stream.json"} {
 		err := loadAsync(t, context.Background(), filepath.Join(dir, name))
 		if !errors.Is(err, ErrConfig) || !strings.Contains(err.Error(), "larger than 2 MiB") {
 			t.Errorf("%s: err = %v, want a config error about the 2 MiB limit", name, err)
 		}
+	}
+	// Release a writer still waiting for a reader (the stream was never
+	// opened): this reader leaves at once, so its write fails.
+	if f, err := os.OpenFile(stream, os.O_RDONLY|syscall.O_NONBLOCK, 0); err == nil {
+		f.Close()
+	}
+	if <-wroteAll {
+		t.Error("stream.json was read to its end, 8 times the limit: the read is not cut at the limit")
 	}
 }
 

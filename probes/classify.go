@@ -392,7 +392,7 @@ type served struct {
 
 // noModel is the verdict for a model the provider does not serve.
 func (s *session) noModel(w Want, available []string, verb, hint string) *verdict {
-	d := fmt.Sprintf("%s is not %s on %s", w.Model, verb, displayURL(s.base.String()))
+	d := fmt.Sprintf("%s is not %s on %s", w.Model, verb, redact.URL(s.base.String()))
 	if len(available) == 0 {
 		d += " (it serves no models)"
 	} else {
@@ -475,7 +475,7 @@ func (s *session) contextVerdict(w Want, ctx int, trained *int, th configs.Thres
 	if need < MinUsableContext {
 		need, why = MinUsableContext, fmt.Sprintf("OpenClaw's minimum %d", MinUsableContext)
 	}
-	d := fmt.Sprintf("%s is served with a %d-token context on %s, below %s", w.Model, ctx, displayURL(s.base.String()), why)
+	d := fmt.Sprintf("%s is served with a %d-token context on %s, below %s", w.Model, ctx, redact.URL(s.base.String()), why)
 	hint := fmt.Sprintf("set contextWindow to at most %d for %s in openclaw.json, or pick a model with a larger context", ctx, w.Model)
 	if s.flavour == configs.FlavourOllama {
 		hint = fmt.Sprintf("set OLLAMA_CONTEXT_LENGTH>=%d or PARAMETER num_ctx %d in the Modelfile", need, need)
@@ -511,7 +511,7 @@ func (s *session) providerVerdicts(th configs.Thresholds, rl RateLimit) *verdict
 	}
 	if th.Latency > 0 && s.listDur > th.Latency {
 		v = worse(v, degraded(ReasonSlow, fmt.Sprintf("%s answered its model list in %s, over the %s threshold",
-			displayURL(s.base.String()), s.listDur.Round(time.Millisecond), th.Latency), "check the provider's load or the network path; raise thresholds.latency if this is normal"))
+			redact.URL(s.base.String()), s.listDur.Round(time.Millisecond), th.Latency), "check the provider's load or the network path; raise thresholds.latency if this is normal"))
 	}
 	return v
 }

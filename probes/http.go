@@ -92,7 +92,7 @@ func (s *session) get(u string) *reply { return s.do(http.MethodGet, u, nil, s.m
 func (s *session) postJSON(u string, v any) *reply {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return &reply{method: http.MethodPost, url: displayURL(u), err: fmt.Errorf("encoding request: %w", err)}
+		return &reply{method: http.MethodPost, url: redact.URL(u), err: fmt.Errorf("encoding request: %w", err)}
 	}
 	return s.do(http.MethodPost, u, b, s.maxBody)
 }
@@ -105,7 +105,7 @@ const statusOnly = -1
 // do sends one request, never retrying, and reads at most limit bytes of a
 // 2xx body (errBodyTooLarge beyond), or none with statusOnly.
 func (s *session) do(method, rawURL string, body []byte, limit int64) *reply {
-	r := &reply{method: method, url: displayURL(rawURL)}
+	r := &reply{method: method, url: redact.URL(rawURL)}
 	tm := &timing{now: s.p.now}
 	ctx := httptrace.WithClientTrace(s.ctx, tm.trace())
 	var rd io.Reader
@@ -244,9 +244,6 @@ func hasCredentials(p *configs.Provider) bool {
 	}
 	return false
 }
-
-// displayURL is the form of a URL messages may show (redact.URL).
-func displayURL(raw string) string { return redact.URL(raw) }
 
 // timing collects a request's phase times from httptrace hooks. Dials can
 // finish on another goroutine after the request gave up, hence the lock.

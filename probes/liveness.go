@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/provwatch/provwatch/internal/redact"
 )
 
 // Alive is a liveness check: one GET of the base URL's root with its own
@@ -24,13 +26,15 @@ func (p *Prober) Alive(parent context.Context, job Job, timeout time.Duration) (
 		return p.cut(job, "was not started"), false
 	}
 	start := p.now()
-	res = Result{ProviderID: prov.ID, API: string(flavourOf(prov)), BaseURL: displayURL(prov.BaseURL), Start: start}
+	res = Result{ProviderID: prov.ID, API: string(flavourOf(prov)), BaseURL: redact.URL(prov.BaseURL), Start: start}
 	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
-	s := &session{p: p, ctx: ctx, prov: prov, flavour: flavourOf(prov), maxBody: errorBodyCap, limit: timeout, secrets: secretsOf(prov)}
+	sec := secretsOf(prov)
+	s := &session{p: p, ctx: ctx, prov: prov, flavour: flavourOf(prov), maxBody: errorBodyCap, limit: timeout, secrets: sec}
 	wants := withConfigured(prov, job.Models)
 	if v := precheck(s); v != nil {
 		res.Probe.Error, res.Models = v.Detail, failAll(wants, v)
+		scrub(&res, sec)
 		return res, false
 	}
 	root := (&url.URL{Scheme: s.base.Scheme, Host: s.base.Host, Path: "/"}).String()
@@ -45,6 +49,6 @@ func (p *Prober) Alive(parent context.Context, job Job, timeout time.Duration) (
 	v.Detail = fmt.Sprintf("%s (liveness check)", v.Detail)
 	res.Probe = ProbeInfo{LatencyMS: ms(p.now().Sub(start)), Phases: r.phases, Error: v.Detail}
 	res.Models = failAll(wants, v)
-	scrub(&res, prov)
+	scrub(&res, sec)
 	return res, false
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/redact"
 )
 
 // oaModel is one entry of an OpenAI-compatible model list with every
@@ -99,7 +100,7 @@ func probeOpenAICompatible(s *session, job Job) outcome {
 			out.models[i].fail = s.noModel(w, ids, "served", "")
 			continue
 		case m.Active != nil && !*m.Active:
-			out.models[i].fail = down(ReasonNoModel, fmt.Sprintf("%s is listed but not active on %s", w.Model, displayURL(s.base.String())),
+			out.models[i].fail = down(ReasonNoModel, fmt.Sprintf("%s is listed but not active on %s", w.Model, redact.URL(s.base.String())),
 				"pick another model: the provider has switched this one off")
 			continue
 		}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/provwatch/provwatch/internal/redact"
 )
 
 // OpenRouterListTTL is how long OpenRouter's public model list (hundreds
@@ -52,7 +54,7 @@ func (c *listCache) get(s *session, u string, fetch func() ([]orModel, outcome))
 		select {
 		case <-ch:
 		case <-s.ctx.Done():
-			r := &reply{method: "GET", url: displayURL(u), err: s.ctx.Err()}
+			r := &reply{method: "GET", url: redact.URL(u), err: s.ctx.Err()}
 			return nil, failed(r, s.transportVerdict(r))
 		}
 		c.mu.Lock()

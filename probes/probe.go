@@ -138,6 +138,7 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 	fl := flavourOf(prov)
 	res = Result{ProviderID: prov.ID, API: string(fl), BaseURL: redact.URL(prov.BaseURL), Start: start}
 	wants := withConfigured(prov, job.Models)
+	sec := secretsOf(prov)
 	defer func() {
 		if r := recover(); r != nil {
 			v := degraded(ReasonFormat, fmt.Sprintf("internal error while probing %s: %v", prov.ID, r),
@@ -145,7 +146,7 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 			res.Probe.OK, res.Probe.Error = false, v.Detail
 			res.Models = failAll(wants, v)
 		}
-		scrub(&res, prov)
+		scrub(&res, sec)
 	}()
 
 	if prov.Unprobed != "" {
@@ -161,7 +162,7 @@ func (p *Prober) Probe(ctx context.Context, job Job) (res Result) {
 
 	ctx, cancel := context.WithTimeout(ctx, p.timeout())
 	defer cancel()
-	s := &session{p: p, ctx: ctx, prov: prov, flavour: fl, maxBody: p.maxBody(), limit: p.timeout(), secrets: secretsOf(prov)}
+	s := &session{p: p, ctx: ctx, prov: prov, flavour: fl, maxBody: p.maxBody(), limit: p.timeout(), secrets: sec}
 
 	var out outcome
 	if v := precheck(s); v != nil {
@@ -283,13 +284,12 @@ func secretsOf(prov *configs.Provider) *redact.Secrets {
 	return sec
 }
 
-// scrub removes every credential of the provider from every text of a
-// result, whatever a provider echoed back, and makes that text inert
-// (Inert): this is where results are made, so every output gets it.
-// Bodies were already redacted as they were read, before anything cut
-// them; this is the last pass.
-func scrub(res *Result, prov *configs.Provider) {
-	sec := secretsOf(prov)
+// scrub removes every credential of the provider (sec, from secretsOf)
+// from every text of a result, whatever a provider echoed back, and makes
+// that text inert (Inert): this is where results are made, so every output
+// gets it. Bodies were already redacted as they were read, before anything
+// cut them; this is the last pass.
+func scrub(res *Result, sec *redact.Secrets) {
 	clean := func(s *string) { *s = Inert(sec.String(*s)) }
 	clean(&res.BaseURL)
 	clean(&res.Probe.Error)

@@ -241,13 +241,28 @@ func TestScrubURLCredentials(t *testing.T) {
 }
 
 // TestScrubBeforeCut: an echoed message is redacted before it is cut to
-// one short line, so a key straddling the cut leaves nothing behind.
+// one short line, so a key straddling the cut leaves nothing behind: one
+// the body quotes as it is, one in a body that is not JSON (the parser
+// itself cuts it, so only redacting the body as it is read catches it),
+// and one behind JSON escapes (only redacting the decoded fields again
+// catches it).
 func TestScrubBeforeCut(t *testing.T) {
 	t.Parallel()
-	msg := strings.Repeat("x", 150) + " " + testKey + " tail"
-	srv := serve(t, map[string]route{"GET /v1/models": {status: 500, body: `{"error":{"message":"` + msg + `"}}`}})
-	res := probeOnce(t, defaultOptions(), Job{Provider: provider(configs.FlavourOpenAI, srv.URL+"/v1"), Models: wants("openai", "gpt-4o")})
-	check(t, res, []expect{{Down, ReasonServerError, none, none}}, testKey[:8])
+	pad := strings.Repeat("x", 150) + " "
+	escaped := strings.Replace(testKey, "S", `\u0053`, 1)
+	for name, body := range map[string]string{
+		"json":    `{"error":{"message":"` + pad + testKey + ` tail"}}`,
+		"plain":   pad + testKey + " tail",
+		"escaped": `{"error":{"message":"` + pad + escaped + ` tail"}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, map[string]route{"GET /v1/models": {status: 500, body: body}})
+			res := probeOnce(t, defaultOptions(), Job{Provider: provider(configs.FlavourOpenAI, srv.URL+"/v1"), Models: wants("openai", "gpt-4o")})
+			check(t, res, []expect{{Down, ReasonServerError, none, none}}, testKey[:8])
+			hasAll(t, "detail", res.Models[0].Detail, " [redac") // the mark, itself cut
+		})
+	}
 }
 
 // TestKeyFromAGatewaySecret: an apiKey that only the gateway can resolve

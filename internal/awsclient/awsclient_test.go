@@ -50,11 +50,22 @@ func TestCallDeadlineEndsAHungCall(t *testing.T) {
 	}
 }
 
-// TestHTTPClientBoundsEachAttempt: without a call deadline, the HTTP
-// client alone ends each silent attempt, so the SDK retries and then
-// gives up instead of waiting for ever.
+// TestHTTPClientBoundsEachAttempt: HTTPClient sets every attempt bound,
+// and without a call deadline the read bound alone ends each silent
+// attempt (here shortened), so the SDK retries and then gives up instead
+// of waiting for ever.
 func TestHTTPClientBoundsEachAttempt(t *testing.T) {
 	t.Parallel()
+	hc := HTTPClient()
+	if tr := hc.GetTransport(); tr.TLSHandshakeTimeout != TLSTimeout || tr.ResponseHeaderTimeout != ResponseTimeout {
+		t.Errorf("transport bounds: TLS %v, response headers %v; want %v, %v", tr.TLSHandshakeTimeout, tr.ResponseHeaderTimeout, TLSTimeout, ResponseTimeout)
+	}
+	if d := hc.GetDialer().Timeout; d != DialTimeout {
+		t.Errorf("dial bound %v, want %v", d, DialTimeout)
+	}
+	if rt, ok := hc.GetReadTimeout(); !ok || rt != ResponseTimeout {
+		t.Errorf("read bound %v (set %v), want %v", rt, ok, ResponseTimeout)
+	}
 	url, conns := awstest.Silent(t)
 	fast := HTTPClient().WithReadTimeout(100 * time.Millisecond)
 	cli := ssm.NewFromConfig(config(url, fast), func(o *ssm.Options) { o.RetryMaxAttempts = 2 })

@@ -33,8 +33,6 @@ func TestRetryAfter(t *testing.T) {
 	}
 }
 
-// FuzzRetryAfter: whatever a server sends, no panic and no zero moment
-// passed as valid. Seeds live in testdata/fuzz/FuzzRetryAfter.
 func TestRetryAfterSeconds(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -52,6 +50,8 @@ func TestRetryAfterSeconds(t *testing.T) {
 	}
 }
 
+// FuzzRetryAfter: whatever a server sends, no panic and no zero moment
+// passed as valid. Seeds live in testdata/fuzz/FuzzRetryAfter.
 func FuzzRetryAfter(f *testing.F) {
 	for _, s := range []string{"20", "0", "Wed, 25 Nov 2026 10:00:40 GMT", "1e3"} {
 		f.Add(s)

@@ -2,7 +2,6 @@ package redact
 
 import (
 	"encoding/base64"
-	"strings"
 	"testing"
 )
 
@@ -107,23 +106,6 @@ func TestSecretsIgnoreShortValues(t *testing.T) {
 	}
 	if got := s.String("pw stays"); got != "pw stays" {
 		t.Errorf("String = %q", got)
-	}
-}
-
-// TestRedactThenCut: redacting the whole text first and cutting after
-// leaves no part of a secret that straddles the cut.
-func TestRedactThenCut(t *testing.T) {
-	t.Parallel()
-	const key = "sk-test-SECRETKEY-0123456789"
-	var s Secrets
-	s.Add(key)
-	msg := strings.Repeat("x", 150) + " " + key + " tail"
-	cut := func(v string) string { return v[:160] }
-	if got := cut(s.String(msg)); strings.Contains(got, key[:10]) {
-		t.Errorf("part of the key survived: %q", got)
-	}
-	if got := cut(msg); !strings.Contains(got, key[:9]) {
-		t.Fatalf("the test text does not put the key across the cut: %q", got)
 	}
 }
 

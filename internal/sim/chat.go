@@ -77,15 +77,5 @@ func (s *Server) ollamaChat(w http.ResponseWriter, r *http.Request) {
 	final := obj{"model": req.Model, "created_at": created, "message": obj{"role": "assistant", "content": "H"},
 		"done": true, "done_reason": "stop", "total_duration": 339244670 + load, "load_duration": load,
 		"prompt_eval_count": 8, "prompt_eval_duration": 2131275, "eval_count": 1, "eval_duration": 1000000}
-	if req.Stream != nil && !*req.Stream {
-		s.ollamaJSON(w, 200, final)
-		return
-	}
-	w.Header().Set("Content-Type", "application/x-ndjson")
-	w.WriteHeader(200)
-	enc := json.NewEncoder(w)
-	_ = enc.Encode(obj{"model": req.Model, "created_at": created,
-		"message": obj{"role": "assistant", "content": "H"}, "done": false})
-	final["message"] = obj{"role": "assistant", "content": ""}
-	_ = enc.Encode(final)
+	s.ollamaReply(w, req.Stream, final, "message", obj{"role": "assistant", "content": ""})
 }

@@ -198,10 +198,7 @@ func (s *Server) ollamaServe(w http.ResponseWriter, model string) (load int, ok 
 }
 
 func (s *Server) ollamaGenerate(w http.ResponseWriter, r *http.Request) {
-	var req struct {
-		Model  string
-		Stream *bool
-	}
+	var req chatRequest
 	_ = json.NewDecoder(r.Body).Decode(&req)
 	load, ok := s.ollamaServe(w, req.Model)
 	if !ok {
@@ -211,14 +208,22 @@ func (s *Server) ollamaGenerate(w http.ResponseWriter, r *http.Request) {
 	final := obj{"model": req.Model, "created_at": created, "response": "9", "done": true, "done_reason": "length",
 		"context": []int{264, 60}, "total_duration": 339244670 + load, "load_duration": load,
 		"prompt_eval_count": 2, "prompt_eval_duration": 2131275, "eval_count": 1}
-	if req.Stream != nil && !*req.Stream {
+	s.ollamaReply(w, req.Stream, final, "response", "")
+}
+
+// ollamaReply writes the answer of /api/chat or /api/generate: final
+// alone when the request said "stream": false; else NDJSON, as Ollama
+// streams, a chunk carrying final's reply (under key) and then final with
+// that reply emptied.
+func (s *Server) ollamaReply(w http.ResponseWriter, stream *bool, final obj, key string, empty any) {
+	if stream != nil && !*stream {
 		s.ollamaJSON(w, 200, final)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-ndjson")
 	w.WriteHeader(200)
 	enc := json.NewEncoder(w)
-	_ = enc.Encode(obj{"model": req.Model, "created_at": created, "response": "9", "done": false})
-	final["response"] = ""
+	_ = enc.Encode(obj{"model": final["model"], "created_at": final["created_at"], key: final[key], "done": false})
+	final[key] = empty
 	_ = enc.Encode(final)
 }

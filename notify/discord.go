@@ -98,7 +98,7 @@ func colourOf(lead *Event) int {
 		return discordGrey
 	}
 	switch {
-	case lead.Kind == KindRestore || lead.Kind == KindAllDownOver || lead.To == "healthy":
+	case lead.Kind == KindRestore || lead.partial || lead.Kind == KindAllDownOver || lead.To == "healthy":
 		return discordGreen
 	case lead.Kind == KindFailover || lead.Kind == KindAllDown || lead.Kind == KindTargetFailing || lead.To == "down" || lead.To == "degraded":
 		return discordRed

@@ -24,7 +24,7 @@ var _ Destination = (*Discord)(nil)
 
 // NewDiscord returns a Discord webhook destination.
 func NewDiscord(name, url string, rt http.RoundTripper) *Discord {
-	return &Discord{name: name, url: url, h: newHTTPSender(name, rt, urlSecrets(url))}
+	return &Discord{name: name, url: url, h: newHTTPSender(rt, urlSecrets(url))}
 }
 
 // Name implements Destination.

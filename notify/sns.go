@@ -114,7 +114,7 @@ func (s *SNS) Send(ctx context.Context, b Burst) error {
 	if err == nil {
 		return nil
 	}
-	e := &Error{Dest: s.name, Msg: "publishing to " + s.topic + " failed: " + err.Error(), Temporary: true}
+	e := &Error{Msg: "publishing to " + s.topic + " failed: " + err.Error(), Temporary: true}
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		switch api.ErrorCode() {

@@ -20,7 +20,7 @@ var _ Destination = (*Webhook)(nil)
 // NewWebhook returns a generic webhook destination. rt nil: the default
 // transport.
 func NewWebhook(name, url string, rt http.RoundTripper) *Webhook {
-	return &Webhook{name: name, url: url, h: newHTTPSender(name, rt, urlSecrets(url))}
+	return &Webhook{name: name, url: url, h: newHTTPSender(rt, urlSecrets(url))}
 }
 
 // Name implements Destination.

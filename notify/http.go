@@ -183,10 +183,7 @@ func (h *httpSender) statusError(r *httpReply, detail, hint string) *Error {
 	}
 	e := &Error{Status: r.status, Msg: h.scrub(msg), Hint: hint}
 	switch {
-	case r.status == http.StatusTooManyRequests:
-		e.Temporary = true
-		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), h.now())
-	case r.status == http.StatusRequestTimeout || r.status == http.StatusTooEarly || r.status >= 500:
+	case r.status == http.StatusTooManyRequests || r.status == http.StatusRequestTimeout || r.status == http.StatusTooEarly || r.status >= 500:
 		e.Temporary = true
 		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), h.now())
 	case r.status >= 300 && r.status < 400:

@@ -30,7 +30,7 @@ func Build(ctx context.Context, ds []configs.NotifyDestination, deps Deps) ([]De
 	for _, d := range ds {
 		name := d.Kind
 		if count[d.Kind] > 1 {
-			name = fmt.Sprintf("notify[%d].%s", d.Index, d.Kind)
+			name = d.Path()
 		}
 		switch d.Kind {
 		case configs.NotifyWebhook:

@@ -24,7 +24,7 @@ var _ Destination = (*Discord)(nil)
 
 // NewDiscord returns a Discord webhook destination.
 func NewDiscord(name, url string, rt http.RoundTripper) *Discord {
-	return &Discord{name: name, url: url, h: newHTTPSender(name, rt, urlSecrets(url))}
+	return &Discord{name: name, url: url, h: newHTTPSender(rt, urlSecrets(url))}
 }
 
 // Name implements Destination.
@@ -98,7 +98,7 @@ func colourOf(lead *Event) int {
 		return discordGrey
 	}
 	switch {
-	case lead.Kind == KindRestore || lead.Kind == KindAllDownOver || lead.To == "healthy":
+	case lead.Kind == KindRestore || lead.partial || lead.Kind == KindAllDownOver || lead.To == "healthy":
 		return discordGreen
 	case lead.Kind == KindFailover || lead.Kind == KindAllDown || lead.Kind == KindTargetFailing || lead.To == "down" || lead.To == "degraded":
 		return discordRed

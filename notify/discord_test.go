@@ -84,3 +84,24 @@ func TestDiscordUnknownWebhook(t *testing.T) {
 		t.Errorf("err = %v\nwant %s", err, want)
 	}
 }
+
+// TestDiscordColour: trouble is red, a recovery green — a partial restore
+// included, though its kind is failover — anything else grey.
+func TestDiscordColour(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		lead *Event
+		want int
+	}{
+		{&Event{Kind: KindFailover}, discordRed},
+		{&Event{Kind: KindFailover, partial: true}, discordGreen},
+		{&Event{Kind: KindRestore}, discordGreen},
+		{&Event{Kind: KindState, To: "down"}, discordRed},
+		{&Event{Kind: KindEdit}, discordGrey},
+		{nil, discordGrey},
+	} {
+		if got := colourOf(tt.lead); got != tt.want {
+			t.Errorf("colourOf(%+v) = %#x, want %#x", tt.lead, got, tt.want)
+		}
+	}
+}

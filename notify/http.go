@@ -24,7 +24,6 @@ import (
 // names the destination's host, never a webhook URL's path or query or a
 // bot token.
 type Error struct {
-	Dest   string // destination name, e.g. slack
 	Status int    // HTTP status, 0 when none came
 	Msg    string // what happened
 	Hint   string // what to do, "" when nothing specific
@@ -108,14 +107,13 @@ func urlSecrets(raw string) *redact.Secrets {
 
 // httpSender posts JSON for one destination.
 type httpSender struct {
-	name    string
 	client  *http.Client
 	secrets *redact.Secrets  // cut out of every answer and message, whatever put them there
 	now     func() time.Time // for Retry-After dates
 }
 
-func newHTTPSender(name string, rt http.RoundTripper, secrets *redact.Secrets) *httpSender {
-	return &httpSender{name: name, client: newHTTPClient(rt), secrets: secrets, now: time.Now}
+func newHTTPSender(rt http.RoundTripper, secrets *redact.Secrets) *httpSender {
+	return &httpSender{client: newHTTPClient(rt), secrets: secrets, now: time.Now}
 }
 
 // post sends payload, as JSON, to rawURL. A transport failure, timeout or
@@ -126,12 +124,12 @@ func newHTTPSender(name string, rt http.RoundTripper, secrets *redact.Secrets) *
 func (h *httpSender) post(ctx context.Context, rawURL string, payload any) (*httpReply, error) {
 	body, err := marshal(payload)
 	if err != nil {
-		return nil, &Error{Dest: h.name, Msg: "encoding the message: " + err.Error()}
+		return nil, &Error{Msg: "encoding the message: " + err.Error()}
 	}
 	host := hostOf(rawURL)
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, rawURL, bytes.NewReader(body))
 	if err != nil {
-		return nil, &Error{Dest: h.name, Msg: "cannot build the request to " + host, Hint: "check the URL in the settings"}
+		return nil, &Error{Msg: "cannot build the request to " + host, Hint: "check the URL in the settings"}
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "provwatch")
@@ -152,7 +150,7 @@ func (h *httpSender) post(ctx context.Context, rawURL string, payload any) (*htt
 func (h *httpSender) transportError(ctx context.Context, host string, err error) *Error {
 	var re *httpx.RedirectError
 	if errors.As(err, &re) {
-		return &Error{Dest: h.name, Msg: h.scrub(host + " redirected the message to another host (" + re.To + "); not followed, since the request carries a secret"),
+		return &Error{Msg: h.scrub(host + " redirected the message to another host (" + re.To + "); not followed, since the request carries a secret"),
 			Hint: "use the service's own URL, not one that redirects"}
 	}
 	if ctx.Err() != nil {
@@ -160,13 +158,13 @@ func (h *httpSender) transportError(ctx context.Context, host string, err error)
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			msg = "no answer from " + host + " within the attempt's time limit"
 		}
-		return &Error{Dest: h.name, Msg: msg, Temporary: true}
+		return &Error{Msg: msg, Temporary: true}
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return &Error{Dest: h.name, Msg: h.scrub("cannot reach " + host + ": " + err.Error()), Temporary: true}
+	return &Error{Msg: h.scrub("cannot reach " + host + ": " + err.Error()), Temporary: true}
 }
 
 // scrub removes every secret from s.
@@ -183,12 +181,9 @@ func (h *httpSender) statusError(r *httpReply, detail, hint string) *Error {
 	if detail != "" && !strings.EqualFold(detail, http.StatusText(r.status)) {
 		msg += ": " + detail
 	}
-	e := &Error{Dest: h.name, Status: r.status, Msg: h.scrub(msg), Hint: hint}
+	e := &Error{Status: r.status, Msg: h.scrub(msg), Hint: hint}
 	switch {
-	case r.status == http.StatusTooManyRequests:
-		e.Temporary = true
-		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), h.now())
-	case r.status == http.StatusRequestTimeout || r.status == http.StatusTooEarly || r.status >= 500:
+	case r.status == http.StatusTooManyRequests || r.status == http.StatusRequestTimeout || r.status == http.StatusTooEarly || r.status >= 500:
 		e.Temporary = true
 		e.RetryAfter = retryAfter(r.header.Get("Retry-After"), h.now())
 	case r.status >= 300 && r.status < 400:

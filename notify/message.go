@@ -20,7 +20,9 @@ const (
 	// KindState is a confirmed state change of a watched model.
 	KindState = "state"
 	// KindFailover is an order rewrite that moved the primary away from
-	// the configured one (or to another stand-in).
+	// the configured one (or to another stand-in). One that moves back up
+	// the configured chain without reaching its primary is told as partly
+	// restored (Event.partial).
 	KindFailover = "failover"
 	// KindRestore is an order rewrite that gave the configured primary its
 	// place back.
@@ -80,6 +82,10 @@ type Event struct {
 	// Before and After are the chain's orders, for order events.
 	Before *Order `json:"before,omitempty"`
 	After  *Order `json:"after,omitempty"`
+	// partial marks a failover back up the configured chain that has not
+	// reached its primary yet (a better stand-in recovered): its headline
+	// says "Partly restored". The kind stays failover.
+	partial bool
 }
 
 // Burst is one message: the events of one round (or of several, when a
@@ -161,6 +167,9 @@ func headline(b Burst) (string, *Event) {
 		switch kind {
 		case KindFailover:
 			s = fmt.Sprintf("Failover%s: primary %s -> %s", chain, e.From, e.To)
+			if e.partial {
+				s = fmt.Sprintf("Partly restored%s: primary %s -> %s", chain, e.From, e.To)
+			}
 		case KindRestore:
 			s = fmt.Sprintf("Restored%s: primary %s again (was %s)", chain, e.To, e.From)
 		case KindEdit:

@@ -38,8 +38,8 @@ func TestSummarize(t *testing.T) {
 		}}, "Failover: primary ollama/a -> groq/b: ollama/a is down (unreachable) (+1 more)"},
 		{"stand-in comes back", Burst{Events: []Event{
 			{Kind: KindState, Ref: "groq/b", From: "down", To: "healthy", Reason: "ok"},
-			{Kind: KindFailover, Ref: DefaultsPath, From: "anthropic/c", To: "groq/b", Detail: "2026-11-25T10:00Z: restored groq/b"},
-		}}, "Failover: primary anthropic/c -> groq/b: groq/b is healthy again"},
+			{Kind: KindFailover, Ref: DefaultsPath, From: "anthropic/c", To: "groq/b", Detail: "2026-11-25T10:00Z: restored groq/b", partial: true},
+		}}, "Partly restored: primary anthropic/c -> groq/b: groq/b is healthy again"},
 		{"line breaks folded", Burst{Events: []Event{{Kind: KindState, Ref: "x/y", From: "healthy", To: "down", Reason: "format", Detail: "line one\nline two"}}},
 			"x/y is down: format: line one line two"},
 	}

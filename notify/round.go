@@ -1,6 +1,8 @@
 package notify
 
 import (
+	"slices"
+
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/probes"
 	"github.com/provwatch/provwatch/remediate"
@@ -39,21 +41,22 @@ func RoundOf(rep *reporter.Report, evs []remediate.Event) Round {
 			if ev.Before.Equal(ev.After) {
 				continue
 			}
-			configured := rep.Order.Configured.Primary
+			configured := rep.Order.Configured
 			for _, a := range rep.Agents {
 				if a.Name == ev.Chain {
-					configured = a.Configured.Primary
+					configured = a.Configured
 				}
 			}
 			kind := KindFailover
 			switch {
 			case ev.Before.Primary == ev.After.Primary:
 				kind = KindReorder
-			case ev.After.Primary == configured:
+			case ev.After.Primary == configured.Primary:
 				kind = KindRestore
 			}
 			before, after := orderOf(ev.Before), orderOf(ev.After)
-			e := Event{Kind: kind, Ref: path(ev), From: ev.Before.Primary, To: ev.After.Primary, Detail: ev.Why, Before: before, After: after}
+			e := Event{Kind: kind, Ref: path(ev), From: ev.Before.Primary, To: ev.After.Primary, Detail: ev.Why, Before: before, After: after,
+				partial: kind == KindFailover && movedUp(configured, ev.Before.Primary, ev.After.Primary)}
 			if old := models[ev.Before.Primary]; kind == KindFailover && old.State != probes.Healthy {
 				e.Reason = string(old.Reason)
 			}
@@ -71,6 +74,14 @@ func RoundOf(rep *reporter.Report, evs []remediate.Event) Round {
 		}
 	}
 	return r
+}
+
+// movedUp reports whether the primary moved from one ref of the configured
+// chain to another that comes before it: a stand-in ranked higher is back.
+func movedUp(configured configs.Order, from, to string) bool {
+	refs := configured.Refs()
+	i, j := slices.Index(refs, to), slices.Index(refs, from)
+	return i >= 0 && j > i
 }
 
 func orderOf(o configs.Order) *Order {

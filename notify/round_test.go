@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -54,10 +55,42 @@ func TestRoundOf(t *testing.T) {
 	if r.Before == nil || r.After == nil || r.After.Primary != "groq/llama" || r.Healthy != 1 || r.Down != 1 {
 		t.Errorf("round %+v", r)
 	}
+	if r.Events[1].partial || r.Events[2].partial {
+		t.Errorf("a move down the chain is told as partly restored: %+v", r.Events)
+	}
 	// The coder's configured primary is groq/llama: going back to it is a restore.
 	rep.Agents[0].Configured = moved
 	evs = []remediate.Event{{Kind: remediate.EventOrder, Chain: "coder", Path: "agents.entries.coder.model", Before: configured, After: moved, Written: true}}
 	if k := RoundOf(rep, evs).Events[0].Kind; k != KindRestore {
 		t.Errorf("back to the configured primary is %s, want restore", k)
+	}
+}
+
+// TestRoundOfPartlyRestored: from the second fallback back to the first,
+// which recovered, while the configured primary is still out: still a
+// failover (the kinds are the contract's), marked partial for the
+// headline; the next step down the chain is not.
+func TestRoundOfPartlyRestored(t *testing.T) {
+	t.Parallel()
+	configured := configs.Order{Primary: "ollama/a", Fallbacks: []string{"groq/b", "anthropic/c"}}
+	onC := configs.Order{Primary: "anthropic/c", Fallbacks: []string{"ollama/a", "groq/b"}}
+	onB := configs.Order{Primary: "groq/b", Fallbacks: []string{"anthropic/c", "ollama/a"}}
+	rep := &reporter.Report{Healthy: 2, Down: 1, Order: reporter.OrderReport{Configured: configured, Effective: onB}}
+	for _, tt := range []struct {
+		name          string
+		before, after configs.Order
+		partial       bool
+	}{
+		{"back up to the first fallback", onC, onB, true},
+		{"down to the second fallback", onB, onC, false},
+	} {
+		evs := []remediate.Event{{Kind: remediate.EventOrder, Chain: configs.DefaultsChain, Before: tt.before, After: tt.after, Written: true}}
+		e := RoundOf(rep, evs).Events[0]
+		if e.Kind != KindFailover || e.partial != tt.partial {
+			t.Errorf("%s: kind %s, partial %v; want failover, partial %v", tt.name, e.Kind, e.partial, tt.partial)
+		}
+		if head, _ := headline(Burst{Events: []Event{e}}); tt.partial != strings.HasPrefix(head, "Partly restored: primary anthropic/c -> groq/b") {
+			t.Errorf("%s: headline %q", tt.name, head)
+		}
 	}
 }

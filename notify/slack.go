@@ -21,7 +21,7 @@ var _ Destination = (*Slack)(nil)
 
 // NewSlack returns a Slack incoming-webhook destination.
 func NewSlack(name, url string, rt http.RoundTripper) *Slack {
-	return &Slack{name: name, url: url, h: newHTTPSender(name, rt, urlSecrets(url))}
+	return &Slack{name: name, url: url, h: newHTTPSender(rt, urlSecrets(url))}
 }
 
 // Name implements Destination.

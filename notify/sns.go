@@ -40,7 +40,7 @@ func NewSNS(name, topicARN string, client SNSAPI) *SNS {
 func (s *SNS) Name() string { return s.name }
 
 // SNS limits: a subject under 100 characters of printable ASCII with no
-// line break; a message up to 256 KB.
+// line break; a message up to 256 KB (bytes, not characters).
 const (
 	snsSubjectMax = 99
 	snsMessageMax = 256 << 10
@@ -79,7 +79,9 @@ func SNSMessage(b Burst) string {
 	sb.WriteString(b.Text)
 	if lines := Lines(b); len(lines) > 1 {
 		sb.WriteString("\n\n")
-		sb.WriteString(bulletList(lines, "- ", snsMessageMax/2, func(s string) string { return s }, runeLen))
+		// SNS counts bytes: half the limit leaves room for the summary and
+		// the time whatever the characters.
+		sb.WriteString(bulletList(lines, "- ", snsMessageMax/2, func(s string) string { return s }, func(s string) int { return len(s) }))
 	}
 	sb.WriteString("\n\n" + b.Time.UTC().Format("2006-01-02 15:04:05 UTC") + " - provwatch")
 	return sb.String()
@@ -112,7 +114,7 @@ func (s *SNS) Send(ctx context.Context, b Burst) error {
 	if err == nil {
 		return nil
 	}
-	e := &Error{Dest: s.name, Msg: "publishing to " + s.topic + " failed: " + err.Error(), Temporary: true}
+	e := &Error{Msg: "publishing to " + s.topic + " failed: " + err.Error(), Temporary: true}
 	var api smithy.APIError
 	if errors.As(err, &api) {
 		switch api.ErrorCode() {

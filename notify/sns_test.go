@@ -93,3 +93,21 @@ func TestSNSMissingTopic(t *testing.T) {
 		t.Errorf("err = %#v, want a permanent not-found with a hint", err)
 	}
 }
+
+// TestSNSMessageLimit: SNS counts the 256 KB of a message in bytes; a
+// burst of many events whose words are not ASCII stays within it.
+func TestSNSMessageLimit(t *testing.T) {
+	t.Parallel()
+	b := Burst{Events: stateEvents(2000)}
+	for i := range b.Events {
+		b.Events[i].Detail = strings.Repeat("接続が拒否されました", 40)
+	}
+	b.Text = Summarize(b)
+	m := SNSMessage(b)
+	if len(m) > snsMessageMax {
+		t.Errorf("message is %d bytes, SNS allows %d", len(m), snsMessageMax)
+	}
+	if !strings.Contains(m, " more\n") {
+		t.Errorf("the list does not say how many did not fit")
+	}
+}

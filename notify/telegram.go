@@ -39,7 +39,7 @@ func NewTelegram(name, api, token, chatID string, rt http.RoundTripper) *Telegra
 	sec := &redact.Secrets{}
 	sec.Add("bot" + token)
 	sec.Add(token)
-	return &Telegram{name: name, api: api, token: token, chatID: chatID, h: newHTTPSender(name, rt, sec)}
+	return &Telegram{name: name, api: api, token: token, chatID: chatID, h: newHTTPSender(rt, sec)}
 }
 
 // Name implements Destination.
@@ -98,7 +98,7 @@ func (t *Telegram) Send(ctx context.Context, b Burst) error {
 		if jsonErr == nil && tr.OK != nil && *tr.OK {
 			return nil
 		}
-		return &Error{Dest: t.name, Status: r.status, Msg: t.h.scrub(fmt.Sprintf("200 OK from %s, but not the Bot API's {\"ok\":true}: %s", r.host, snippet(r.body))),
+		return &Error{Status: r.status, Msg: t.h.scrub(fmt.Sprintf("200 OK from %s, but not the Bot API's {\"ok\":true}: %s", r.host, snippet(r.body))),
 			Hint: "check api_url: it must be a Telegram Bot API server"}
 	}
 	hint := ""

@@ -20,7 +20,7 @@ var _ Destination = (*Webhook)(nil)
 // NewWebhook returns a generic webhook destination. rt nil: the default
 // transport.
 func NewWebhook(name, url string, rt http.RoundTripper) *Webhook {
-	return &Webhook{name: name, url: url, h: newHTTPSender(name, rt, urlSecrets(url))}
+	return &Webhook{name: name, url: url, h: newHTTPSender(rt, urlSecrets(url))}
 }
 
 // Name implements Destination.
@@ -43,27 +43,18 @@ type WebhookOrder struct {
 	After  *Order `json:"after"`
 }
 
-// NewWebhookPayload builds the body for b.
+// NewWebhookPayload builds the body for b. Orders need no care: an Order
+// already writes its fallbacks as [] rather than null, as the written value
+// has.
 func NewWebhookPayload(b Burst) WebhookPayload {
-	p := WebhookPayload{Version: 1, Source: "provwatch", Time: b.Time.UTC(), Text: b.Text, Events: make([]Event, len(b.Events))}
-	for i, e := range b.Events {
-		e.Before, e.After = fullOrder(e.Before), fullOrder(e.After)
-		p.Events[i] = e
+	p := WebhookPayload{Version: 1, Source: "provwatch", Time: b.Time.UTC(), Text: b.Text, Events: b.Events}
+	if p.Events == nil {
+		p.Events = []Event{}
 	}
 	if b.Before != nil || b.After != nil {
-		p.Order = &WebhookOrder{Before: fullOrder(b.Before), After: fullOrder(b.After)}
+		p.Order = &WebhookOrder{Before: b.Before, After: b.After}
 	}
 	return p
-}
-
-// fullOrder gives fallbacks as [] rather than null, as the written value has.
-func fullOrder(o *Order) *Order {
-	if o == nil || o.Fallbacks != nil {
-		return o
-	}
-	c := *o
-	c.Fallbacks = []string{}
-	return &c
 }
 
 // Send implements Destination: any 2xx is delivered.

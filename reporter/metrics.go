@@ -60,8 +60,6 @@ var metricBasicNames = map[string]bool{
 	MetricProbeSuccess:   true,
 	MetricProbeLatency:   true,
 	MetricFailoverActive: true,
-	// A notification that never arrived is what an alarm must catch.
-	MetricNotificationsFailed: true,
 }
 
 // Dimension is one name=value pair of a datum.
@@ -106,7 +104,7 @@ func BuildData(r *Report, cfg configs.Metrics, now time.Time) []Datum {
 		return nil
 	}
 	static := metricStaticDimensions(cfg.Dimensions)
-	basic := strings.EqualFold(strings.TrimSpace(cfg.Detail), "basic")
+	basic := metricBasic(cfg)
 	reportTime := r.Time
 	if reportTime.IsZero() {
 		reportTime = now
@@ -161,10 +159,16 @@ func BuildData(r *Report, cfg configs.Metrics, now time.Time) []Datum {
 	return out
 }
 
+// metricBasic reports whether `metrics.detail: basic` is configured.
+func metricBasic(cfg configs.Metrics) bool {
+	return strings.EqualFold(strings.TrimSpace(cfg.Detail), "basic")
+}
+
 // NotificationsFailedData is the NotificationsFailed datum alone, for
-// failures counted after the last report (the final flush of `once`).
+// failures counted after the last report (the final flush of `once`); none
+// in basic detail, as BuildData.
 func NotificationsFailedData(n int, cfg configs.Metrics, t time.Time) []Datum {
-	if n <= 0 {
+	if n <= 0 || metricBasic(cfg) {
 		return nil
 	}
 	return []Datum{{Name: MetricNotificationsFailed, Unit: UnitCount, Value: float64(n), Time: t,

@@ -11,8 +11,10 @@ import (
 	"github.com/provwatch/provwatch/configs"
 )
 
-// TestNotificationsFailedMetric: sent only when notifications failed, in
-// full and basic detail, with the static dimensions.
+// TestNotificationsFailedMetric: sent only when notifications failed, with
+// the static dimensions, and not in basic detail, which keeps exactly
+// HealthState, ProbeSuccess, ProbeLatency and FailoverActive
+// (docs/reference.md §2b).
 func TestNotificationsFailedMetric(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -29,11 +31,12 @@ func TestNotificationsFailedMetric(t *testing.T) {
 		t.Errorf("NotificationsFailed sent with none failed: %+v", d)
 	}
 	r.NotificationsFailed = 2
-	for _, detail := range []string{"full", "basic"} {
-		d := find(BuildData(r, configs.Metrics{Detail: detail, Dimensions: map[string]string{"Deployment": "prod"}}, t0))
-		if d == nil || d.Value != 2 || d.Unit != UnitCount || !d.Time.Equal(r.Time) || len(d.Dimensions) != 1 || d.Dimensions[0] != (Dimension{"Deployment", "prod"}) {
-			t.Errorf("detail %s: datum %+v", detail, d)
-		}
+	d := find(BuildData(r, configs.Metrics{Detail: "full", Dimensions: map[string]string{"Deployment": "prod"}}, t0))
+	if d == nil || d.Value != 2 || d.Unit != UnitCount || !d.Time.Equal(r.Time) || len(d.Dimensions) != 1 || d.Dimensions[0] != (Dimension{"Deployment", "prod"}) {
+		t.Errorf("detail full: datum %+v", d)
+	}
+	if d := find(BuildData(r, configs.Metrics{Detail: "basic"}, t0)); d != nil {
+		t.Errorf("detail basic sends NotificationsFailed: %+v", d)
 	}
 }
 
@@ -56,5 +59,8 @@ func TestEMFPublishData(t *testing.T) {
 	}
 	if NotificationsFailedData(0, configs.Metrics{}, t0) != nil {
 		t.Error("a datum for 0 failures")
+	}
+	if NotificationsFailedData(1, configs.Metrics{Detail: "basic"}, t0) != nil {
+		t.Error("a datum in basic detail")
 	}
 }

@@ -56,7 +56,8 @@ func (f failureCount) Publish(_ context.Context, r *reporter.Report) error {
 func (failureCount) Close(context.Context) error { return nil }
 
 // wireNotifier makes opt tell n about every round, and count n's failures
-// in the metrics. It returns what to run at exit before the sinks close.
+// in the metrics; closeNotifier is what to run at exit before the sinks
+// close.
 func wireNotifier(opt *engine.Options, n *notify.Notifier) {
 	opt.Sinks = append([]reporter.Sink{failureCount{n}}, opt.Sinks...)
 	opt.OnRound = func(rep *reporter.Report, evs []remediate.Event) { n.Round(notify.RoundOf(rep, evs)) }

@@ -51,8 +51,9 @@ func newWorld(t *testing.T) *world {
 	}
 }
 
-// engine returns a fresh engine, as a new `once` process would have.
-func (w *world) engine(t *testing.T) *engine.Engine {
+// engine returns a fresh engine, as a new `once` process would have; each
+// of adjust changes its options first.
+func (w *world) engine(t *testing.T, adjust ...func(*engine.Options)) *engine.Engine {
 	t.Helper()
 	target, err := remediate.OpenTarget(w.s.Remediation.Target, nil)
 	if err != nil {
@@ -62,12 +63,16 @@ func (w *world) engine(t *testing.T) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return engine.New(engine.Options{
+	opt := engine.Options{
 		OpenClaw: w.oc, Settings: w.s, Clock: w.clk, Log: zerolog.Nop(),
 		Prober: probes.New(probes.Options{Timeout: w.s.Timeout, Thresholds: w.s.Thresholds}),
 		Target: target, Store: store,
 		OnEvent: func(ev remediate.Event) { w.events = append(w.events, ev) },
-	})
+	}
+	for _, a := range adjust {
+		a(&opt)
+	}
+	return engine.New(opt)
 }
 
 func (w *world) order(t *testing.T) configs.Order {

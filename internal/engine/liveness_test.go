@@ -5,9 +5,22 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/internal/sim"
 	"github.com/provwatch/provwatch/probes"
 )
+
+// cycled returns a world and an engine (see world.engine) that has run
+// its first cycle.
+func cycled(t *testing.T, adjust ...func(*engine.Options)) (*world, *engine.Engine) {
+	t.Helper()
+	w := newWorld(t)
+	e := w.engine(t, adjust...)
+	if _, err := e.Cycle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return w, e
+}
 
 // TestLivenessDetectsADeadSelfHostedPrimary: between scheduled probes the
 // self-hosted primary (a simulated Ollama) gets liveness checks; the cloud
@@ -17,13 +30,9 @@ import (
 // cycle probes it fully, and so does the recheck that follows (its last
 // observation got an answer).
 func TestLivenessDetectsADeadSelfHostedPrimary(t *testing.T) {
-	w := newWorld(t)
+	w, e := cycled(t)
 	ctx := context.Background()
-	e := w.engine(t)
 	primary := w.fleet.Chain().Primary
-	if _, err := e.Cycle(ctx); err != nil {
-		t.Fatal(err)
-	}
 	before := make([]int64, 3)
 	for i, m := range w.fleet.Members() {
 		before[i] = m.Server.Requests()
@@ -98,13 +107,9 @@ func TestLivenessDetectsADeadSelfHostedPrimary(t *testing.T) {
 // observation refutes the blip: nothing moves and no further recheck is
 // due.
 func TestRecheckOfABlipAsksThenProbes(t *testing.T) {
-	w := newWorld(t)
+	w, e := cycled(t)
 	ctx := context.Background()
-	e := w.engine(t)
 	primary := w.fleet.Chain().Primary
-	if _, err := e.Cycle(ctx); err != nil {
-		t.Fatal(err)
-	}
 	ollama := w.fleet.Members()[0]
 	if err := ollama.SetFault(sim.Refused, sim.FaultParams{}); err != nil {
 		t.Fatal(err)

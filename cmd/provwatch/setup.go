@@ -19,7 +19,6 @@ import (
 	"github.com/provwatch/provwatch/internal/awsclient"
 	"github.com/provwatch/provwatch/internal/cli"
 	"github.com/provwatch/provwatch/internal/ssmparam"
-	"github.com/provwatch/provwatch/notify"
 	"github.com/provwatch/provwatch/probes"
 )
 
@@ -54,9 +53,6 @@ type env struct {
 	awsCfg    aws.Config
 	awsErr    error
 	paramsCli ssmparam.Client
-
-	// notify is the notifier engineOptions built, nil without destinations.
-	notify *notify.Notifier
 }
 
 // load reads both configuration inputs with the precedence flags > env >

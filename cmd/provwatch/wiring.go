@@ -106,7 +106,6 @@ func (e *env) engineOptions(ctx context.Context, cmd string, stdout io.Writer, d
 	if err != nil {
 		return opt, nil, err
 	}
-	e.notify = n
 	if n != nil {
 		wireNotifier(&opt, n)
 	}

@@ -195,6 +195,35 @@ func TestOnceDemotesAfterConfirmationAndRestoresAfterHold(t *testing.T) {
 	}
 }
 
+// TestAdoptBeforeTheFirstRoundLeavesTheStoreToLoad: a reload that lands
+// before the old engine's first round (which loads the saved state) must
+// not hand the new engine that empty state as if it were loaded: the new
+// engine loads the Store, so a demoted primary stays demoted.
+func TestAdoptBeforeTheFirstRoundLeavesTheStoreToLoad(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	primary := w.fleet.Chain().Primary
+	ollama := w.fleet.Members()[0]
+	if err := ollama.SetFault(sim.Refused, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := w.engine(t).Once(ctx); err != nil || modelState(t, rep, primary).State != probes.Down {
+		t.Fatalf("once with a dead primary = %v; want it demoted and saved", err)
+	}
+	if err := ollama.SetFault(sim.None, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	neverRan, e := w.engine(t), w.engine(t)
+	e.Adopt(neverRan)
+	rep, err := e.Cycle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := modelState(t, rep, primary); m.State != probes.Down || m.Observed != probes.Healthy {
+		t.Fatalf("after the adopt, one healthy observation gives %s (observed %s); want still down, as saved", m.State, m.Observed)
+	}
+}
+
 func TestDryRunWritesNothing(t *testing.T) {
 	w := newWorld(t)
 	e := w.engine(t)

@@ -226,11 +226,7 @@ func TestAdoptBeforeTheFirstRoundLeavesTheStoreToLoad(t *testing.T) {
 
 func TestDryRunWritesNothing(t *testing.T) {
 	w := newWorld(t)
-	e := w.engine(t)
-	// Rebuild with DryRun: same wiring, nothing written.
-	target, _ := remediate.OpenTarget(w.s.Remediation.Target, nil)
-	e = engine.New(engine.Options{OpenClaw: w.oc, Settings: w.s, Clock: w.clk, Log: zerolog.Nop(),
-		Prober: probes.New(probes.Options{Timeout: w.s.Timeout}), Target: target, DryRun: true})
+	e := w.engine(t, func(o *engine.Options) { o.DryRun = true })
 	rep, err := e.Once(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -238,8 +234,10 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if rep.Order.Written || !rep.Order.Changed {
 		t.Fatalf("dry run: written=%v changed=%v, want false true (the target does not exist yet)", rep.Order.Written, rep.Order.Changed)
 	}
-	if _, err := os.Stat(filepath.Join(w.dir, "order.json")); !os.IsNotExist(err) {
-		t.Fatalf("dry run created the target file (stat: %v)", err)
+	for _, f := range []string{"order.json", "state.json"} {
+		if _, err := os.Stat(filepath.Join(w.dir, f)); !os.IsNotExist(err) {
+			t.Fatalf("dry run created %s (stat: %v)", f, err)
+		}
 	}
 }
 

@@ -37,6 +37,9 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := cli.ParseFlags(fs, args, stderr); err != nil {
 		return err
 	}
+	if c.OpenClawConfig != "" || c.Config != "" {
+		return cli.UsageErr("demo: --openclaw-config and --config are not used; the demo makes its own")
+	}
 	if speed < 1 || speed > 5 {
 		return cli.UsageErr("--speed %v: want 1 to 5 (the schedule cannot tick faster than once a second)", speed)
 	}
@@ -99,9 +102,6 @@ notify:
 		scale(10*time.Second), scale(time.Minute), orderPath, freeAddr(listen), hookURL)
 	if err := os.WriteFile(settingsPath, []byte(settings), 0o600); err != nil {
 		return err
-	}
-	if c.OpenClawConfig != "" || c.Config != "" {
-		return cli.UsageErr("demo: --openclaw-config and --config are not used; the demo makes its own")
 	}
 	c.OpenClawConfig, c.Config = ocPath, settingsPath
 

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"sync"
 	"syscall"
 
 	"github.com/rs/zerolog"
@@ -48,22 +47,15 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 	hangup <-chan struct{}, onListen func(string), onEvent func(remediate.Event)) error {
 	prom := reporter.NewPrometheus()
 	history := reporter.NewHistory(0, 0)
-	// A reload builds beside the daemon (and may be given up), so what the
-	// builds share is guarded.
-	var mu sync.Mutex
-	var log zerolog.Logger
-	build := func(ctx context.Context) (*engine.Engine, error) {
+	build := func(ctx context.Context) (*engine.Engine, zerolog.Logger, error) {
 		e, err := c.load(ctx, stderr, false)
 		if err != nil {
-			return nil, err
+			return nil, zerolog.Logger{}, err
 		}
 		opt, closeSinks, err := e.engineOptions(ctx, "run", stdout, dryRun)
 		if err != nil {
-			return nil, err
+			return nil, zerolog.Logger{}, err
 		}
-		mu.Lock()
-		log = e.log
-		mu.Unlock()
 		opt.Close = closeSinks
 		opt.Sinks = append(opt.Sinks, prom)
 		opt.OnEvent = func(ev remediate.Event) {
@@ -72,17 +64,22 @@ func runDaemon(ctx context.Context, c *commonFlags, dryRun bool, stdout, stderr 
 				onEvent(ev)
 			}
 		}
-		return engine.New(opt), nil
+		return engine.New(opt), e.log, nil
 	}
-	eng, err := build(ctx)
+	eng, log, err := build(ctx)
 	if err != nil {
 		return err
 	}
-	s := eng.Settings()
+	// A reload's logger would be this one again: it comes from the flags
+	// and the process's environment, which do not change.
+	reload := func(ctx context.Context) (*engine.Engine, error) {
+		e, _, err := build(ctx)
+		return e, err
+	}
 	d := daemon.New(daemon.Options{
-		Engine: eng, Listen: s.HTTP.Listen, Log: log,
+		Engine: eng, Listen: eng.Settings().HTTP.Listen, Log: log,
 		Metrics: prom.Handler(), History: history,
-		Reload: build, Hangup: hangup, OnListen: onListen,
+		Reload: reload, Hangup: hangup, OnListen: onListen,
 	})
 	return d.Run(ctx)
 }

@@ -65,8 +65,9 @@ type Daemon struct {
 
 	retired sync.WaitGroup // engines swapped out by a reload, still flushing
 
-	recheckMu sync.Mutex
-	recheck   *time.Timer
+	recheckMu  sync.Mutex
+	recheck    *time.Timer
+	recheckDue time.Time // when recheck fires
 
 	conns atomic.Pointer[connLimiter] // the HTTP server's, once it listens
 }
@@ -364,13 +365,22 @@ func (d *Daemon) tick(ctx context.Context, kind roundKind) {
 	}
 }
 
+// armRecheck makes a recheck round come after the given wait, unless one
+// is already due sooner: every round re-arms it while a change awaits
+// confirmation, and a liveness round every few seconds must not keep
+// putting off a recheck whose recheck_interval is longer.
 func (d *Daemon) armRecheck(ctx context.Context, after time.Duration) {
 	d.recheckMu.Lock()
 	defer d.recheckMu.Unlock()
+	now := time.Now()
+	due := now.Add(after)
 	if d.recheck != nil {
+		if d.recheckDue.After(now) && !d.recheckDue.After(due) {
+			return
+		}
 		d.recheck.Stop()
 	}
-	d.recheck = time.AfterFunc(after, func() { d.tick(ctx, roundRecheck) })
+	d.recheck, d.recheckDue = time.AfterFunc(after, func() { d.tick(ctx, roundRecheck) }), due
 }
 
 func (d *Daemon) stopRecheck() {

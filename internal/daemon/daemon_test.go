@@ -136,6 +136,28 @@ func TestTickNeverRunsTwoRoundsAtOnce(t *testing.T) {
 	}
 }
 
+// TestArmRecheckNeverPutsOffAPendingOne: every round re-arms the recheck
+// while a change awaits confirmation. With recheck_interval longer than
+// liveness.every, a liveness round that pushed the pending recheck back
+// each time would put it off for good; an earlier one is kept, a later one
+// comes sooner.
+func TestArmRecheckNeverPutsOffAPendingOne(t *testing.T) {
+	t.Parallel()
+	d := New(Options{Engine: newEngine(t, fleet(t), nil), Log: zerolog.Nop()})
+	defer d.stopRecheck()
+	ctx := context.Background()
+	d.armRecheck(ctx, time.Hour)
+	due := d.recheckDue
+	d.armRecheck(ctx, 2*time.Hour)
+	if !d.recheckDue.Equal(due) {
+		t.Fatalf("a pending recheck due at %v was put off to %v", due, d.recheckDue)
+	}
+	d.armRecheck(ctx, time.Minute)
+	if !d.recheckDue.Before(due) {
+		t.Fatalf("a recheck wanted sooner is still due at %v", d.recheckDue)
+	}
+}
+
 func TestHangingProviderIsATimeoutAndTheDaemonStaysHealthy(t *testing.T) {
 	t.Parallel()
 	f := fleet(t)

@@ -75,6 +75,11 @@ type Engine struct {
 	// unwritten are the transitions since the target last held the plan,
 	// so a write that failed and is retried later still says why.
 	unwritten []health.Transition
+	// synced is each chain's effective order when the last round left the
+	// target holding its whole plan (read, then nothing or all written);
+	// nil when it did not. A round between schedule ticks with the same
+	// plan does not read the target again (remediate).
+	synced []configs.Order
 
 	closeOnce sync.Once
 }
@@ -134,7 +139,7 @@ func (e *Engine) Settings() configs.Settings { return e.opt.Settings }
 // fully only when it answers: one that hangs costs the round the short
 // liveness timeout, not the probe's.
 func (e *Engine) Cycle(ctx context.Context) (*reporter.Report, error) {
-	return e.round(ctx, func(ctx context.Context, now time.Time) []probes.Result {
+	return e.round(ctx, true, func(ctx context.Context, now time.Time) []probes.Result {
 		dead, _ := e.alive(ctx, e.live)
 		skip := map[string]bool{}
 		for _, r := range dead {
@@ -154,7 +159,7 @@ func (e *Engine) Liveness(ctx context.Context) (*reporter.Report, error) {
 	if len(e.live) == 0 {
 		return nil, nil
 	}
-	return e.round(ctx, func(ctx context.Context, now time.Time) []probes.Result {
+	return e.round(ctx, false, func(ctx context.Context, now time.Time) []probes.Result {
 		dead, _ := e.alive(ctx, e.live)
 		return dead
 	})
@@ -218,7 +223,7 @@ func (e *Engine) Recheck(ctx context.Context) (*reporter.Report, error) {
 	if len(live) == 0 && len(full) == 0 {
 		return nil, nil
 	}
-	return e.round(ctx, func(ctx context.Context, now time.Time) []probes.Result {
+	return e.round(ctx, false, func(ctx context.Context, now time.Time) []probes.Result {
 		dead, up := e.alive(ctx, live)
 		for _, p := range up {
 			full[p.ID] = true
@@ -263,8 +268,9 @@ func (e *Engine) Once(ctx context.Context) (*reporter.Report, error) {
 // round is one pass down the pipeline: observe (collect's results) →
 // health → plan → report, target, sinks → state. collect's context ends at
 // the cycle deadline (Settings.CycleDeadline); a probe it cut is no
-// observation. A round that observed nothing returns nil, nil.
-func (e *Engine) round(ctx context.Context, collect func(ctx context.Context, now time.Time) []probes.Result) (*reporter.Report, error) {
+// observation. A round that observed nothing returns nil, nil. scheduled
+// is true for the schedule's cycle, false for a round between its ticks.
+func (e *Engine) round(ctx context.Context, scheduled bool, collect func(ctx context.Context, now time.Time) []probes.Result) (*reporter.Report, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.loaded {
@@ -296,7 +302,7 @@ func (e *Engine) round(ctx context.Context, collect func(ctx context.Context, no
 	}
 	events := e.observe(now, results)
 	rep := e.report(now)
-	events = append(events, e.remediate(ctx, now, rep)...)
+	events = append(events, e.remediate(ctx, now, rep, scheduled)...)
 	e.publish(ctx, rep, events)
 	if !e.opt.DryRun { // --dry-run writes nothing, state included
 		e.save(ctx)

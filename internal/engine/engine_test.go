@@ -51,8 +51,9 @@ func newWorld(t *testing.T) *world {
 	}
 }
 
-// engine returns a fresh engine, as a new `once` process would have.
-func (w *world) engine(t *testing.T) *engine.Engine {
+// engine returns a fresh engine, as a new `once` process would have; each
+// of adjust changes its options first.
+func (w *world) engine(t *testing.T, adjust ...func(*engine.Options)) *engine.Engine {
 	t.Helper()
 	target, err := remediate.OpenTarget(w.s.Remediation.Target, nil)
 	if err != nil {
@@ -62,12 +63,16 @@ func (w *world) engine(t *testing.T) *engine.Engine {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return engine.New(engine.Options{
+	opt := engine.Options{
 		OpenClaw: w.oc, Settings: w.s, Clock: w.clk, Log: zerolog.Nop(),
 		Prober: probes.New(probes.Options{Timeout: w.s.Timeout, Thresholds: w.s.Thresholds}),
 		Target: target, Store: store,
 		OnEvent: func(ev remediate.Event) { w.events = append(w.events, ev) },
-	})
+	}
+	for _, a := range adjust {
+		a(&opt)
+	}
+	return engine.New(opt)
 }
 
 func (w *world) order(t *testing.T) configs.Order {
@@ -190,13 +195,38 @@ func TestOnceDemotesAfterConfirmationAndRestoresAfterHold(t *testing.T) {
 	}
 }
 
+// TestAdoptBeforeTheFirstRoundLeavesTheStoreToLoad: a reload that lands
+// before the old engine's first round (which loads the saved state) must
+// not hand the new engine that empty state as if it were loaded: the new
+// engine loads the Store, so a demoted primary stays demoted.
+func TestAdoptBeforeTheFirstRoundLeavesTheStoreToLoad(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	primary := w.fleet.Chain().Primary
+	ollama := w.fleet.Members()[0]
+	if err := ollama.SetFault(sim.Refused, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := w.engine(t).Once(ctx); err != nil || modelState(t, rep, primary).State != probes.Down {
+		t.Fatalf("once with a dead primary = %v; want it demoted and saved", err)
+	}
+	if err := ollama.SetFault(sim.None, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	neverRan, e := w.engine(t), w.engine(t)
+	e.Adopt(neverRan)
+	rep, err := e.Cycle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := modelState(t, rep, primary); m.State != probes.Down || m.Observed != probes.Healthy {
+		t.Fatalf("after the adopt, one healthy observation gives %s (observed %s); want still down, as saved", m.State, m.Observed)
+	}
+}
+
 func TestDryRunWritesNothing(t *testing.T) {
 	w := newWorld(t)
-	e := w.engine(t)
-	// Rebuild with DryRun: same wiring, nothing written.
-	target, _ := remediate.OpenTarget(w.s.Remediation.Target, nil)
-	e = engine.New(engine.Options{OpenClaw: w.oc, Settings: w.s, Clock: w.clk, Log: zerolog.Nop(),
-		Prober: probes.New(probes.Options{Timeout: w.s.Timeout}), Target: target, DryRun: true})
+	e := w.engine(t, func(o *engine.Options) { o.DryRun = true })
 	rep, err := e.Once(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -204,8 +234,10 @@ func TestDryRunWritesNothing(t *testing.T) {
 	if rep.Order.Written || !rep.Order.Changed {
 		t.Fatalf("dry run: written=%v changed=%v, want false true (the target does not exist yet)", rep.Order.Written, rep.Order.Changed)
 	}
-	if _, err := os.Stat(filepath.Join(w.dir, "order.json")); !os.IsNotExist(err) {
-		t.Fatalf("dry run created the target file (stat: %v)", err)
+	for _, f := range []string{"order.json", "state.json"} {
+		if _, err := os.Stat(filepath.Join(w.dir, f)); !os.IsNotExist(err) {
+			t.Fatalf("dry run created %s (stat: %v)", f, err)
+		}
 	}
 }
 

@@ -2,12 +2,29 @@ package engine_test
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/internal/sim"
 	"github.com/provwatch/provwatch/probes"
+	"github.com/provwatch/provwatch/remediate"
 )
+
+// cycled returns a world and an engine (see world.engine) that has run
+// its first cycle.
+func cycled(t *testing.T, adjust ...func(*engine.Options)) (*world, *engine.Engine) {
+	t.Helper()
+	w := newWorld(t)
+	e := w.engine(t, adjust...)
+	if _, err := e.Cycle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return w, e
+}
 
 // TestLivenessDetectsADeadSelfHostedPrimary: between scheduled probes the
 // self-hosted primary (a simulated Ollama) gets liveness checks; the cloud
@@ -17,13 +34,9 @@ import (
 // cycle probes it fully, and so does the recheck that follows (its last
 // observation got an answer).
 func TestLivenessDetectsADeadSelfHostedPrimary(t *testing.T) {
-	w := newWorld(t)
+	w, e := cycled(t)
 	ctx := context.Background()
-	e := w.engine(t)
 	primary := w.fleet.Chain().Primary
-	if _, err := e.Cycle(ctx); err != nil {
-		t.Fatal(err)
-	}
 	before := make([]int64, 3)
 	for i, m := range w.fleet.Members() {
 		before[i] = m.Server.Requests()
@@ -98,13 +111,9 @@ func TestLivenessDetectsADeadSelfHostedPrimary(t *testing.T) {
 // observation refutes the blip: nothing moves and no further recheck is
 // due.
 func TestRecheckOfABlipAsksThenProbes(t *testing.T) {
-	w := newWorld(t)
+	w, e := cycled(t)
 	ctx := context.Background()
-	e := w.engine(t)
 	primary := w.fleet.Chain().Primary
-	if _, err := e.Cycle(ctx); err != nil {
-		t.Fatal(err)
-	}
 	ollama := w.fleet.Members()[0]
 	if err := ollama.SetFault(sim.Refused, sim.FaultParams{}); err != nil {
 		t.Fatal(err)
@@ -133,5 +142,76 @@ func TestRecheckOfABlipAsksThenProbes(t *testing.T) {
 	}
 	if got := w.order(t); got.Primary != primary || rep.Order.Written {
 		t.Errorf("order %v (written %v): a refuted blip moved the primary", got, rep.Order.Written)
+	}
+}
+
+// readCounter counts a target's reads.
+type readCounter struct {
+	remediate.Target
+	reads int
+}
+
+func (r *readCounter) Read(ctx context.Context) (remediate.Held, error) {
+	r.reads++
+	return r.Target.Read(ctx)
+}
+
+// TestOutageLivenessRoundsDoNotReadTheTarget: while the demoted primary
+// stays down, each liveness round observes it again, but plans what the
+// target already holds: it reports without reading the target (an SSM
+// GetParameter every few seconds). The scheduled cycle reads it, and
+// repairs an edit made between ticks.
+func TestOutageLivenessRoundsDoNotReadTheTarget(t *testing.T) {
+	target := &readCounter{}
+	w, e := cycled(t, func(o *engine.Options) { target.Target = o.Target; o.Target = target })
+	ctx := context.Background()
+	primary := w.fleet.Chain().Primary
+	if target.reads != 1 {
+		t.Fatalf("the first cycle read the target %d times, want 1", target.reads)
+	}
+	if err := w.fleet.Members()[0].SetFault(sim.Refused, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	// Three failed checks demote the primary; only the third changes the
+	// plan, and so reads the target and writes.
+	if _, err := e.Liveness(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := e.Recheck(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := w.order(t); got.Primary == primary || target.reads != 2 {
+		t.Fatalf("order %v after %d reads: want the dead primary moved, by one read", got, target.reads)
+	}
+	for range 2 {
+		rep, err := e.Liveness(ctx)
+		if err != nil || rep == nil {
+			t.Fatalf("Liveness of the dead primary = %v, %v; want an observation", rep, err)
+		}
+		if m := modelState(t, rep, primary); m.State != probes.Down || rep.Order.Effective.Primary == primary || rep.Order.Changed || rep.Order.Written || rep.OrderChanges != 0 {
+			t.Fatalf("liveness round during the outage: model %+v, order %+v, changes %d", m, rep.Order, rep.OrderChanges)
+		}
+	}
+	if target.reads != 2 {
+		t.Errorf("liveness rounds with nothing to change read the target: %d reads, want 2", target.reads)
+	}
+
+	// Someone puts the dead primary back; the scheduled cycle reads the
+	// target and moves it again.
+	configured, err := json.Marshal(w.fleet.Chain().Order())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(w.dir, "order.json"), configured, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := e.Cycle(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := w.order(t); got.Primary == primary || !rep.Order.Written || target.reads != 3 {
+		t.Errorf("after the cycle: order %v (written %v), %d reads; want the edit repaired by one read", got, rep.Order.Written, target.reads)
 	}
 }

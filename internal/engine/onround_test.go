@@ -6,11 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/rs/zerolog"
-
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/engine"
-	"github.com/provwatch/provwatch/probes"
 	"github.com/provwatch/provwatch/remediate"
 	"github.com/provwatch/provwatch/reporter"
 )
@@ -20,9 +17,12 @@ type roundLog struct {
 	reps   []*reporter.Report
 }
 
-func (r *roundLog) onRound(rep *reporter.Report, evs []remediate.Event) {
-	r.events = append(r.events, append([]remediate.Event(nil), evs...))
-	r.reps = append(r.reps, rep)
+// adjust makes an engine log its rounds in r.
+func (r *roundLog) adjust(o *engine.Options) {
+	o.OnRound = func(rep *reporter.Report, evs []remediate.Event) {
+		r.events = append(r.events, append([]remediate.Event(nil), evs...))
+		r.reps = append(r.reps, rep)
+	}
 }
 
 // TestOnRoundOncePerRoundWithItsEvents: OnRound sees each round once, at
@@ -30,17 +30,7 @@ func (r *roundLog) onRound(rep *reporter.Report, evs []remediate.Event) {
 func TestOnRoundOncePerRoundWithItsEvents(t *testing.T) {
 	w := newWorld(t)
 	var rounds roundLog
-	target, err := remediate.OpenTarget(w.s.Remediation.Target, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var seen []remediate.Event
-	e := engine.New(engine.Options{
-		OpenClaw: w.oc, Settings: w.s, Clock: w.clk, Log: zerolog.Nop(), Target: target,
-		Prober:  probes.New(probes.Options{Timeout: w.s.Timeout, Thresholds: w.s.Thresholds}),
-		OnEvent: func(ev remediate.Event) { seen = append(seen, ev) },
-		OnRound: rounds.onRound,
-	})
+	e := w.engine(t, rounds.adjust)
 	ctx := context.Background()
 	rep1, err := e.Cycle(ctx)
 	if err != nil {
@@ -54,8 +44,8 @@ func TestOnRoundOncePerRoundWithItsEvents(t *testing.T) {
 		t.Fatalf("OnRound called %d times, want 2 with each round's report", len(rounds.events))
 	}
 	// Round 1 wrote the order (the target did not exist); round 2 changed nothing.
-	if len(rounds.events[0]) != len(seen) || len(seen) == 0 || rounds.events[0][len(seen)-1].Kind != remediate.EventOrder {
-		t.Errorf("round 1 events %+v, OnEvent saw %+v", rounds.events[0], seen)
+	if len(rounds.events[0]) != len(w.events) || len(w.events) == 0 || rounds.events[0][len(w.events)-1].Kind != remediate.EventOrder {
+		t.Errorf("round 1 events %+v, OnEvent saw %+v", rounds.events[0], w.events)
 	}
 	if len(rounds.events[1]) != 0 {
 		t.Errorf("round 2 events %+v, want none", rounds.events[1])
@@ -71,18 +61,8 @@ func TestOnRoundTellsTargetErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	w.s.Remediation.Target = configs.Location{Scheme: configs.SchemeFile, Path: filepath.Join(blocker, "order.json")}
-	target, err := remediate.OpenTarget(w.s.Remediation.Target, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var rounds roundLog
-	var seen []remediate.Event
-	e := engine.New(engine.Options{
-		OpenClaw: w.oc, Settings: w.s, Clock: w.clk, Log: zerolog.Nop(), Target: target,
-		Prober:  probes.New(probes.Options{Timeout: w.s.Timeout, Thresholds: w.s.Thresholds}),
-		OnEvent: func(ev remediate.Event) { seen = append(seen, ev) },
-		OnRound: rounds.onRound,
-	})
+	e := w.engine(t, rounds.adjust)
 	for i := 0; i < 2; i++ {
 		if _, err := e.Cycle(context.Background()); err != nil {
 			t.Fatal(err)
@@ -93,7 +73,7 @@ func TestOnRoundTellsTargetErrors(t *testing.T) {
 			t.Errorf("round %d: events %+v, want a target_error last", i+1, evs)
 		}
 	}
-	for _, ev := range seen {
+	for _, ev := range w.events {
 		if ev.Kind == remediate.EventTargetError {
 			t.Errorf("OnEvent was told %+v", ev)
 		}

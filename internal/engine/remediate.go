@@ -25,8 +25,23 @@ type chainState struct {
 
 // remediate plans every chain, fills the report's orders, and writes what
 // the target does not hold yet. It returns the round's order events.
-// Callers hold e.mu.
-func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Report) []remediate.Event {
+// scheduled is false for a round between schedule ticks. Callers hold e.mu.
+func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Report, scheduled bool) []remediate.Event {
+	synced := e.synced
+	e.synced = nil
+	if !scheduled && synced != nil {
+		// The last round left the target holding its plan. If this one
+		// plans the same, reading the target could only notice someone
+		// else's edit, which the next scheduled cycle notices (as it does
+		// while nothing is down); while a self-hosted server stays down,
+		// a liveness round comes every few seconds, and each read would
+		// be a request (an SSM GetParameter).
+		if plan := e.plan(); slices.EqualFunc(effectives(plan), synced, configs.Order.Equal) {
+			e.reportOrder(rep, plan)
+			e.synced = synced
+			return nil
+		}
+	}
 	target := e.target()
 	held, readErr := target.Read(ctx)
 	var events []remediate.Event
@@ -35,7 +50,7 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 		events = append(events, targetError(now, target, readErr))
 	}
 	events = append(events, e.updatePreferred(now, held)...)
-	plan := remediate.NewPlan(e.opt.OpenClaw.Chains, e.preferred(), e.tracker.State, e.opt.Settings.Remediation.DropDown)
+	plan := e.plan()
 	shown, before := e.reportOrder(rep, plan)
 	switch {
 	case shown.Preferred.Primary == "":
@@ -61,7 +76,21 @@ func (e *Engine) remediate(ctx context.Context, now time.Time, rep *reporter.Rep
 		h, ok := held.Orders[shown.Name]
 		rep.Order.Changed = !ok || !configs.Dedupe(h).Equal(shown.Effective)
 	}
-	return append(events, e.write(ctx, now, rep, shown.Name, e.toWrite(plan, held), held)...)
+	return append(events, e.write(ctx, now, rep, shown.Name, plan, held)...)
+}
+
+// plan is every chain's order from the preferred orders and health.
+func (e *Engine) plan() remediate.Plan {
+	return remediate.NewPlan(e.opt.OpenClaw.Chains, e.preferred(), e.tracker.State, e.opt.Settings.Remediation.DropDown)
+}
+
+// effectives lists the effective order of each of plan's chains.
+func effectives(plan remediate.Plan) []configs.Order {
+	out := make([]configs.Order, len(plan.Chains))
+	for i, c := range plan.Chains {
+		out[i] = c.Effective
+	}
+	return out
 }
 
 // target is where orders go: the configured target, or none.
@@ -90,13 +119,16 @@ func (e *Engine) reportOrder(rep *reporter.Report, plan remediate.Plan) (shown r
 	return shown, before
 }
 
-// write applies todo to the target (or, with --dry-run, says what it would
-// write), marks what was written in the report (shown is the chain
-// rep.Order shows) and the state, and returns the order events.
-func (e *Engine) write(ctx context.Context, now time.Time, rep *reporter.Report, shown string, todo []remediate.ChainPlan, held remediate.Held) []remediate.Event {
+// write applies the chains of plan the target does not hold (held) to it
+// (or, with --dry-run, says what it would write), marks what was written
+// in the report (shown is the chain rep.Order shows) and the state, and
+// returns the order events.
+func (e *Engine) write(ctx context.Context, now time.Time, rep *reporter.Report, shown string, plan remediate.Plan, held remediate.Held) []remediate.Event {
 	log, target := e.opt.Log, e.target()
+	todo := e.toWrite(plan, held)
 	if len(todo) == 0 {
 		e.unwritten = nil
+		e.synced = effectives(plan)
 		return nil
 	}
 	for i := range todo {
@@ -126,6 +158,7 @@ func (e *Engine) write(ctx context.Context, now time.Time, rep *reporter.Report,
 		log.Debug().Str("target", target.String()).Str("chain", name).Str("why", why).Msg("chain left alone")
 	}
 	e.unwritten = nil
+	e.synced = effectives(plan)
 	for _, c := range todo {
 		if !slices.Contains(applied.Written, c.Name) {
 			continue

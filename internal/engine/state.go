@@ -89,12 +89,18 @@ func (e *Engine) save(ctx context.Context) {
 
 // Adopt takes over another engine's state — health, preferred orders, the
 // last results and report — so a configuration reload keeps hysteresis and
-// keeps /status and /metrics whole until the next full cycle.
+// keeps /status and /metrics whole until the next full cycle. An old engine
+// that has not run a round yet has not loaded the Store either: then there
+// is nothing to take over, and this one loads the Store on its first round.
 func (e *Engine) Adopt(old *Engine) {
 	if old == nil || old == e {
 		return
 	}
 	old.mu.Lock()
+	if !old.loaded {
+		old.mu.Unlock()
+		return
+	}
 	data, err := old.stateJSON()
 	results := maps.Clone(old.results)
 	last := old.last

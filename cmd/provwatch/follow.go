@@ -17,7 +17,7 @@ func followEnv(stdout, stderr io.Writer) follow.Env {
 	return follow.Env{
 		Stdout: stdout, Stderr: stderr, Getenv: os.Getenv,
 		NewGetter: func(ctx context.Context) (ssmparam.Getter, error) {
-			return (&env{getenv: os.Getenv}).params(ctx)
+			return (&env{}).params(ctx)
 		},
 	}
 }

@@ -113,7 +113,7 @@ func cmdNotify(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return &configs.Error{File: firstNonEmpty(path, "settings"), Path: "notify", Msg: "no destinations are configured",
 			Hint: "add a notify: list to the settings or set PROVWATCH_NOTIFY (docs/notifications.md)"}
 	}
-	e := &env{settings: s, log: log, getenv: os.Getenv}
+	e := &env{settings: s, log: log}
 	n, err := e.notifier(ctx)
 	if err != nil {
 		return err

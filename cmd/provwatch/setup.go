@@ -44,7 +44,6 @@ type env struct {
 	oc       *configs.OpenClaw
 	settings configs.Settings
 	log      zerolog.Logger
-	getenv   func(string) string
 	// envWarnings are the PROVWATCH_* variables provwatch does not read;
 	// validate lists them beside the config's own warnings.
 	envWarnings []string
@@ -62,7 +61,7 @@ func (c *commonFlags) load(ctx context.Context, stderr io.Writer, discover bool)
 	if err != nil {
 		return nil, err
 	}
-	e := &env{log: log, getenv: os.Getenv}
+	e := &env{log: log}
 	for _, w := range configs.UnknownEnv(os.Environ()) {
 		log.Warn().Msg(w)
 		e.envWarnings = append(e.envWarnings, w)

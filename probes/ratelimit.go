@@ -176,8 +176,8 @@ func parseCount(s string) (float64, bool) {
 }
 
 // maxResetAhead bounds how far ahead a reset may lie; anything further is a
-// misread value, not a reset time (a month covers Mistral's monthly bucket).
-const maxResetAhead = 400 * 24 * time.Hour
+// misread value, not a reset time: the same bound as a Retry-After's.
+const maxResetAhead = httpx.MaxRetryAfter
 
 // parseReset reads a reset value in any format providers use: a Go duration
 // ("6m0s", "2m59.56s", "12ms": OpenAI, Groq; "22s": Gemini), RFC 3339

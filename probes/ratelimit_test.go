@@ -130,7 +130,7 @@ func TestParseAPIError(t *testing.T) {
 		{"openrouter/error_model.json", "is not a valid model ID", "400", 0, ""},
 	} {
 		e := parseAPIError(fixture(t, tc.file))
-		if !contains(e.Message, tc.msg) || e.Code != tc.code || len(e.Reasons) != tc.reasons || e.RetryDelay != tc.retry {
+		if !strings.Contains(e.Message, tc.msg) || e.Code != tc.code || len(e.Reasons) != tc.reasons || e.RetryDelay != tc.retry {
 			t.Errorf("%s: %+v", tc.file, e)
 		}
 	}
@@ -138,5 +138,3 @@ func TestParseAPIError(t *testing.T) {
 		t.Errorf("non-JSON body: %+v", e)
 	}
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }

@@ -263,6 +263,10 @@ func (d *Daemon) swap(r reloadResult, c *cron.Cron, cycleCtx context.Context, id
 		defer d.retired.Done()
 		old.Close()
 	}()
+	if nl, ol := ne.Settings().HTTP.Listen, old.Settings().HTTP.Listen; nl != ol {
+		d.log.Warn().Str("listening_on", ol).Str("configured", nl).
+			Msg("http.listen changed; the HTTP server keeps its address until provwatch restarts")
+	}
 	if ne.NeedsRecheck() { // a confirmation the old engine awaited goes on
 		d.armRecheck(cycleCtx, ne.Settings().Health.RecheckInterval)
 	}

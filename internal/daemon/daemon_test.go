@@ -52,8 +52,7 @@ func fleet(t *testing.T) *sim.Fleet {
 func serve(t *testing.T, opt Options) (string, *Daemon, context.CancelFunc) {
 	t.Helper()
 	addr := make(chan string, 1)
-	opt.Listen = "127.0.0.1:0"
-	opt.Log = zerolog.Nop()
+	opt.Listen = "127.0.0.1:0" // opt.Log left unset is a logger that writes nothing
 	opt.OnListen = func(a string) { addr <- a }
 	d := New(opt)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -236,6 +235,48 @@ func TestReloadKeepsHealthAndRefusesABadConfig(t *testing.T) {
 	if got := *ne.Last().Providers[0].Models[0].Since; !got.Equal(since) {
 		t.Fatalf("since after reload %v, want %v kept from before", got, since)
 	}
+}
+
+// TestReloadKeepsTheListenAddress: a reload whose http.listen differs
+// keeps serving where it listens, and says so rather than seeming to
+// apply it.
+func TestReloadKeepsTheListenAddress(t *testing.T) {
+	t.Parallel()
+	f := fleet(t)
+	e := newEngine(t, f, nil)
+	ne := newEngine(t, f, func(s *configs.Settings) { s.HTTP.Listen = "127.0.0.1:1" })
+	hup := make(chan struct{})
+	var logs lockedBuffer
+	base, d, _ := serve(t, Options{Engine: e, Log: zerolog.New(&logs),
+		Reload: func(context.Context) (*engine.Engine, error) { return ne, nil }, Hangup: hup})
+	hup <- struct{}{}
+	waitFor(t, "the reload to be swapped in", func() bool { return d.eng.Load() == ne && strings.Contains(logs.String(), "configuration reloaded") })
+	if !strings.Contains(logs.String(), `"configured":"127.0.0.1:1"`) || !strings.Contains(logs.String(), "keeps its address") {
+		t.Errorf("no warning that http.listen was not applied:\n%s", logs.String())
+	}
+	resp, err := http.Get(base + "/healthz")
+	if err != nil {
+		t.Fatalf("the server stopped answering where it listened: %v", err)
+	}
+	resp.Body.Close()
+}
+
+// lockedBuffer is a log sink safe for the daemon's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 // TestListenFailureIsAConfigError: an address that cannot be listened on

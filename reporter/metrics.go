@@ -53,15 +53,19 @@ const (
 	metricMaxDimensionLen = 255 // characters, for names and values
 )
 
-// metricBasicNames are the metrics `metrics.detail: basic` keeps; they answer
-// "is it up and is failover active", which is what alarms need.
+// metricBasicNames are the metrics `metrics.detail: basic` keeps
+// (docs/reference.md §2b: these four only); they answer "is it up and is
+// failover active", which is what alarms need.
 var metricBasicNames = map[string]bool{
 	MetricHealthState:    true,
 	MetricProbeSuccess:   true,
 	MetricProbeLatency:   true,
 	MetricFailoverActive: true,
-	// A notification that never arrived is what an alarm must catch.
-	MetricNotificationsFailed: true,
+}
+
+// isBasic reports whether cfg asks for `metrics.detail: basic`.
+func isBasic(cfg configs.Metrics) bool {
+	return strings.EqualFold(strings.TrimSpace(cfg.Detail), "basic")
 }
 
 // Dimension is one name=value pair of a datum.
@@ -106,7 +110,7 @@ func BuildData(r *Report, cfg configs.Metrics, now time.Time) []Datum {
 		return nil
 	}
 	static := metricStaticDimensions(cfg.Dimensions)
-	basic := strings.EqualFold(strings.TrimSpace(cfg.Detail), "basic")
+	basic := isBasic(cfg)
 	reportTime := r.Time
 	if reportTime.IsZero() {
 		reportTime = now
@@ -162,9 +166,10 @@ func BuildData(r *Report, cfg configs.Metrics, now time.Time) []Datum {
 }
 
 // NotificationsFailedData is the NotificationsFailed datum alone, for
-// failures counted after the last report (the final flush of `once`).
+// failures counted after the last report (the final flush of `once`); none
+// with `metrics.detail: basic`, which does not keep that metric.
 func NotificationsFailedData(n int, cfg configs.Metrics, t time.Time) []Datum {
-	if n <= 0 {
+	if n <= 0 || isBasic(cfg) {
 		return nil
 	}
 	return []Datum{{Name: MetricNotificationsFailed, Unit: UnitCount, Value: float64(n), Time: t,

@@ -11,8 +11,8 @@ import (
 	"github.com/provwatch/provwatch/configs"
 )
 
-// TestNotificationsFailedMetric: sent only when notifications failed, in
-// full and basic detail, with the static dimensions.
+// TestNotificationsFailedMetric: sent only when notifications failed, with
+// the static dimensions, and never with basic detail.
 func TestNotificationsFailedMetric(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -29,11 +29,19 @@ func TestNotificationsFailedMetric(t *testing.T) {
 		t.Errorf("NotificationsFailed sent with none failed: %+v", d)
 	}
 	r.NotificationsFailed = 2
-	for _, detail := range []string{"full", "basic"} {
-		d := find(BuildData(r, configs.Metrics{Detail: detail, Dimensions: map[string]string{"Deployment": "prod"}}, t0))
-		if d == nil || d.Value != 2 || d.Unit != UnitCount || !d.Time.Equal(r.Time) || len(d.Dimensions) != 1 || d.Dimensions[0] != (Dimension{"Deployment", "prod"}) {
-			t.Errorf("detail %s: datum %+v", detail, d)
-		}
+	cfg := configs.Metrics{Detail: "full", Dimensions: map[string]string{"Deployment": "prod"}}
+	d := find(BuildData(r, cfg, t0))
+	if d == nil || d.Value != 2 || d.Unit != UnitCount || !d.Time.Equal(r.Time) || len(d.Dimensions) != 1 || d.Dimensions[0] != (Dimension{"Deployment", "prod"}) {
+		t.Errorf("detail full: datum %+v", d)
+	}
+	// basic keeps HealthState, ProbeSuccess, ProbeLatency and FailoverActive
+	// only (docs/reference.md §2b).
+	cfg.Detail = "basic"
+	if d := find(BuildData(r, cfg, t0)); d != nil {
+		t.Errorf("detail basic: datum %+v", d)
+	}
+	if d := NotificationsFailedData(2, cfg, t0); d != nil {
+		t.Errorf("detail basic: flushed datum %+v", d)
 	}
 }
 

@@ -63,7 +63,7 @@ func EstimateMetrics(oc *configs.OpenClaw, s configs.Settings) (count int, usdPe
 // EstimateCost is EstimateMetrics with the workings shown.
 func EstimateCost(oc *configs.OpenClaw, s configs.Settings) CostEstimate {
 	e := CostEstimate{Sink: strings.ToLower(strings.TrimSpace(s.Metrics.Sink)), Detail: "full"}
-	if strings.EqualFold(strings.TrimSpace(s.Metrics.Detail), "basic") {
+	if isBasic(s.Metrics) {
 		e.Detail = "basic"
 	}
 	switch e.Sink {

@@ -12,9 +12,7 @@ import (
 )
 
 // TestNotificationsFailedMetric: sent only when notifications failed, with
-// the static dimensions, and not in basic detail, which keeps exactly
-// HealthState, ProbeSuccess, ProbeLatency and FailoverActive
-// (docs/reference.md §2b).
+// the static dimensions, and never with basic detail.
 func TestNotificationsFailedMetric(t *testing.T) {
 	t.Parallel()
 	t0 := time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC)
@@ -31,12 +29,19 @@ func TestNotificationsFailedMetric(t *testing.T) {
 		t.Errorf("NotificationsFailed sent with none failed: %+v", d)
 	}
 	r.NotificationsFailed = 2
-	d := find(BuildData(r, configs.Metrics{Detail: "full", Dimensions: map[string]string{"Deployment": "prod"}}, t0))
+	cfg := configs.Metrics{Detail: "full", Dimensions: map[string]string{"Deployment": "prod"}}
+	d := find(BuildData(r, cfg, t0))
 	if d == nil || d.Value != 2 || d.Unit != UnitCount || !d.Time.Equal(r.Time) || len(d.Dimensions) != 1 || d.Dimensions[0] != (Dimension{"Deployment", "prod"}) {
 		t.Errorf("detail full: datum %+v", d)
 	}
-	if d := find(BuildData(r, configs.Metrics{Detail: "basic"}, t0)); d != nil {
-		t.Errorf("detail basic sends NotificationsFailed: %+v", d)
+	// basic keeps HealthState, ProbeSuccess, ProbeLatency and FailoverActive
+	// only (docs/reference.md §2b).
+	cfg.Detail = "basic"
+	if d := find(BuildData(r, cfg, t0)); d != nil {
+		t.Errorf("detail basic: datum %+v", d)
+	}
+	if d := NotificationsFailedData(2, cfg, t0); d != nil {
+		t.Errorf("detail basic: flushed datum %+v", d)
 	}
 }
 
@@ -59,8 +64,5 @@ func TestEMFPublishData(t *testing.T) {
 	}
 	if NotificationsFailedData(0, configs.Metrics{}, t0) != nil {
 		t.Error("a datum for 0 failures")
-	}
-	if NotificationsFailedData(1, configs.Metrics{Detail: "basic"}, t0) != nil {
-		t.Error("a datum in basic detail")
 	}
 }

@@ -170,8 +170,15 @@ func writeValidateJSON(w io.Writer, e *env, check remediate.TargetCheck, loadErr
 }
 
 func cmdVersion(args []string, stdout, stderr io.Writer) error {
+	// Every command takes the common flags (docs/reference.md §1); version
+	// only checks the logging ones, as a bad value is an error everywhere.
+	var c commonFlags
 	fs := flag.NewFlagSet("version", flag.ContinueOnError)
+	c.Register(fs)
 	if err := cli.ParseFlags(fs, args, stderr); err != nil {
+		return err
+	}
+	if _, err := c.Logger(stderr, nil); err != nil {
 		return err
 	}
 	fmt.Fprint(stdout, cli.VersionLine("provwatch", version, commit))

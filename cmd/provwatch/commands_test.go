@@ -285,9 +285,18 @@ func TestOnceWritesFileTargetAndKeepsState(t *testing.T) {
 
 func TestVersion(t *testing.T) {
 	t.Parallel()
-	code, out, _ := run(t, nil, "version")
-	if code != 0 || !strings.HasPrefix(out, "provwatch ") || !strings.Contains(out, "go1.") {
-		t.Fatalf("version: exit %d, %q", code, out)
+	for _, args := range [][]string{
+		{"version"},
+		// every command takes the common flags (docs/reference.md §1)
+		{"version", "--openclaw-config", "x.json", "--config", "y.yaml", "--log-level", "debug", "--log-format", "json"},
+	} {
+		code, out, _ := run(t, nil, args...)
+		if code != 0 || !strings.HasPrefix(out, "provwatch ") || !strings.Contains(out, "go1.") {
+			t.Fatalf("%v: exit %d, %q", args, code, out)
+		}
+	}
+	if code, _, _ := run(t, nil, "version", "--log-level", "loud"); code != 64 {
+		t.Errorf("version --log-level loud: exit %d, want 64", code)
 	}
 }
 

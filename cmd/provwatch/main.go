@@ -45,7 +45,7 @@ once and run:    --dry-run
 follow:          --from ssm:/param|file:/path  --into openclaw:/path  [--every 5s]  [--once]
 
 Exit status: 0 all monitored models healthy, 1 some degraded or down, 2 none healthy,
-64 usage error, 78 configuration error.
+64 usage error, 70 internal failure, 78 configuration error.
 Run 'provwatch <command> --help' for a command's flags.
 `
 

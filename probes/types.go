@@ -4,6 +4,7 @@
 package probes
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -105,10 +106,27 @@ type Result struct {
 // ProbeInfo describes the provider-level request(s) of a probe.
 type ProbeInfo struct {
 	OK         bool    `json:"ok"`
-	StatusCode int     `json:"status_code"` // 0 when no HTTP answer came
+	StatusCode int     `json:"status_code"` // 0 when no HTTP answer came: null in JSON
 	LatencyMS  float64 `json:"latency_ms"`  // whole probe, all requests
 	Phases     Phases  `json:"phases_ms"`
 	Error      string  `json:"error"` // "" when OK; never contains a secret
+}
+
+// MarshalJSON writes status_code as null when no HTTP answer came: a
+// number nobody told is null in the report, never a made-up 0
+// (docs/reference.md §4).
+func (p ProbeInfo) MarshalJSON() ([]byte, error) {
+	var code *int
+	if p.StatusCode != 0 {
+		code = &p.StatusCode
+	}
+	return json.Marshal(struct {
+		OK         bool    `json:"ok"`
+		StatusCode *int    `json:"status_code"`
+		LatencyMS  float64 `json:"latency_ms"`
+		Phases     Phases  `json:"phases_ms"`
+		Error      string  `json:"error"`
+	}{p.OK, code, p.LatencyMS, p.Phases, p.Error})
 }
 
 // Phases are the timings of the probe's main request, in milliseconds.

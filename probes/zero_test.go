@@ -1,6 +1,9 @@
 package probes
 
 import (
+	"encoding/json"
+	"net"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -59,5 +62,46 @@ func TestOpenRouterUnlimitedKeyIgnoresRemaining(t *testing.T) {
 		if d := res.Models[0].Detail; strings.Contains(d, "of 0 USD") || !strings.Contains(d, tc.detail) {
 			t.Errorf("%s: detail %q, want it to say %q", tc.name, d, tc.detail)
 		}
+	}
+}
+
+// TestNoAnswerHasNoStatusCode: a probe that got no HTTP answer (the
+// connection refused) reports status_code null, not a made-up 0; one that
+// got an answer reports its code. The JSON keeps every field of ProbeInfo,
+// in order, so a field added to the struct cannot be left out of the report.
+func TestNoAnswerHasNoStatusCode(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	closed := "http://" + ln.Addr().String()
+	ln.Close()
+	res := probeOnce(t, defaultOptions(), Job{Provider: provider(configs.FlavourOllama, closed), Models: wants("ollama", "qwen3")})
+	b, err := json.Marshal(res.Probe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `"status_code":null`) {
+		t.Errorf("refused probe: %s, want status_code null", b)
+	}
+	var keys []string
+	for _, f := range reflect.VisibleFields(reflect.TypeFor[ProbeInfo]()) {
+		keys = append(keys, `"`+strings.Split(f.Tag.Get("json"), ",")[0]+`":`)
+	}
+	b, err = json.Marshal(ProbeInfo{StatusCode: 503, Error: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rest := string(b)
+	for _, k := range keys {
+		i := strings.Index(rest, k)
+		if i < 0 {
+			t.Fatalf("%s: %s missing or out of order (want the struct's fields in order: %v)", b, k, keys)
+		}
+		rest = rest[i+len(k):]
+	}
+	if !strings.Contains(string(b), `"status_code":503`) {
+		t.Errorf("answered probe: %s, want status_code 503", b)
 	}
 }

@@ -149,7 +149,7 @@ func (e *env) aws(ctx context.Context) (aws.Config, error) {
 		// endpoint that accepts and never answers must not hang a cycle.
 		e.awsCfg, e.awsErr = awsconfig.LoadDefaultConfig(ctx, awsconfig.WithHTTPClient(awsclient.HTTPClient()))
 		if e.awsErr == nil && e.awsCfg.Region == "" {
-			e.awsErr = errors.New("no AWS region is configured (set AWS_REGION)")
+			e.awsErr = errors.New("no AWS region is configured")
 		}
 	})
 	return e.awsCfg, e.awsErr

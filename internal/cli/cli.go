@@ -114,7 +114,11 @@ func (c *CommonFlags) Register(fs *flag.FlagSet) {
 	fs.StringVar(&c.Config, "config", "", "provwatch settings file (YAML)")
 	// The variables are read in Logger, not as the flags' defaults, so
 	// that a bad value is reported against the variable that holds it.
-	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "log level: debug, info, warn, error (env PROVWATCH_LOG_LEVEL; default info)")
+	levelUsage := "log level: debug, info, warn, error (env PROVWATCH_LOG_LEVEL; default info)"
+	if c.LogLevel != "" { // a command's own preset, which the flag package shows as the default
+		levelUsage = "log level: debug, info, warn, error"
+	}
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, levelUsage)
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "log format: json or console (env PROVWATCH_LOG_FORMAT; default: console on a terminal)")
 }
 

@@ -98,3 +98,21 @@ func TestParseFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestLogLevelUsage: the help names the variable and its default only
+// when the flag has no preset; a command that presets the level (demo)
+// shows its own default, and no variable it does not read.
+func TestLogLevelUsage(t *testing.T) {
+	for _, tc := range []struct{ preset, want, not string }{
+		{"", "(env PROVWATCH_LOG_LEVEL; default info)", ""},
+		{"warn", "", "PROVWATCH_LOG_LEVEL"},
+	} {
+		fs := flag.NewFlagSet("x", flag.ContinueOnError)
+		c := CommonFlags{LogLevel: tc.preset}
+		c.Register(fs)
+		f := fs.Lookup("log-level")
+		if f.DefValue != tc.preset || !strings.Contains(f.Usage, tc.want) || (tc.not != "" && strings.Contains(f.Usage, tc.not)) {
+			t.Errorf("preset %q: default %q, usage %q; want the preset, %q and not %q", tc.preset, f.DefValue, f.Usage, tc.want, tc.not)
+		}
+	}
+}

@@ -337,8 +337,13 @@ func (e *Engine) observe(now time.Time, results []probes.Result) []remediate.Eve
 				continue
 			}
 			e.unwritten = append(e.unwritten, *tr)
-			e.opt.Log.Info().Str("ref", tr.Ref).Str("from", tr.From.String()).Str("to", tr.To.String()).
-				Str("reason", string(tr.Reason)).Str("detail", tr.Detail).Msg("model state changed")
+			ev := e.opt.Log.Info().Str("ref", tr.Ref)
+			if tr.Initial { // no earlier state: From is a placeholder
+				ev = ev.Bool("first_observation", true)
+			} else {
+				ev = ev.Str("from", tr.From.String())
+			}
+			ev.Str("to", tr.To.String()).Str("reason", string(tr.Reason)).Str("detail", tr.Detail).Msg("model state changed")
 			events = append(events, e.emit(remediate.StateEvent(*tr, m.Hint)))
 		}
 	}

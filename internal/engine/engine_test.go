@@ -1,10 +1,13 @@
 package engine_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -352,5 +355,31 @@ func TestCycleDeadline(t *testing.T) {
 	}
 	if rep.Down != reported {
 		t.Errorf("down %d, want %d: providers the deadline cut must not count", rep.Down, reported)
+	}
+}
+
+// TestFirstObservationIsNotLoggedAsAChange: a model down at its first
+// observation has no earlier state; the log says so instead of "from
+// healthy".
+func TestFirstObservationIsNotLoggedAsAChange(t *testing.T) {
+	w := newWorld(t)
+	if err := w.fleet.Members()[0].SetFault(sim.Refused, sim.FaultParams{}); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer // the engine logs from the round's goroutine only
+	e := w.engine(t, func(o *engine.Options) { o.Log = zerolog.New(&logs) })
+	if _, err := e.Cycle(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	primary := w.fleet.Chain().Primary
+	var first map[string]any
+	for l := range strings.Lines(logs.String()) {
+		var m map[string]any
+		if json.Unmarshal([]byte(l), &m) == nil && m["message"] == "model state changed" && m["ref"] == primary {
+			first = m
+		}
+	}
+	if first == nil || first["first_observation"] != true || first["from"] != nil || first["to"] != "down" {
+		t.Fatalf("first observation logged as %v, want first_observation and no from:\n%s", first, logs.String())
 	}
 }

@@ -1,7 +1,6 @@
 package configs
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"regexp"
@@ -11,17 +10,6 @@ import (
 
 	"github.com/provwatch/provwatch/configs/json5"
 )
-
-func loadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
-	d, err := ReadDoc(ctx, src)
-	if err != nil {
-		return nil, err
-	}
-	if d.Path == "" {
-		return &OpenClaw{}, nil
-	}
-	return d.Resolve()
-}
 
 // Resolve reads the providers and the chains to watch from the merged
 // config, as OpenClaw reads them. It is the one place that knows

@@ -171,14 +171,7 @@ func (o *OpenClaw) Provider(id string) *Provider {
 }
 
 // Defaults returns the agents.defaults.model chain, if configured.
-func (o *OpenClaw) Defaults() (Chain, bool) {
-	for _, c := range o.Chains {
-		if c.Name == DefaultsChain {
-			return c, true
-		}
-	}
-	return Chain{}, false
-}
+func (o *OpenClaw) Defaults() (Chain, bool) { return o.chain(DefaultsChain) }
 
 // WatchedRefs lists every distinct ref of every chain, in first-seen order.
 func (o *OpenClaw) WatchedRefs() []string {

@@ -615,6 +615,7 @@ func (r *resolver) ref(n *json5.Node, path, primaryProvider string, spelled map[
 	if err != nil {
 		return "", r.errAt(n, path, err.Error(), "write provider/model, e.g. ollama/qwen3-coder")
 	}
+	ref.Provider = r.providerID(ref.Provider)
 	if _, ok := r.providers[ref.Provider]; !ok {
 		p := builtinProvider(ref.Provider, r.d.getenv)
 		if p == nil {
@@ -636,14 +637,27 @@ func (r *resolver) providerAlias(provider, alias string) (string, bool) {
 		return "", false
 	}
 	ref, err := ParseRef(full)
-	return full, err == nil && ref.Provider == canonicalProvider(provider)
+	return full, err == nil && r.providerID(ref.Provider) == r.providerID(provider)
 }
 
 // listsModel reports whether models.providers configures provider with a
 // model of exactly this id.
 func (r *resolver) listsModel(provider, model string) bool {
-	p, ok := r.providers[canonicalProvider(provider)]
+	p, ok := r.providers[r.providerID(provider)]
 	return ok && !p.Builtin && p.Model(strings.TrimSpace(model)) != nil
+}
+
+// providerID is the provider a ref's provider part names: the
+// models.providers entry of that id (lower-cased) when the config has
+// one, else the provider OpenClaw registers the id for (x-ai is xai). The
+// 2026.9.6 gateway runs "x-ai/m" on a configured x-ai entry, and on its
+// xai provider without one.
+func (r *resolver) providerID(written string) string {
+	id := strings.ToLower(strings.TrimSpace(written))
+	if p, ok := r.providers[id]; ok && !p.Builtin {
+		return id
+	}
+	return canonicalProvider(id)
 }
 
 // withoutAuthProfile drops a trailing "@profile" from a ref, as OpenClaw

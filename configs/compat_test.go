@@ -1,34 +1,16 @@
 package configs
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/provwatch/provwatch/internal/openclawtest"
 )
-
-// compatExpected is a corpus case's expected.json: what the real OpenClaw
-// CLI made of the config (docs/openclaw-compat.md).
-type compatExpected struct {
-	OpenClaw string                  `json:"openclaw"`
-	Valid    bool                    `json:"valid"`
-	Warnings []string                `json:"warnings"`
-	Errors   []string                `json:"errors"`
-	Defaults *compatChain            `json:"defaults"`
-	Agents   map[string]*compatChain `json:"agents"`
-}
-
-type compatChain struct {
-	Primary       string   `json:"primary"`
-	Fallbacks     []string `json:"fallbacks"`
-	PrimaryFrom   string   `json:"primaryFrom"`
-	FallbacksFrom string   `json:"fallbacksFrom"`
-}
 
 // displayedRaw are the refs `openclaw models status` lists as written
 // while the gateway runs them resolved: an alias, provider/alias (the
@@ -76,16 +58,15 @@ func TestOpenClawCompatCorpus(t *testing.T) {
 		t.Run(c.Name(), func(t *testing.T) {
 			t.Parallel()
 			dir := filepath.Join(root, c.Name())
-			var want compatExpected
-			b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
+			want, err := openclawtest.ReadExpected(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := json.Unmarshal(b, &want); err != nil {
+			env, err := openclawtest.ReadEnv(dir)
+			if err != nil {
 				t.Fatal(err)
 			}
-			env := compatEnv(t, dir)
-			oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: func(k string) string { return env[k] }})
+			oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: openclawtest.Getenv(env)})
 			if !want.Valid {
 				// Each of OpenClaw's reasons needs a provwatch error or warning
 				// at that key path or under it ("<root>": anywhere).
@@ -124,7 +105,7 @@ func TestOpenClawCompatCorpus(t *testing.T) {
 				chains[ch.Name] = ch
 			}
 			def, hasDef := oc.Defaults()
-			check := func(who string, got Order, w *compatChain) {
+			check := func(who string, got Order, w openclawtest.Chain) {
 				t.Helper()
 				exp := Order{Primary: w.Primary, Fallbacks: append([]string{}, w.Fallbacks...)}
 				for i, f := range exp.Fallbacks {
@@ -140,7 +121,7 @@ func TestOpenClawCompatCorpus(t *testing.T) {
 				if !hasDef {
 					t.Fatalf("no agents.defaults.model; OpenClaw runs %+v", want.Defaults)
 				}
-				check("defaults", def.Order(), want.Defaults)
+				check("defaults", def.Order(), *want.Defaults)
 			}
 			for id, w := range want.Agents {
 				own, ok := chains[id]
@@ -162,25 +143,4 @@ func TestOpenClawCompatCorpus(t *testing.T) {
 			}
 		})
 	}
-}
-
-// compatEnv reads a case's env file: NAME=value lines.
-func compatEnv(t *testing.T, dir string) map[string]string {
-	t.Helper()
-	env := map[string]string{}
-	f, err := os.Open(filepath.Join(dir, "env"))
-	if os.IsNotExist(err) {
-		return env
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		if k, v, ok := strings.Cut(sc.Text(), "="); ok && !strings.HasPrefix(k, "#") {
-			env[strings.TrimSpace(k)] = v
-		}
-	}
-	return env
 }

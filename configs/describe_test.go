@@ -7,16 +7,12 @@ import (
 	"testing"
 )
 
-func TestWriteSummary(t *testing.T) {
-	t.Parallel()
-	dir := writeFiles(t, map[string]string{"openclaw.json": `{
-  models: { providers: {
-    ollama: { baseUrl: 'http://127.0.0.1:11434', models: [{ id: 'qwen3-coder', contextWindow: 128000 }] },
-    lab: { baseUrl: 'http://gpu:8000/v1', apiKey: '${LAB_KEY}', headers: { 'X-Secret': 'hdr-secret-value' } },
-  } },
-  agents: { defaults: { model: { primary: 'ollama/qwen3-coder', fallbacks: ['groq/llama-3.3-70b-versatile', 'lab/coder', 'minimax/MiniMax-M2'] } } },
-}`})
-	oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: envOf(map[string]string{"LAB_KEY": "sk-very-secret"})})
+// summaryOf is WriteSummary's text for an openclaw.json holding config,
+// read with env, and the default settings.
+func summaryOf(t *testing.T, config string, env map[string]string) string {
+	t.Helper()
+	dir := writeFiles(t, map[string]string{"openclaw.json": config})
+	oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: envOf(env)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +20,18 @@ func TestWriteSummary(t *testing.T) {
 	if err := WriteSummary(&b, oc, DefaultSettings()); err != nil {
 		t.Fatal(err)
 	}
-	out := b.String()
+	return b.String()
+}
+
+func TestWriteSummary(t *testing.T) {
+	t.Parallel()
+	out := summaryOf(t, `{
+  models: { providers: {
+    ollama: { baseUrl: 'http://127.0.0.1:11434', models: [{ id: 'qwen3-coder', contextWindow: 128000 }] },
+    lab: { baseUrl: 'http://gpu:8000/v1', apiKey: '${LAB_KEY}', headers: { 'X-Secret': 'hdr-secret-value' } },
+  } },
+  agents: { defaults: { model: { primary: 'ollama/qwen3-coder', fallbacks: ['groq/llama-3.3-70b-versatile', 'lab/coder', 'minimax/MiniMax-M2'] } } },
+}`, map[string]string{"LAB_KEY": "sk-very-secret"})
 	for _, secret := range []string{"sk-very-secret", "hdr-secret-value"} {
 		if strings.Contains(out, secret) {
 			t.Fatalf("summary leaks a secret:\n%s", out)
@@ -51,22 +58,13 @@ func TestWriteSummary(t *testing.T) {
 // credentials are instead.
 func TestWriteSummaryHidesURLCredentials(t *testing.T) {
 	t.Parallel()
-	dir := writeFiles(t, map[string]string{"openclaw.json": `{
+	out := summaryOf(t, `{
   models: { providers: {
     lab: { baseUrl: 'http://alice:s3cretPassw0rd@gpu:8000/v1?key=QUERYSECRET123', models: [{ id: 'coder' }] },
     vault: { baseUrl: 'https://llm.example.test/v1', apiKey: { source: 'file', provider: 'vault', id: '/providers/vault/apiKey' } },
   } },
   agents: { defaults: { model: { primary: 'lab/coder', fallbacks: ['vault/m'] } } },
-}`})
-	oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: envOf(nil)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var b strings.Builder
-	if err := WriteSummary(&b, oc, DefaultSettings()); err != nil {
-		t.Fatal(err)
-	}
-	out := b.String()
+}`, nil)
 	for _, secret := range []string{"s3cretPassw0rd", "QUERYSECRET123", "alice"} {
 		if strings.Contains(out, secret) {
 			t.Errorf("summary shows %q:\n%s", secret, out)

@@ -21,7 +21,14 @@ type Source struct {
 // returns an OpenClaw with Path "" and no chains, and the caller decides
 // what to discover.
 func LoadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
-	return loadOpenClaw(ctx, src)
+	d, err := ReadDoc(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	if d.Path == "" {
+		return &OpenClaw{}, nil
+	}
+	return d.Resolve()
 }
 
 // LoadSettings reads provwatch's YAML settings from path ("" = defaults

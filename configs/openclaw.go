@@ -1,7 +1,6 @@
 package configs
 
 import (
-	"context"
 	"fmt"
 	"math"
 	"regexp"
@@ -11,17 +10,6 @@ import (
 
 	"github.com/provwatch/provwatch/configs/json5"
 )
-
-func loadOpenClaw(ctx context.Context, src Source) (*OpenClaw, error) {
-	d, err := ReadDoc(ctx, src)
-	if err != nil {
-		return nil, err
-	}
-	if d.Path == "" {
-		return &OpenClaw{}, nil
-	}
-	return d.Resolve()
-}
 
 // Resolve reads the providers and the chains to watch from the merged
 // config, as OpenClaw reads them. It is the one place that knows
@@ -365,21 +353,26 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 		return nil, err
 	}
 	var chains []Chain
-	var def *Chain
+	// defPrimary is what an agent's object without a primary runs.
+	defPrimary := ""
 	if m := defaults.Get("model"); m != nil && !r.withoutDefaults {
-		c, err := r.readChain(m, defaultsPath, DefaultsChain, nil)
+		c, err := r.readChain(m, defaultsPath, DefaultsChain, "")
 		if err != nil {
 			return nil, err
 		}
 		if c.Primary != "" {
 			chains = append(chains, c)
-			def = &chains[0]
+			defPrimary = c.Primary
 		}
 	}
-	var defCopy *Chain
-	if def != nil {
-		cp := *def
-		defCopy = &cp
+	// agent reads one agent's model; a model that names none gives the
+	// agent no chain of its own.
+	agent := func(m *json5.Node, path, name string) error {
+		c, err := r.readChain(m, path, name, defPrimary)
+		if err == nil && c.Primary != "" {
+			chains = append(chains, c)
+		}
+		return err
 	}
 	list, entries := agents.Get("list"), agents.Get("entries")
 	switch {
@@ -415,54 +408,44 @@ func (r *resolver) readChains(root *json5.Node) ([]Chain, error) {
 			if name == "" {
 				name = fmt.Sprintf("agent %d", i)
 			}
-			c, err := r.readChain(m, ap+".model", name, defCopy)
-			if err != nil {
+			if err := agent(m, ap+".model", name); err != nil {
 				return nil, err
-			}
-			if c.Primary != "" {
-				chains = append(chains, c)
 			}
 		}
 	}
+	if err := r.object(entries, "agents.entries"); err != nil {
+		return nil, err
+	}
 	if entries != nil {
-		if err := r.object(entries, "agents.entries"); err != nil {
-			return nil, err
-		}
-		for _, f := range dedupe(entries.Fields) {
+		roster := dedupe(entries.Fields)
+		for _, f := range roster {
 			ap := "agents.entries." + f.Key
 			if err := r.object(f.Value, ap); err != nil {
 				return nil, err
 			}
-			m := f.Value.Get("model")
-			if m == nil {
-				continue
-			}
-			c, err := r.readChain(m, ap+".model", strings.ToLower(f.Key), defCopy)
-			if err != nil {
-				return nil, err
-			}
-			if c.Primary != "" {
-				chains = append(chains, c)
+			if m := f.Value.Get("model"); m != nil {
+				if err := agent(m, ap+".model", strings.ToLower(f.Key)); err != nil {
+					return nil, err
+				}
 			}
 		}
+		r.checkOwnership(agents, entries, roster)
 	}
-	r.checkOwnership(agents)
 	return chains, nil
 }
 
 // checkOwnership warns about a roster OpenClaw 2026.9.x rejects: more than
 // one agent needs agents.ownership "explicit", or exactly one agent marked
-// default: true.
-func (r *resolver) checkOwnership(agents *json5.Node) {
-	entries := agents.Get("entries")
-	if entries == nil || entries.Kind != json5.KindObject || len(dedupe(entries.Fields)) < 2 {
+// default: true. roster is agents.entries' members, each key once.
+func (r *resolver) checkOwnership(agents, entries *json5.Node, roster []json5.Field) {
+	if len(roster) < 2 {
 		return
 	}
 	if o := agents.Get("ownership"); o != nil && o.Kind == json5.KindString && o.Str == "explicit" {
 		return
 	}
 	marked := 0
-	for _, f := range dedupe(entries.Fields) {
+	for _, f := range roster {
 		if d := f.Value.Get("default"); d != nil && d.Kind == json5.KindBool && d.Bool {
 			marked++
 		}
@@ -504,12 +487,12 @@ func (r *resolver) readAliases(n *json5.Node) error {
 	return nil
 }
 
-// readChain reads one model value. def is the defaults' chain an agent's
-// object without a primary takes its primary from (nil for the defaults).
+// readChain reads one model value. defPrimary is the defaults' primary,
+// which an agent's object without a primary takes ("" for the defaults).
 // A value that names no model (an empty string, an object with neither a
 // primary nor fallbacks) gives a chain with no Primary: the agent runs on
 // the defaults' chain and has none of its own.
-func (r *resolver) readChain(m *json5.Node, path, name string, def *Chain) (Chain, error) {
+func (r *resolver) readChain(m *json5.Node, path, name, defPrimary string) (Chain, error) {
 	// An agent's chain is Fixed until its model lists its own fallbacks.
 	c := Chain{Name: name, Path: path, Fallbacks: []string{}, Fixed: name != DefaultsChain, File: r.fileOf(m), Line: m.Line, Col: m.Col, model: m, spelled: map[string]string{}}
 	switch m.Kind {
@@ -538,8 +521,8 @@ func (r *resolver) readChain(m *json5.Node, path, name string, def *Chain) (Chai
 		if c.Primary == "" && fn == nil {
 			return c, nil // nothing of its own
 		}
-		if c.Primary == "" && def != nil {
-			c.Primary = def.Primary
+		if c.Primary == "" {
+			c.Primary = defPrimary
 		}
 		if fn != nil {
 			// A bare fallback takes the primary's provider, as OpenClaw runs it
@@ -632,6 +615,7 @@ func (r *resolver) ref(n *json5.Node, path, primaryProvider string, spelled map[
 	if err != nil {
 		return "", r.errAt(n, path, err.Error(), "write provider/model, e.g. ollama/qwen3-coder")
 	}
+	ref.Provider = r.providerID(ref.Provider)
 	if _, ok := r.providers[ref.Provider]; !ok {
 		p := builtinProvider(ref.Provider, r.d.getenv)
 		if p == nil {
@@ -653,14 +637,27 @@ func (r *resolver) providerAlias(provider, alias string) (string, bool) {
 		return "", false
 	}
 	ref, err := ParseRef(full)
-	return full, err == nil && ref.Provider == canonicalProvider(provider)
+	return full, err == nil && r.providerID(ref.Provider) == r.providerID(provider)
 }
 
 // listsModel reports whether models.providers configures provider with a
 // model of exactly this id.
 func (r *resolver) listsModel(provider, model string) bool {
-	p, ok := r.providers[canonicalProvider(provider)]
+	p, ok := r.providers[r.providerID(provider)]
 	return ok && !p.Builtin && p.Model(strings.TrimSpace(model)) != nil
+}
+
+// providerID is the provider a ref's provider part names: the
+// models.providers entry of that id (lower-cased) when the config has
+// one, else the provider OpenClaw registers the id for (x-ai is xai). The
+// 2026.9.6 gateway runs "x-ai/m" on a configured x-ai entry, and on its
+// xai provider without one.
+func (r *resolver) providerID(written string) string {
+	id := strings.ToLower(strings.TrimSpace(written))
+	if p, ok := r.providers[id]; ok && !p.Builtin {
+		return id
+	}
+	return canonicalProvider(id)
 }
 
 // withoutAuthProfile drops a trailing "@profile" from a ref, as OpenClaw

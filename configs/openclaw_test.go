@@ -414,6 +414,31 @@ func TestModelRefsAsOpenClawReadsThem(t *testing.T) {
 	}
 }
 
+// TestAliasProviderIDConfigured: x-ai is OpenClaw's alias of xai, but a
+// config with a models.providers "x-ai" entry runs "x-ai/…" refs on that
+// entry (the 2026.9.6 gateway sends the turn to its baseUrl), so that is
+// the provider watched; "xai/…" stays the built-in xai.
+func TestAliasProviderIDConfigured(t *testing.T) {
+	t.Parallel()
+	dir := writeFiles(t, map[string]string{"openclaw.json": `{
+  models: {providers: {"x-ai": {baseUrl: "http://grok.lan/v1", models: [{id: "grok-x"}]}}},
+  agents: {defaults: {model: {primary: "X-AI/grok-x", fallbacks: ["xai/grok-4"]}}},
+}`})
+	oc, err := LoadOpenClaw(context.Background(), Source{Path: filepath.Join(dir, "openclaw.json"), Getenv: envOf(nil)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := oc.Defaults(); !c.Order().Equal(Order{Primary: "x-ai/grok-x", Fallbacks: []string{"xai/grok-4"}}) {
+		t.Errorf("chain %v, want x-ai/grok-x then xai/grok-4", c.Order())
+	}
+	if p := oc.Provider("x-ai"); p == nil || p.Builtin || p.BaseURL != "http://grok.lan/v1" {
+		t.Errorf("provider x-ai = %+v, want the configured entry", p)
+	}
+	if p := oc.Provider("xai"); p == nil || !p.Builtin {
+		t.Errorf("provider xai = %+v, want the built-in", p)
+	}
+}
+
 // TestAgentChainsAsOpenClawResolvesThem: 2026.9.x's rules for an agent's
 // own model (docs/configuration.md): a string or a primary alone has no
 // fallbacks; its own fallbacks list (even empty) is its chain; fallbacks

@@ -317,14 +317,16 @@ func (d *Doc) allowlistEdits(orders []Order) (map[string][]json5.Edit, error) {
 	return map[string][]json5.Edit{file: {json5.AppendMembers(d.Files[file], models, d.style(file), keys, values)}}, nil
 }
 
-// allowlisted is the set of refs agents.defaults.models lists, as written
-// and as ParseRef spells them.
+// allowlisted is the set of refs agents.defaults.models lists, as written,
+// as ParseRef spells them, and with an alias provider id (x-ai) read as its
+// provider.
 func allowlisted(models *json5.Node) map[string]bool {
 	listed := map[string]bool{}
 	for _, f := range models.Fields {
 		listed[f.Key] = true
 		if r, err := ParseRef(f.Key); err == nil {
 			listed[r.String()] = true
+			listed[canonicalProvider(r.Provider)+"/"+r.Model] = true
 		}
 	}
 	return listed

@@ -100,15 +100,15 @@ type Ref struct {
 }
 
 // ParseRef splits a model ref on its first '/' as OpenClaw does: the
-// provider lower-cased (an alias such as x-ai read as its provider), the
-// model's case kept.
+// provider lower-cased, the model's case kept. Which provider an id such
+// as x-ai names depends on the config (resolver.providerID).
 func ParseRef(s string) (Ref, error) {
 	s = strings.TrimSpace(s)
 	i := strings.IndexByte(s, '/')
 	if i <= 0 || i == len(s)-1 || strings.TrimSpace(s[i+1:]) == "" {
 		return Ref{}, fmt.Errorf("model ref %q is not of the form provider/model", s)
 	}
-	return Ref{Provider: canonicalProvider(s[:i]), Model: strings.TrimSpace(s[i+1:])}, nil
+	return Ref{Provider: strings.ToLower(strings.TrimSpace(s[:i])), Model: strings.TrimSpace(s[i+1:])}, nil
 }
 
 func (r Ref) String() string { return r.Provider + "/" + r.Model }
@@ -171,14 +171,7 @@ func (o *OpenClaw) Provider(id string) *Provider {
 }
 
 // Defaults returns the agents.defaults.model chain, if configured.
-func (o *OpenClaw) Defaults() (Chain, bool) {
-	for _, c := range o.Chains {
-		if c.Name == DefaultsChain {
-			return c, true
-		}
-	}
-	return Chain{}, false
-}
+func (o *OpenClaw) Defaults() (Chain, bool) { return o.chain(DefaultsChain) }
 
 // WatchedRefs lists every distinct ref of every chain, in first-seen order.
 func (o *OpenClaw) WatchedRefs() []string {

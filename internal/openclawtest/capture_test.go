@@ -23,32 +23,6 @@ import (
 // includes, an optional env file, and expected.json with raw/ beside it.
 const corpusDir = "../../configs/testdata/openclaw-compat"
 
-// Expected is a case's expected.json: what the real OpenClaw made of the
-// config, normalised. See docs/openclaw-compat.md.
-type Expected struct {
-	OpenClaw string   `json:"openclaw"`
-	Valid    bool     `json:"valid"`
-	Warnings []string `json:"warnings"`
-	Errors   []string `json:"errors,omitempty"`
-	// Defaults is the chain `models status` reports without --agent
-	// (absent when OpenClaw needs an agent named, or the config is invalid).
-	Defaults *Chain           `json:"defaults,omitempty"`
-	Agents   map[string]Chain `json:"agents,omitempty"`
-	Allowed  []string         `json:"allowed"`
-}
-
-// Chain is one resolved chain: primary as OpenClaw resolved it, fallbacks
-// as `models status` lists them (after load-time normalisation, not
-// resolved: a bare fallback stays bare).
-type Chain struct {
-	Primary   string   `json:"primary"`
-	Fallbacks []string `json:"fallbacks"`
-	// Source says where an agent's primary and fallbacks come from
-	// ("agent" or "defaults"), as OpenClaw reports it.
-	PrimaryFrom   string `json:"primaryFrom,omitempty"`
-	FallbacksFrom string `json:"fallbacksFrom,omitempty"`
-}
-
 // TestCaptureCompatCorpus rewrites every expected.json (and raw/) from the
 // real OpenClaw CLI (PROVWATCH_CAPTURE_ONLY=regexp limits it to the cases
 // whose directory name matches). Run it after changing a case or moving to
@@ -101,7 +75,7 @@ func captureCase(cli *openclawtest.CLI, dir string) error {
 	if err := copyCase(dir, work); err != nil {
 		return err
 	}
-	env, err := readEnv(filepath.Join(dir, "env"))
+	env, err := openclawtest.ReadEnv(dir)
 	if err != nil {
 		return err
 	}
@@ -116,7 +90,7 @@ func captureCase(cli *openclawtest.CLI, dir string) error {
 		return s
 	}
 
-	exp := Expected{OpenClaw: cli.Version, Warnings: []string{}, Allowed: []string{}}
+	exp := openclawtest.Expected{OpenClaw: cli.Version, Warnings: []string{}, Allowed: []string{}}
 	v, err := cli.ConfigValidate(ctx, cfg)
 	raw["validate"] = v.Result
 	if err != nil {
@@ -136,7 +110,7 @@ func captureCase(cli *openclawtest.CLI, dir string) error {
 		st, err := cli.ModelsStatus(ctx, cfg, "")
 		raw["status"] = st.Result
 		if err == nil {
-			exp.Defaults = &Chain{Primary: st.ResolvedDefault, Fallbacks: nonNil(st.Fallbacks)}
+			exp.Defaults = &openclawtest.Chain{Primary: st.ResolvedDefault, Fallbacks: nonNil(st.Fallbacks)}
 			exp.Allowed = nonNil(st.Allowed)
 		}
 		ids, res, err := agentIDs(ctx, cli, cfg)
@@ -144,14 +118,14 @@ func captureCase(cli *openclawtest.CLI, dir string) error {
 		if err != nil {
 			return err
 		}
-		exp.Agents = map[string]Chain{}
+		exp.Agents = map[string]openclawtest.Chain{}
 		for _, id := range ids {
 			st, err := cli.ModelsStatus(ctx, cfg, id)
 			raw["status-"+id] = st.Result
 			if err != nil {
 				return fmt.Errorf("agent %s: %w", id, err)
 			}
-			ch := Chain{Primary: st.ResolvedDefault, Fallbacks: nonNil(st.Fallbacks)}
+			ch := openclawtest.Chain{Primary: st.ResolvedDefault, Fallbacks: nonNil(st.Fallbacks)}
 			if st.ModelConfig != nil {
 				ch.PrimaryFrom, ch.FallbacksFrom = st.ModelConfig.DefaultSource, st.ModelConfig.FallbacksSource
 			}
@@ -262,27 +236,6 @@ func copyCase(src, dst string) error {
 		}
 		return os.WriteFile(filepath.Join(dst, rel), b, 0o600)
 	})
-}
-
-// readEnv reads NAME=value lines; a missing file is no variables.
-func readEnv(path string) ([]string, error) {
-	b, err := os.ReadFile(path)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var kv []string
-	for _, line := range bytes.Split(b, []byte("\n")) {
-		if s := strings.TrimSpace(string(line)); s != "" && !strings.HasPrefix(s, "#") {
-			if !strings.Contains(s, "=") {
-				return nil, fmt.Errorf("%s: %q is not NAME=value", path, s)
-			}
-			kv = append(kv, s)
-		}
-	}
-	return kv, nil
 }
 
 func nonNil(s []string) []string {

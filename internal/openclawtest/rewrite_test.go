@@ -2,7 +2,6 @@ package openclawtest_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -72,12 +71,8 @@ func acceptedCases(t *testing.T) []string {
 		if !e.IsDir() {
 			continue
 		}
-		var exp Expected
-		b, err := os.ReadFile(filepath.Join(corpusDir, e.Name(), "expected.json"))
+		exp, err := openclawtest.ReadExpected(filepath.Join(corpusDir, e.Name()))
 		if err != nil {
-			t.Fatal(err)
-		}
-		if err := json.Unmarshal(b, &exp); err != nil {
 			t.Fatalf("%s/expected.json: %v", e.Name(), err)
 		}
 		if exp.Valid {
@@ -124,12 +119,12 @@ func rewriteCase(t *testing.T, cli *openclawtest.CLI, name string, row *rewriteR
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	src := filepath.Join(corpusDir, name)
-	env, err := readEnv(filepath.Join(src, "env"))
+	env, err := openclawtest.ReadEnv(src)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cli = cli.WithEnv(env...)
-	getenv := envFunc(env)
+	getenv := openclawtest.Getenv(env)
 
 	work := t.TempDir()
 	if err := copyCase(src, work); err != nil {
@@ -574,11 +569,7 @@ func served(o configs.Order) configs.Order {
 // hasAllowlist: OpenClaw 2026.9.6 listed allowed models for the case (a
 // non-empty agents.defaults.models).
 func hasAllowlist(t *testing.T, dir string) bool {
-	var exp Expected
-	b, err := os.ReadFile(filepath.Join(dir, "expected.json"))
-	if err == nil {
-		err = json.Unmarshal(b, &exp)
-	}
+	exp, err := openclawtest.ReadExpected(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -596,7 +587,7 @@ func allowlistCase(ctx context.Context, t *testing.T, cli *openclawtest.CLI, src
 	}
 	cfg := filepath.Join(work, "openclaw.json")
 	before := snapshot(t, work)
-	target := remediate.OpenClawFile(cfg, remediate.WithGetenv(envFunc(env)), remediate.WithAllowlist())
+	target := remediate.OpenClawFile(cfg, remediate.WithGetenv(openclawtest.Getenv(env)), remediate.WithAllowlist())
 	if _, err := target.Read(ctx); err != nil {
 		t.Fatalf("allowlist: Read: %v", err)
 	}
@@ -716,15 +707,6 @@ func fileDiff(a, b map[string][]byte) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, ", ")
-}
-
-func envFunc(kv []string) func(string) string {
-	m := map[string]string{}
-	for _, s := range kv {
-		k, v, _ := strings.Cut(s, "=")
-		m[k] = v
-	}
-	return func(k string) string { return m[k] }
 }
 
 func planText(plan []remediate.ChainPlan) string {

@@ -31,12 +31,6 @@ var builtins = map[string]builtin{
 	"ollama":     {"http://127.0.0.1:11434", nil, FlavourOllama},
 }
 
-// IsBuiltin reports whether a provider id has built-in defaults.
-func IsBuiltin(id string) bool {
-	_, ok := builtins[strings.ToLower(id)]
-	return ok
-}
-
 // builtinProvider returns the default provider for a built-in id, with
 // its key read from the first of its key variables that is set.
 func builtinProvider(id string, getenv func(string) string) *Provider {

@@ -550,3 +550,15 @@ func TestTwoRosters(t *testing.T) {
 		t.Errorf("warnings %v, want one at agents.list saying OpenClaw rejects the file", oc.Warnings)
 	}
 }
+
+// TestBuiltinsAreKnownToOpenClaw: every provider with built-in defaults
+// here is one OpenClaw serves without a models.providers entry, so callers
+// ask KnownToOpenClaw alone.
+func TestBuiltinsAreKnownToOpenClaw(t *testing.T) {
+	t.Parallel()
+	for id := range builtins {
+		if !KnownToOpenClaw(id) {
+			t.Errorf("built-in %s is not in OpenClaw's provider list", id)
+		}
+	}
+}

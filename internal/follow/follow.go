@@ -238,7 +238,7 @@ func (f *Follower) runnable(o configs.Order, oc *configs.OpenClaw) error {
 		r, _ := configs.ParseRef(s) // parseOrder checked it
 		p := oc.Provider(r.Provider)
 		defined := p != nil && !p.Builtin
-		if !defined && !configs.IsBuiltin(r.Provider) && !configs.KnownToOpenClaw(r.Provider) {
+		if !defined && !configs.KnownToOpenClaw(r.Provider) {
 			return fmt.Errorf("provider %q of %q is not defined in %s and OpenClaw knows no provider of that name", r.Provider, s, f.opt.Into)
 		}
 	}

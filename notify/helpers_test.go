@@ -1,7 +1,6 @@
 package notify
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -14,6 +13,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/internal/clock"
+	"github.com/provwatch/provwatch/internal/syncbuf"
 )
 
 // request is one request a fake service received.
@@ -87,22 +87,7 @@ func (f *fake) next(t *testing.T) request {
 }
 
 // logBuffer captures log output for secret checks.
-type logBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
+type logBuffer = syncbuf.Buffer
 
 // testPause is the tests' rate-limit pause: a value no retry wait takes,
 // so retryWaits can tell the two apart.

@@ -1,7 +1,6 @@
 package reporter
 
 import (
-	"bytes"
 	"compress/gzip"
 	"context"
 	"encoding/json"
@@ -25,6 +24,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/provwatch/provwatch/configs"
+	"github.com/provwatch/provwatch/internal/syncbuf"
 	"github.com/provwatch/provwatch/probes"
 )
 
@@ -239,23 +239,12 @@ func cwAsData(t *testing.T, in []cwFakeDatum) []Datum {
 }
 
 // cwLogs captures the sink's zerolog lines.
-type cwLogs struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *cwLogs) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
+type cwLogs struct{ syncbuf.Buffer }
 
 func (l *cwLogs) lines(t *testing.T) []map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.buf.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(l.String()), "\n") {
 		if line == "" {
 			continue
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/provwatch/provwatch/configs"
 	"github.com/provwatch/provwatch/internal/engine"
 	"github.com/provwatch/provwatch/internal/sim"
+	"github.com/provwatch/provwatch/internal/syncbuf"
 	"github.com/provwatch/provwatch/probes"
 	"github.com/provwatch/provwatch/reporter"
 )
@@ -246,7 +247,7 @@ func TestReloadKeepsTheListenAddress(t *testing.T) {
 	e := newEngine(t, f, nil)
 	ne := newEngine(t, f, func(s *configs.Settings) { s.HTTP.Listen = "127.0.0.1:1" })
 	hup := make(chan struct{})
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	base, d, _ := serve(t, Options{Engine: e, Log: zerolog.New(&logs),
 		Reload: func(context.Context) (*engine.Engine, error) { return ne, nil }, Hangup: hup})
 	hup <- struct{}{}
@@ -259,24 +260,6 @@ func TestReloadKeepsTheListenAddress(t *testing.T) {
 		t.Fatalf("the server stopped answering where it listened: %v", err)
 	}
 	resp.Body.Close()
-}
-
-// lockedBuffer is a log sink safe for the daemon's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestListenFailureIsAConfigError: an address that cannot be listened on

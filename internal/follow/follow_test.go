@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,6 +22,7 @@ import (
 	"github.com/provwatch/provwatch/internal/awstest"
 	"github.com/provwatch/provwatch/internal/clock"
 	"github.com/provwatch/provwatch/internal/ssmparam"
+	"github.com/provwatch/provwatch/internal/syncbuf"
 )
 
 // gateway is an OpenClaw config as a gateway's start script leaves it:
@@ -181,7 +181,7 @@ func TestRunFollowsAndLogsEachSituationOnce(t *testing.T) {
 	t.Parallel()
 	_, into, src := setup(t)
 	os.WriteFile(src, []byte(published), 0o644)
-	var log syncBuffer
+	var log syncbuf.Buffer
 	f := New(Options{From: configs.Location{Scheme: configs.SchemeFile, Path: src}, Into: into, Every: 10 * time.Millisecond,
 		Log: zerolog.New(&log), Getenv: func(string) string { return "" }})
 	ctx, cancel := context.WithCancel(context.Background())
@@ -347,21 +347,4 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/provwatch/provwatch/internal/awstest"
 	"github.com/provwatch/provwatch/internal/ssmparam"
+	"github.com/provwatch/provwatch/internal/syncbuf"
 )
 
 // TestMainStatuses runs the command as a main calls it, in process: flags or
@@ -121,7 +122,7 @@ func TestMainRunsUntilCancelled(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var stderr syncBuffer
+	var stderr syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- Main(ctx, []string{"--from", "file:" + order, "--into", "openclaw:" + into, "--log-format", "json"},
